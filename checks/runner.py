@@ -1,0 +1,68 @@
+"""Running every check over a portal, the same way everywhere."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+from portal import model
+from portal.errors import ERROR, Finding, to_json
+
+
+class CheckModule(Protocol):
+    CATEGORY: str
+
+    def check(self, portal: model.Portal, article: model.Article) -> Iterable[Finding]: ...
+
+
+# The check modules, in the order their findings are listed. Issue-by-issue additions go here.
+CHECK_NAMES: tuple[str, ...] = ()
+
+CheckFn = Callable[[model.Portal, model.Article], Iterable[Finding]]
+
+
+def _modules() -> list[CheckModule]:
+    return [importlib.import_module(f"checks.{name}") for name in CHECK_NAMES]  # type: ignore[misc]
+
+
+CHECKS: list[CheckModule] = _modules()
+
+
+def run(portal: model.Portal, checks: Sequence[CheckModule] | None = None) -> list[Finding]:
+    """The model's findings plus every check's, over every loaded article, sorted."""
+    findings = list(portal.findings)
+    for article in portal.articles:
+        for module in checks if checks is not None else CHECKS:
+            findings.extend(module.check(portal, article))
+    return sorted(set(findings))
+
+
+def report(findings: Sequence[Finding], fmt: str = "text", out=None) -> int:
+    """Print findings; return the exit status (1 if any error)."""
+    out = out or sys.stdout
+    if fmt == "json":
+        print(to_json(findings), file=out)
+    else:
+        for f in findings:
+            print(f.format(), file=out)
+        errors = sum(f.severity == ERROR for f in findings)
+        warnings = len(findings) - errors
+        if findings:
+            print(f"共 {errors} 个错误，{warnings} 个警告。", file=sys.stderr)
+    return 1 if any(f.severity == ERROR for f in findings) else 0
+
+
+def hook_main(checks: Sequence[CheckModule] | None, argv: Sequence[str] | None = None) -> int:
+    """A pre-commit hook: check the given files (or the whole portal) with the given checks."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("filenames", nargs="*")
+    parser.add_argument("--root", default=".")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    args = parser.parse_args(argv)
+    portal, findings = model.load_or_findings(Path(args.root), args.filenames or None)
+    if portal is not None:
+        findings = run(portal, checks)
+    return report(findings, args.format)

@@ -1,0 +1,67 @@
+"""The `portal` command: parses arguments and dispatches to portal/commands/<name>.py."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from .config import ConfigError
+from .errors import PortalError
+
+# subcommand -> one-line help; each lives in portal/commands/<name with - as _>.py
+# and defines add_arguments(parser) and run(args) -> int.
+COMMANDS = {
+    "new": "新建稿件（按栏目的审核链生成 front-matter 模板）",
+    "check": "检查稿件（front-matter、涉密标识、审核人、文种……）",
+    "columns": "列出栏目、负责科室、更新周期与最新稿件日期",
+}
+
+
+def find_root(start: Path) -> Path:
+    for folder in (start, *start.parents):
+        if (folder / "columns.yml").is_file():
+            return folder
+    return start
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="portal", description="政务信息发布系统")
+    parser.add_argument("--root", type=Path, help="门户仓库目录（默认：向上查找 columns.yml）")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for name, help_text in COMMANDS.items():
+        module = importlib.import_module(f"portal.commands.{name.replace('-', '_')}")
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        module.add_arguments(p)
+        p.set_defaults(module=module)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    args.root = (args.root or find_root(Path.cwd())).resolve()
+    try:
+        return int(args.module.run(args))
+    except ConfigError as exc:
+        for finding in exc.findings:
+            print(finding.format(), file=sys.stderr)
+        print("配置文件有误，已停止。", file=sys.stderr)
+        return 1
+    except PortalError as exc:
+        print(f"portal: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("已中断。", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception:  # noqa: BLE001 - the last resort: a bug of ours, not the user's
+        log = Path.home() / ".cache" / "portal" / "crash.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(traceback.format_exc(), encoding="utf-8")
+        print(f"portal: 内部错误（程序缺陷），详情已写入 {log}，请报告给网站管理员。", file=sys.stderr)
+        return 3

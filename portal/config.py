@@ -1,0 +1,370 @@
+"""columns.yml and roster.yml: the portal's columns, approval chains and people."""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from pathlib import Path
+from typing import Any
+
+from . import textfile, yamlfile
+from .errors import ERROR, Finding
+
+CYCLES = {  # update cycle -> days between items (None: update when something changes)
+    "daily": 1, "weekly": 7, "biweekly": 14, "monthly": 31, "quarterly": 92, "yearly": 366, "on-change": None,
+}
+CYCLE_TITLES = {"daily": "每天", "weekly": "每周", "biweekly": "每两周", "monthly": "每月",
+                "quarterly": "每季度", "yearly": "每年", "on-change": "即时更新"}
+COLUMN_TYPES = ("概况信息", "机构职能", "负责人信息", "工作动态", "政策文件", "信息公开指南", "信息公开制度",
+                "信息公开年报", "数据发布", "政策解读", "回应关切", "办事服务", "咨询投诉", "征集调查",
+                "在线访谈", "专题专栏", "其他")
+INSPECTION_CLASSES = ("news", "notice", "other", "static")
+IMPORTANCE = ("一般", "重要", "重大")
+ROLE_SCOPES = ("own", "oversees", "all")
+
+
+@dataclasses.dataclass(frozen=True)
+class Site:
+    name: str
+    domain: str
+    id_code: str
+    icp: str
+    url: str
+    police_record: str = ""
+    organizer: str = ""
+    copyright: str = ""
+    phone: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class Stage:
+    id: str
+    role: str
+    title: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Chain:
+    id: str
+    stages: tuple[Stage, ...]
+    important: tuple[Stage, ...]
+    major: tuple[Stage, ...]
+
+    def for_importance(self, importance: str) -> tuple[Stage, ...]:
+        extra = {"重要": self.important, "重大": self.major}.get(importance, ())
+        return self.stages + extra
+
+
+@dataclasses.dataclass(frozen=True)
+class Deadline:
+    hours: int | None = None
+    working_days: int | None = None
+
+    def describe(self) -> str:
+        return f"{self.hours} 小时" if self.hours is not None else f"{self.working_days} 个工作日"
+
+
+@dataclasses.dataclass(frozen=True)
+class Column:
+    id: str
+    title: str
+    description: str
+    keywords: tuple[str, ...]
+    type: str
+    inspection: str
+    departments: tuple[str, ...]
+    cycle: str
+    kinds: tuple[str, ...]
+    chain: Chain
+    deadline: Deadline
+    reprint_sources: tuple[str, ...]
+    home: bool
+    line: int
+
+    @property
+    def cycle_days(self) -> int | None:
+        return CYCLES[self.cycle]
+
+
+@dataclasses.dataclass(frozen=True)
+class Role:
+    id: str
+    title: str
+    scope: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Department:
+    id: str
+    name: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    department: str
+    roles: tuple[str, ...]
+    title: str = ""
+    oversees: tuple[str, ...] = ()
+    key: str = ""
+
+    def may_sign(self, role: Role, department: str) -> bool:
+        """Whether this person may sign a stage of `role` for an item of `department`."""
+        if role.id not in self.roles:
+            return False
+        if role.scope == "all":
+            return True
+        if role.scope == "oversees":
+            return department in self.oversees
+        return department == self.department
+
+
+@dataclasses.dataclass
+class Config:
+    root: Path
+    site: Site
+    kinds: tuple[str, ...]
+    official_kinds: tuple[str, ...]
+    reprint_sources: dict[str, tuple[str, ...]]
+    chains: dict[str, Chain]
+    columns: dict[str, Column]
+    roles: dict[str, Role]
+    departments: dict[str, Department]
+    people: dict[str, Person]
+    findings: list[Finding]
+
+
+class ConfigError(Exception):
+    def __init__(self, findings: list[Finding]) -> None:
+        super().__init__("\n".join(f.format() for f in findings))
+        self.findings = findings
+
+
+def suggest(word: str, choices: Any) -> str:
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.5)
+    return f"是否想写“{close[0]}”？" if close else ""
+
+
+class _Reader:
+    """Walks one YAML file, collecting findings with the line of each value."""
+
+    def __init__(self, path: str, lines: dict[str, int]) -> None:
+        self.path = path
+        self.lines = lines
+        self.findings: list[Finding] = []
+
+    def line(self, key: str) -> int:
+        while key and key not in self.lines:
+            key = key.rpartition(".")[0]
+        return self.lines.get(key, 1)
+
+    def error(self, key: str, rule: str, message: str) -> None:
+        self.findings.append(Finding(self.path, self.line(key), 1, rule, "config", ERROR, message))
+
+    def get(self, data: Any, key: str, where: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
+        field = key.rpartition(".")[2]
+        if not isinstance(data, dict) or field not in data or data[field] is None:
+            if default is ...:
+                self.error(where, "CFG-MISSING", f"缺少“{field}”。请在 {where or '文件顶层'} 下补写该项")
+            return None if default is ... else default
+        value = data[field]
+        if not isinstance(value, kind):
+            names = {str: "文本", int: "整数", list: "列表", dict: "映射（键: 值）", bool: "true/false"}
+            want = "或".join(names.get(k, k.__name__) for k in (kind if isinstance(kind, tuple) else (kind,)))
+            self.error(key, "CFG-TYPE", f"“{field}”应为{want}，实际是 {value!r}")
+            return None if default is ... else default
+        return value
+
+    def strings(self, data: Any, key: str, where: str, default: Any = ...) -> tuple[str, ...]:
+        value = self.get(data, key, where, list, default)
+        if value is None:
+            return ()
+        out = []
+        for i, item in enumerate(value):
+            if isinstance(item, str | int) and not isinstance(item, bool):
+                out.append(str(item))
+            else:
+                self.error(f"{key}.{i}", "CFG-TYPE", f"“{key}”的第 {i + 1} 项应为文本，实际是 {item!r}")
+        return tuple(out)
+
+
+def _read_yaml(root: Path, name: str) -> tuple[Any, dict[str, int]]:
+    path = root / name
+    if not path.is_file():
+        raise ConfigError([Finding(name, 1, 1, "CFG-FILE", "config", ERROR,
+                                   f"找不到 {name}。请在门户仓库根目录运行，或用 --root 指定仓库目录")])
+    text, problems = textfile.decode(path.read_bytes(), name)
+    if text is None:
+        raise ConfigError(problems)
+    try:
+        data, lines = yamlfile.load(text)
+    except yamlfile.YamlError as exc:
+        raise ConfigError([Finding(name, exc.line, exc.column, "CFG-YAML", "config", ERROR,
+                                   f"{exc.problem}。请修正 YAML 语法")]) from None
+    if not isinstance(data, dict):
+        raise ConfigError([Finding(name, 1, 1, "CFG-YAML", "config", ERROR, f"{name} 顶层应为映射（键: 值）")])
+    return data, lines
+
+
+def load(root: Path) -> Config:
+    """Load and validate columns.yml and roster.yml; raise ConfigError if they cannot be used."""
+    col_data, col_lines = _read_yaml(root, "columns.yml")
+    ros_data, ros_lines = _read_yaml(root, "roster.yml")
+    roster = _Reader("roster.yml", ros_lines)
+    roles, departments, people = _load_roster(roster, ros_data)
+    cols = _Reader("columns.yml", col_lines)
+    site = _load_site(cols, col_data)
+    kinds_data = cols.get(col_data, "kinds", "", dict) or {}
+    official = cols.strings(kinds_data, "kinds.official", "kinds")
+    kinds = official + cols.strings(kinds_data, "kinds.news", "kinds")
+    sources: dict[str, tuple[str, ...]] = {}
+    for name, domains in (cols.get(col_data, "reprint_sources", "", dict, {}) or {}).items():
+        sources[str(name)] = cols.strings({name: domains}, f"reprint_sources.{name}", "reprint_sources")
+    chains = _load_chains(cols, col_data, roles)
+    columns = _load_columns(cols, col_data, chains, departments, kinds, sources)
+    findings = roster.findings + cols.findings
+    config = Config(root, site, kinds, official, sources, chains, columns, roles, departments, people, findings)
+    if findings:
+        raise ConfigError(findings)
+    return config
+
+
+def _load_site(r: _Reader, data: dict[str, Any]) -> Site:
+    s = r.get(data, "site", "", dict) or {}
+    fields = {}
+    for key, attr in (("SiteName", "name"), ("SiteDomain", "domain"), ("SiteIDCode", "id_code"), ("icp", "icp")):
+        fields[attr] = str(r.get(s, f"site.{key}", "site", (str, int)) or "")
+    fields["url"] = str(r.get(s, "site.url", "site", str, "") or f"https://{fields['domain']}/")
+    for key in ("police_record", "organizer", "copyright", "phone"):
+        fields[key] = str(r.get(s, f"site.{key}", "site", (str, int), "") or "")
+    return Site(**fields)
+
+
+def _stages(r: _Reader, data: Any, key: str, roles: dict[str, Role]) -> tuple[Stage, ...]:
+    stages = []
+    for i, item in enumerate(r.get({key.rpartition(".")[2]: data}, key, key, list, []) or []):
+        where = f"{key}.{i}"
+        sid = r.get(item, f"{where}.id", where, str)
+        role = r.get(item, f"{where}.role", where, str)
+        if role is not None and role not in roles:
+            r.error(f"{where}.role", "CFG-ROLE-UNKNOWN",
+                    f"审核环节“{sid}”的角色“{role}”未在 roster.yml 的 roles 中定义。{suggest(role, roles)}")
+        if sid and role:
+            stages.append(Stage(sid, role, str(item.get("title") or sid)))
+    return tuple(stages)
+
+
+def _load_chains(r: _Reader, data: dict[str, Any], roles: dict[str, Role]) -> dict[str, Chain]:
+    chains = {}
+    for cid, body in (r.get(data, "chains", "", dict) or {}).items():
+        where = f"chains.{cid}"
+        if not isinstance(body, dict):
+            r.error(where, "CFG-TYPE", f"审核链“{cid}”应为映射，含 stages / important / major")
+            continue
+        stages = _stages(r, body.get("stages"), f"{where}.stages", roles)
+        if not stages:
+            r.error(where, "CFG-CHAIN-EMPTY", f"审核链“{cid}”没有任何审核环节")
+        if stages and not any(s.role == "secrecy" for s in stages) and cid != "配置变更":
+            r.error(where, "CFG-CHAIN-SECRECY", f"审核链“{cid}”缺少保密审查环节（role: secrecy）。涉密不上网，每条信息都须经保密审查")
+        important = _stages(r, body.get("important"), f"{where}.important", roles)
+        major = _stages(r, body.get("major"), f"{where}.major", roles)
+        for extra in (important, major):
+            ids = [s.id for s in stages + extra]
+            for dup in {i for i in ids if ids.count(i) > 1}:
+                r.error(where, "CFG-CHAIN-DUP", f"审核链“{cid}”中环节“{dup}”重复")
+        chains[str(cid)] = Chain(str(cid), stages, important, major)
+    return chains
+
+
+def _load_columns(r: _Reader, data: dict[str, Any], chains: dict[str, Chain], departments: dict[str, Department],
+                  kinds: tuple[str, ...], sources: dict[str, tuple[str, ...]]) -> dict[str, Column]:
+    columns: dict[str, Column] = {}
+    for i, c in enumerate(r.get(data, "columns", "", list) or []):
+        w = f"columns.{i}"
+        cid = r.get(c, f"{w}.id", w, str)
+        if cid is None:
+            continue
+        if cid in columns:
+            r.error(f"{w}.id", "CFG-DUPLICATE", f"栏目 id“{cid}”重复")
+        if not cid.replace("-", "").isalnum() or not cid.isascii() or cid != cid.lower():
+            r.error(f"{w}.id", "CFG-COLUMN-ID", f"栏目 id“{cid}”只能用小写英文字母、数字和连字符（它是 content/ 下的目录名和网址）")
+        ctype = r.get(c, f"{w}.type", w, str) or ""
+        if ctype and ctype not in COLUMN_TYPES:
+            r.error(f"{w}.type", "CFG-COLUMN-TYPE", f"栏目类型“{ctype}”不在《政府网站网页设计规范》的栏目类型中。{suggest(ctype, COLUMN_TYPES)}")
+        inspection = r.get(c, f"{w}.inspection", w, str, "other")
+        if inspection not in INSPECTION_CLASSES:
+            r.error(f"{w}.inspection", "CFG-VALUE", f"inspection 应为 {' / '.join(INSPECTION_CLASSES)} 之一")
+        cycle = r.get(c, f"{w}.cycle", w, str) or "on-change"
+        if cycle not in CYCLES:
+            r.error(f"{w}.cycle", "CFG-CYCLE", f"更新周期“{cycle}”无效，应为 {' / '.join(CYCLES)} 之一。{suggest(cycle, CYCLES)}")
+        depts = r.strings(c, f"{w}.departments", w)
+        for j, d in enumerate(depts):
+            if d not in departments:
+                r.error(f"{w}.departments.{j}", "CFG-DEPT-UNKNOWN", f"负责科室“{d}”不在 roster.yml 的 departments 中。{suggest(d, departments)}")
+        ckinds = r.strings(c, f"{w}.kinds", w)
+        for j, k in enumerate(ckinds):
+            if k not in kinds:
+                r.error(f"{w}.kinds.{j}", "CFG-KIND-UNKNOWN", f"文种“{k}”不在 kinds 中。{suggest(k, kinds)}")
+        chain_id = r.get(c, f"{w}.chain", w, str)
+        if chain_id is not None and chain_id not in chains:
+            r.error(f"{w}.chain", "CFG-CHAIN-UNKNOWN", f"审核链“{chain_id}”未在 chains 中定义。{suggest(chain_id, chains)}")
+        dl = r.get(c, f"{w}.deadline", w, dict, {}) or {}
+        deadline = Deadline(hours=dl.get("hours"), working_days=dl.get("working_days"))
+        if (deadline.hours is None) == (deadline.working_days is None) or not all(
+                isinstance(v, int) and v > 0 for v in (deadline.hours, deadline.working_days) if v is not None):
+            r.error(f"{w}.deadline", "CFG-DEADLINE", "发布时限应写成 {hours: N} 或 {working_days: N}（正整数，二选一）")
+        csources = r.strings(c, f"{w}.reprint_sources", w, [])
+        for j, s in enumerate(csources):
+            if s not in sources:
+                r.error(f"{w}.reprint_sources.{j}", "CFG-SOURCE-UNKNOWN", f"转载来源“{s}”未在 reprint_sources 中定义。{suggest(s, sources)}")
+        if chain_id not in chains:
+            continue
+        columns[cid] = Column(
+            id=cid, title=str(r.get(c, f"{w}.title", w, str) or cid),
+            description=str(r.get(c, f"{w}.description", w, str, "")), keywords=r.strings(c, f"{w}.keywords", w, []),
+            type=ctype, inspection=inspection, departments=depts, cycle=cycle, kinds=ckinds,
+            chain=chains[chain_id], deadline=deadline, reprint_sources=csources,
+            home=bool(r.get(c, f"{w}.home", w, bool, False)), line=r.line(w))
+    return columns
+
+
+def _load_roster(r: _Reader, data: dict[str, Any]) -> tuple[dict[str, Role], dict[str, Department], dict[str, Person]]:
+    roles = {}
+    for rid, body in (r.get(data, "roles", "", dict) or {}).items():
+        body = body if isinstance(body, dict) else {}
+        scope = body.get("scope", "own")
+        if scope not in ROLE_SCOPES:
+            r.error(f"roles.{rid}", "CFG-VALUE", f"角色“{rid}”的 scope 应为 {' / '.join(ROLE_SCOPES)} 之一")
+        roles[str(rid)] = Role(str(rid), str(body.get("title", rid)), scope)
+    departments = {}
+    for i, d in enumerate(r.get(data, "departments", "", list) or []):
+        did = r.get(d, f"departments.{i}.id", f"departments.{i}", (str, int))
+        if did is not None:
+            if str(did) in departments:
+                r.error(f"departments.{i}", "CFG-DUPLICATE", f"科室“{did}”重复")
+            departments[str(did)] = Department(str(did), str(d.get("name") or did))
+    people = {}
+    for i, p in enumerate(r.get(data, "people", "", list) or []):
+        w = f"people.{i}"
+        pid = r.get(p, f"{w}.id", w, str)
+        if pid is None:
+            continue
+        if pid in people:
+            r.error(f"{w}.id", "CFG-DUPLICATE", f"人员 id“{pid}”重复")
+        dept = str(r.get(p, f"{w}.department", w, (str, int)) or "")
+        if dept and dept not in departments:
+            r.error(f"{w}.department", "CFG-DEPT-UNKNOWN", f"人员“{pid}”的科室“{dept}”不在 departments 中。{suggest(dept, departments)}")
+        proles = r.strings(p, f"{w}.roles", w)
+        for j, role in enumerate(proles):
+            if role not in roles:
+                r.error(f"{w}.roles.{j}", "CFG-ROLE-UNKNOWN", f"人员“{pid}”的角色“{role}”未在 roles 中定义。{suggest(role, roles)}")
+        oversees = r.strings(p, f"{w}.oversees", w, [])
+        for j, d in enumerate(oversees):
+            if d not in departments:
+                r.error(f"{w}.oversees.{j}", "CFG-DEPT-UNKNOWN", f"分管科室“{d}”不在 departments 中。{suggest(d, departments)}")
+        key = str(r.get(p, f"{w}.key", w, str, "") or "")
+        if key and not key.startswith(("ssh-ed25519 ", "ssh-rsa ", "ecdsa-sha2-", "sk-ssh-ed25519")):
+            r.error(f"{w}.key", "CFG-KEY", f"人员“{pid}”的公钥格式不对，应为 `ssh-ed25519 AAAA...` 一行（ssh-keygen 生成的 .pub 文件内容）")
+        people[pid] = Person(pid, str(r.get(p, f"{w}.name", w, str) or pid), dept, proles,
+                             str(p.get("title") or ""), oversees, key)
+    return roles, departments, people

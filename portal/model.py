@@ -1,0 +1,456 @@
+"""The content model: one Portal with its Columns, People and Articles, loaded and validated once.
+
+Every other part (checks, review, site build, reports) reads these objects.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from . import clock, textfile, yamlfile
+from .config import IMPORTANCE, Column, Config, ConfigError, Stage, suggest
+from .config import load as load_config
+from .errors import ERROR, Finding
+
+CONTENT = "content"
+FILES_DIR = "files"  # content/<column>/files/ holds attachments
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+DATE_PREFIX = re.compile(r"^(\d{4}-\d{2}-\d{2})-")
+
+REQUIRED = ("title", "date", "source", "department", "type", "author", "reviewers")
+OPTIONAL = ("importance", "event_date", "doc_number", "reprint", "attachments", "summary", "tags", "draft",
+            "scheduled", "adoption")
+KEYS = REQUIRED + OPTIONAL
+KEY_TITLES = {
+    "title": "标题", "date": "发布日期", "source": "信息来源", "department": "发布部门", "type": "文种",
+    "author": "撰稿人", "reviewers": "审核人", "importance": "重要程度", "event_date": "信息产生日期",
+    "doc_number": "发文字号", "reprint": "转载信息", "attachments": "附件", "summary": "摘要", "tags": "标签",
+    "draft": "草稿", "scheduled": "定时发布", "adoption": "采用情况",
+}
+ADOPTION_LEVELS = ("市级", "省级", "国家级")
+
+
+@dataclasses.dataclass(frozen=True)
+class Reprint:
+    site: str
+    url: str
+    time: dt.datetime | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Attachment:
+    file: str  # path relative to the repository root
+    title: str
+
+
+@dataclasses.dataclass
+class Article:
+    path: str  # repository-relative, POSIX
+    column: str
+    slug: str
+    text: str  # the whole file
+    body: str
+    body_line: int  # line of the file where the body starts
+    meta: dict[str, Any]  # the raw front-matter
+    lines: dict[str, int]  # dotted key -> line
+    title: str = ""
+    date: dt.datetime | None = None
+    date_has_time: bool = False
+    source: str = ""
+    department: str = ""
+    type: str = ""
+    authors: tuple[str, ...] = ()
+    reviewers: dict[str, str] = dataclasses.field(default_factory=dict)
+    importance: str = "一般"
+    event_date: dt.datetime | None = None
+    doc_number: str = ""
+    reprint: Reprint | None = None
+    attachments: tuple[Attachment, ...] = ()
+    summary: str = ""
+    tags: tuple[str, ...] = ()
+    draft: bool = False
+    scheduled: bool = False
+    adoption: tuple[str, ...] = ()
+
+    def line_of(self, key: str) -> int:
+        while key and key not in self.lines:
+            key = key.rpartition(".")[0]
+        return self.lines.get(key, 1)
+
+    @property
+    def url(self) -> str:
+        return f"{self.column}/{self.slug}/"
+
+    def is_public(self, now: dt.datetime | None = None) -> bool:
+        """Published on a build at `now`: not a draft and not dated later (scheduled)."""
+        now = now or clock.now()
+        return not self.draft and self.date is not None and self.date <= now
+
+
+@dataclasses.dataclass
+class Portal:
+    config: Config
+    articles: list[Article]
+    findings: list[Finding]
+
+    @property
+    def root(self) -> Path:
+        return self.config.root
+
+    @property
+    def columns(self) -> dict[str, Column]:
+        return self.config.columns
+
+    def stages_for(self, article: Article) -> tuple[Stage, ...]:
+        column = self.columns.get(article.column)
+        return column.chain.for_importance(article.importance) if column else ()
+
+    def in_column(self, column: str) -> list[Article]:
+        """Articles of a column, newest first."""
+        items = [a for a in self.articles if a.column == column and a.date is not None]
+        return sorted(items, key=lambda a: (a.date, a.path), reverse=True)  # type: ignore[arg-type, return-value]
+
+
+def load(root: Path | str = ".", paths: Iterable[str] | None = None) -> Portal:
+    """Load the portal at `root`. With `paths`, read only those items (plus what cross-checks need)."""
+    root = Path(root).resolve()
+    config = load_config(root)
+    findings: list[Finding] = []
+    files = _content_files(root, findings) if paths is None else _given_files(root, paths, findings)
+    findings += _duplicate_slugs(root, files)
+    articles = []
+    for rel in files:
+        data = (root / rel).read_bytes()
+        article, problems = parse_article(config, rel, data)
+        findings += problems
+        if article is not None:
+            articles.append(article)
+    return Portal(config, articles, findings)
+
+
+def _finding(path: str, line: int, rule: str, message: str, category: str = "fields", column: int = 1) -> Finding:
+    return Finding(path, line, column, rule, category, ERROR, message)
+
+
+def _content_files(root: Path, findings: list[Finding]) -> list[str]:
+    """Every Markdown item under content/; other files are findings unless they are attachments."""
+    out: list[str] = []
+    base = root / CONTENT
+    if not base.is_dir():
+        return out
+    for dirpath, dirnames, filenames in os.walk(base):
+        dirnames.sort()
+        rel_dir = Path(dirpath).relative_to(root).as_posix()
+        in_files = FILES_DIR in Path(rel_dir).parts[2:3]
+        for name in sorted(filenames) + [d for d in dirnames if (Path(dirpath) / d).is_symlink()]:
+            rel = f"{rel_dir}/{name}"
+            if _outside(root, rel, findings):
+                continue
+            if in_files or name.startswith("."):
+                continue
+            if rel.endswith(".md"):
+                out.append(rel)
+            else:
+                findings.append(_finding(rel, 1, "FILE-NOT-MARKDOWN",
+                                         f"content/ 下只能放 .md 稿件；附件请放在 content/<栏目>/{FILES_DIR}/ 目录并在 attachments 中引用",
+                                         "file"))
+    return out
+
+
+def _given_files(root: Path, paths: Iterable[str], findings: list[Finding]) -> list[str]:
+    out = []
+    for p in paths:
+        full = (Path.cwd() / p) if not Path(p).is_absolute() else Path(p)
+        try:
+            rel = full.absolute().relative_to(root).as_posix()
+        except ValueError:
+            findings.append(_finding(str(p), 1, "FILE-OUTSIDE", "该文件不在门户仓库内，无法检查", "file"))
+            continue
+        if not rel.startswith(CONTENT + "/"):
+            continue  # pre-commit passes every staged file; only items are ours
+        if _outside(root, rel, findings):
+            continue
+        if not full.exists():
+            continue  # deleted in this commit
+        if Path(rel).parts[2:3] == (FILES_DIR,) or Path(rel).name.startswith("."):
+            continue
+        if not rel.endswith(".md"):
+            findings.append(_finding(rel, 1, "FILE-NOT-MARKDOWN",
+                                     f"content/ 下只能放 .md 稿件；附件请放在 content/<栏目>/{FILES_DIR}/ 目录", "file"))
+            continue
+        out.append(rel)
+    return out
+
+
+def _outside(root: Path, rel: str, findings: list[Finding]) -> bool:
+    """A symlink that leads outside the repository would publish whatever it points at."""
+    path = root / rel
+    if not path.is_symlink():
+        return False
+    target = path.resolve()
+    if target == root or root in target.parents:
+        return False
+    findings.append(_finding(rel, 1, "FILE-SYMLINK", f"符号链接指向仓库之外（{os.readlink(path)}）。请把文件本身复制进仓库，或删除该链接", "file"))
+    return True
+
+
+def slug_of(rel: str) -> str:
+    stem = Path(rel).stem
+    return DATE_PREFIX.sub("", stem)
+
+
+def _duplicate_slugs(root: Path, files: list[str]) -> list[Finding]:
+    """Two items of one column with the same slug would share one web address."""
+    findings = []
+    columns = {Path(f).parts[1] for f in files if len(Path(f).parts) > 2}
+    seen: dict[tuple[str, str], str] = {}
+    for column in sorted(columns):
+        for path in sorted((root / CONTENT / column).rglob("*.md")):
+            rel = path.relative_to(root).as_posix()
+            if FILES_DIR in path.relative_to(root).parts[2:3]:
+                continue
+            key = (column, slug_of(rel).lower())
+            if key in seen and rel in files:
+                findings.append(_finding(rel, 1, "FILE-SLUG-DUP",
+                                         f"网址标识“{key[1]}”与 {seen[key]} 重复，两篇稿件会占用同一网址。请修改其中一个文件名",
+                                         "file"))
+            seen.setdefault(key, rel)
+    return findings
+
+
+def split_front_matter(text: str) -> tuple[str | None, str, int]:
+    """Return (front-matter text, body, line where the body starts)."""
+    if not text.startswith("---\n"):
+        return None, text, 1
+    end = re.search(r"^(---|\.\.\.)[ \t]*$", text[4:], re.M)
+    if end is None:
+        return None, text, 1
+    fm = text[4:4 + end.start()]
+    rest = text[4 + end.end():]
+    body_line = fm.count("\n") + 3
+    if rest.startswith("\n"):
+        rest = rest[1:]
+    return fm, rest, body_line
+
+
+def parse_article(config: Config, rel: str, data: bytes) -> tuple[Article | None, list[Finding]]:
+    text, problems = textfile.decode(data, rel)
+    if text is None:
+        return None, problems
+    parts = Path(rel).parts
+    if len(parts) < 3:
+        return None, [_finding(rel, 1, "FILE-COLUMN", "稿件必须放在 content/<栏目 id>/ 目录下", "file")]
+    column = parts[1]
+    findings: list[Finding] = []
+    if column not in config.columns:
+        return None, [_finding(rel, 1, "FM-COLUMN-UNKNOWN",
+                               f"目录“{column}”不是 columns.yml 中的栏目。{suggest(column, config.columns)}请移到正确的栏目目录", "file")]
+    slug = slug_of(rel)
+    if not SLUG.match(slug):
+        findings.append(_finding(rel, 1, "FILE-NAME",
+                                 f"文件名“{Path(rel).name}”不合规：应为 YYYY-MM-DD-英文或拼音.md，只含小写字母、数字和连字符（它是网址的一部分）",
+                                 "file"))
+    fm, body, body_line = split_front_matter(text)
+    if fm is None:
+        findings.append(_finding(rel, 1, "FM-MISSING", "缺少 front-matter：文件第一行应为“---”，其后是 YAML 字段，再以“---”结束"))
+        return None, findings
+    try:
+        meta, lines = yamlfile.load(fm, first_line=2)
+    except yamlfile.YamlError as exc:
+        rule = "FM-DUPLICATE-KEY" if isinstance(exc, yamlfile.DuplicateKey) else "FM-YAML"
+        fix = "请删除重复的一项" if rule == "FM-DUPLICATE-KEY" else "请修正 front-matter 的 YAML 语法"
+        findings.append(_finding(rel, exc.line, rule, f"{exc.problem}。{fix}", column=exc.column))
+        return None, findings
+    if not isinstance(meta, dict):
+        findings.append(_finding(rel, 2, "FM-YAML", "front-matter 应为“键: 值”形式的映射"))
+        return None, findings
+    article = Article(rel, column, slug, text, body, body_line, meta, lines)
+    findings += _Validator(config, article).run()
+    return article, findings
+
+
+class _Validator:
+    def __init__(self, config: Config, article: Article) -> None:
+        self.config = config
+        self.a = article
+        self.findings: list[Finding] = []
+
+    def error(self, key: str, rule: str, message: str, category: str = "fields") -> None:
+        self.findings.append(_finding(self.a.path, self.a.line_of(key), rule, message, category))
+
+    def _type_error(self, key: str, want: str, value: Any) -> None:
+        self.error(key, "FM-TYPE", f"“{key}”（{KEY_TITLES.get(key.split('.')[0], key)}）应为{want}，实际是 {value!r}")
+
+    def text(self, key: str, value: Any) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, str):
+            return value.strip()
+        self._type_error(key, "文本（含冒号或以数字开头时请加引号）", value)
+        return str(value)
+
+    def texts(self, key: str, value: Any) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            return (value.strip(),)
+        if isinstance(value, list):
+            return tuple(self.text(f"{key}.{i}", v) for i, v in enumerate(value))
+        self._type_error(key, "文本或文本列表", value)
+        return ()
+
+    def flag(self, key: str, value: Any) -> bool:
+        if value is None:
+            return False
+        if isinstance(value, bool):
+            return value
+        self._type_error(key, " true 或 false", value)
+        return False
+
+    def when(self, key: str, value: Any) -> tuple[dt.datetime | None, bool]:
+        if value is None or value == "":
+            return None, False
+        parsed = parse_when(value)
+        if parsed is None:
+            self.error(key, "FM-DATE-INVALID", f"“{key}”的值 {value!r} 不是有效日期。请写成 2025-05-12 或 2025-05-12 09:30", "date")
+        return parsed or (None, False)
+
+    def run(self) -> list[Finding]:
+        a, meta = self.a, self.a.meta
+        for key in meta:
+            if key not in KEYS:
+                self.error(str(key), "FM-UNKNOWN-KEY",
+                           f"未知字段“{key}”。{suggest(key, KEYS)}可用字段：{'、'.join(KEYS)}")
+        for key in REQUIRED:
+            if meta.get(key) in (None, "", [], {}):
+                self.findings.append(_finding(a.path, a.line_of(key) if key in a.lines else 2, "FM-REQUIRED",
+                                              f"缺少必填字段“{key}”（{KEY_TITLES[key]}）。请在 front-matter 中补写"))
+        a.title = self.text("title", meta.get("title"))
+        a.date, a.date_has_time = self.when("date", meta.get("date"))
+        a.source = self.text("source", meta.get("source"))
+        a.department = self.text("department", meta.get("department"))
+        a.type = self.text("type", meta.get("type"))
+        a.authors = tuple(x for x in self.texts("author", meta.get("author")) if x)
+        a.importance = self.text("importance", meta.get("importance")) or "一般"
+        a.event_date = self.when("event_date", meta.get("event_date"))[0]
+        a.doc_number = self.text("doc_number", meta.get("doc_number"))
+        a.summary = self.text("summary", meta.get("summary"))
+        a.tags = self.texts("tags", meta.get("tags"))
+        a.draft = self.flag("draft", meta.get("draft"))
+        a.scheduled = self.flag("scheduled", meta.get("scheduled"))
+        a.adoption = self.texts("adoption", meta.get("adoption"))
+        self._references()
+        self._reviewers(meta.get("reviewers"))
+        self._reprint(meta.get("reprint"))
+        self._attachments(meta.get("attachments"))
+        return self.findings
+
+    def _references(self) -> None:
+        a, cfg = self.a, self.config
+        if a.department and a.department not in cfg.departments:
+            self.error("department", "FM-DEPT-UNKNOWN", f"发布部门“{a.department}”不在 roster.yml 的 departments 中。{suggest(a.department, cfg.departments)}")
+        if a.type and a.type not in cfg.kinds:
+            self.error("type", "FM-KIND-UNKNOWN", f"文种“{a.type}”不是已知文种。{suggest(a.type, cfg.kinds)}可用：{'、'.join(cfg.kinds)}", "kind")
+        for i, person in enumerate(a.authors):
+            if person not in cfg.people:
+                self.error(f"author.{i}" if isinstance(a.meta.get("author"), list) else "author", "FM-PERSON-UNKNOWN",
+                           f"撰稿人“{person}”不在 roster.yml 中。{suggest(person, cfg.people)}请填写人员 id")
+        if a.importance not in IMPORTANCE:
+            self.error("importance", "FM-IMPORTANCE", f"重要程度应为 {'、'.join(IMPORTANCE)} 之一，实际是“{a.importance}”")
+        for i, level in enumerate(a.adoption):
+            if level not in ADOPTION_LEVELS:
+                self.error(f"adoption.{i}", "FM-ADOPTION", f"采用情况应为 {'、'.join(ADOPTION_LEVELS)} 之一，实际是“{level}”")
+        if a.date is not None and a.date > clock.now() and not a.scheduled and not a.draft:
+            self.error("date", "FM-DATE-FUTURE",
+                       f"发布日期 {format_when(a.date, a.date_has_time)} 晚于当前时间。伪造发布日期是政府网站检查的单项否决项；"
+                       "如确为定时发布，请加 `scheduled: true`", "date")
+
+    def _reviewers(self, value: Any) -> None:
+        if value is None:
+            return
+        if not isinstance(value, dict):
+            self._type_error("reviewers", "映射（审核环节: 人员 id），如“初审: zhang.san”", value)
+            return
+        for stage, person in value.items():
+            key = f"reviewers.{stage}"
+            person = self.text(key, person)
+            if person and person not in self.config.people:
+                self.error(key, "FM-PERSON-UNKNOWN", f"{stage}人“{person}”不在 roster.yml 中。{suggest(person, self.config.people)}请填写人员 id")
+            self.a.reviewers[str(stage)] = person
+
+    def _reprint(self, value: Any) -> None:
+        if value is None:
+            return
+        if not isinstance(value, dict):
+            self._type_error("reprint", "映射，含 site、url、time", value)
+            return
+        for key in value:
+            if key not in ("site", "url", "time"):
+                self.error(f"reprint.{key}", "FM-UNKNOWN-KEY", f"转载信息中的未知字段“{key}”。{suggest(key, ('site', 'url', 'time'))}只能有 site、url、time")
+        when = self.when("reprint.time", value.get("time"))[0]
+        self.a.reprint = Reprint(self.text("reprint.site", value.get("site")), self.text("reprint.url", value.get("url")), when)
+
+    def _attachments(self, value: Any) -> None:
+        if value is None:
+            return
+        if not isinstance(value, list):
+            self._type_error("attachments", "列表，每项为文件路径或 {file, title}", value)
+            return
+        out = []
+        for i, item in enumerate(value):
+            key = f"attachments.{i}"
+            if isinstance(item, str):
+                file, title = item, Path(item).name
+            elif isinstance(item, dict) and isinstance(item.get("file"), str):
+                file, title = item["file"], str(item.get("title") or Path(item["file"]).name)
+            else:
+                self._type_error(key, "文件路径或 {file: 路径, title: 名称}", item)
+                continue
+            rel = (Path(self.a.path).parent / file).as_posix() if not file.startswith(CONTENT + "/") else file
+            rel = os.path.normpath(rel)
+            out.append(Attachment(Path(rel).as_posix(), title))
+        self.a.attachments = tuple(out)
+
+
+_WHEN_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M",
+                 "%Y/%m/%d %H:%M", "%Y/%m/%d", "%Y年%m月%d日 %H:%M", "%Y年%m月%d日")
+
+
+def parse_when(value: Any) -> tuple[dt.datetime, bool] | None:
+    """A date or datetime from the front-matter, in China Standard Time; (value, has_time)."""
+    if isinstance(value, dt.datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=clock.CST)), True
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=clock.CST), False
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    try:
+        return dt.datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=clock.CST), False
+    except ValueError:
+        pass
+    for fmt in _WHEN_FORMATS:
+        try:
+            parsed = dt.datetime.strptime(value, fmt).replace(tzinfo=clock.CST)
+        except ValueError:
+            continue
+        return parsed, "%H" in fmt
+    return None
+
+
+def format_when(value: dt.datetime, has_time: bool = True) -> str:
+    value = value.astimezone(clock.CST)
+    return value.strftime("%Y-%m-%d %H:%M") if has_time else value.strftime("%Y-%m-%d")
+
+
+def load_or_findings(root: Path | str, paths: Iterable[str] | None = None) -> tuple[Portal | None, list[Finding]]:
+    try:
+        portal = load(root, paths)
+    except ConfigError as exc:
+        return None, exc.findings
+    return portal, portal.findings

@@ -1,0 +1,1 @@
+"""Reports for the office: column freshness, quotas, timeliness and scores."""

@@ -1,0 +1,1 @@
+"""Git-based review: an ordered, signed approval chain enforced on the server."""
