@@ -121,8 +121,12 @@ def load(root: Path | str = ".", paths: Iterable[str] | None = None) -> Portal:
     root = Path(root).resolve()
     config = load_config(root)
     findings: list[Finding] = []
-    files = _content_files(root, findings) if paths is None else _given_files(root, paths, findings)
-    findings += _duplicate_slugs(root, files)
+    if paths is None:
+        files = _content_files(root, findings)
+        findings += _duplicate_slugs(files, files)
+    else:
+        files = _given_files(root, paths, findings)
+        findings += _duplicate_slugs(_siblings(root, files), files)
     articles = []
     for rel in files:
         data = (root / rel).read_bytes()
@@ -200,26 +204,37 @@ def _outside(root: Path, rel: str, findings: list[Finding]) -> bool:
 
 
 def slug_of(rel: str) -> str:
-    stem = Path(rel).stem
+    stem = rel.rsplit("/", 1)[-1].removesuffix(".md")
     return DATE_PREFIX.sub("", stem)
 
 
-def _duplicate_slugs(root: Path, files: list[str]) -> list[Finding]:
-    """Two items of one column with the same slug would share one web address."""
-    findings = []
+def _siblings(root: Path, files: list[str]) -> list[str]:
+    """Every item of the columns the given files belong to (names only, nothing is parsed)."""
     columns = {Path(f).parts[1] for f in files if len(Path(f).parts) > 2}
-    seen: dict[tuple[str, str], str] = {}
+    out = []
     for column in sorted(columns):
         for path in sorted((root / CONTENT / column).rglob("*.md")):
-            rel = path.relative_to(root).as_posix()
-            if FILES_DIR in path.relative_to(root).parts[2:3]:
-                continue
-            key = (column, slug_of(rel).lower())
-            if key in seen and rel in files:
-                findings.append(_finding(rel, 1, "FILE-SLUG-DUP",
-                                         f"网址标识“{key[1]}”与 {seen[key]} 重复，两篇稿件会占用同一网址。请修改其中一个文件名",
-                                         "file"))
-            seen.setdefault(key, rel)
+            rel = path.relative_to(root)
+            if FILES_DIR not in rel.parts[2:3]:
+                out.append(rel.as_posix())
+    return out
+
+
+def _duplicate_slugs(candidates: list[str], files: list[str]) -> list[Finding]:
+    """Two items of one column with the same slug would share one web address."""
+    findings = []
+    wanted = set(files)
+    seen: dict[tuple[str, str], str] = {}
+    for rel in sorted(candidates):
+        parts = rel.split("/")
+        if len(parts) < 3:
+            continue
+        key = (parts[1], slug_of(rel).lower())
+        if key in seen and rel in wanted:
+            findings.append(_finding(rel, 1, "FILE-SLUG-DUP",
+                                     f"网址标识“{key[1]}”与 {seen[key]} 重复，两篇稿件会占用同一网址。请修改其中一个文件名",
+                                     "file"))
+        seen.setdefault(key, rel)
     return findings
 
 
@@ -430,10 +445,13 @@ def parse_when(value: Any) -> tuple[dt.datetime, bool] | None:
     if not isinstance(value, str):
         return None
     value = value.strip()
-    try:
-        return dt.datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=clock.CST), False
-    except ValueError:
-        pass
+    if len(value) >= 10 and value[4] == "-" and value[7] == "-":
+        try:  # the common forms, ten times faster than strptime
+            parsed = dt.datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            return (parsed if parsed.tzinfo else parsed.replace(tzinfo=clock.CST)), len(value) > 10
     for fmt in _WHEN_FORMATS:
         try:
             parsed = dt.datetime.strptime(value, fmt).replace(tzinfo=clock.CST)

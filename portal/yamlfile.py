@@ -9,10 +9,18 @@ from typing import Any
 
 import yaml
 
-try:  # libyaml is ten times faster; fall back to the pure Python parser
-    _Loader: type = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover
-    _Loader = yaml.SafeLoader
+_Base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is ten times faster
+
+
+class _Loader(_Base):  # type: ignore[valid-type, misc]
+    """Safe loading that leaves dates as text: the model parses them itself, with a line-numbered
+    error for an impossible date such as 2026-02-30 (PyYAML would raise a bare ValueError)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in _Base.yaml_implicit_resolvers.items()
+}
 
 
 class YamlError(Exception):
@@ -38,7 +46,8 @@ def load(text: str, first_line: int = 1) -> tuple[Any, dict[str, int]]:
         _index(node, "", lines, first_line - 1)
         return loader.construct_document(node), lines
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        # the context mark is where the broken construct starts (an unclosed "[" ...), the better place to look
+        mark = exc.context_mark or exc.problem_mark
         line = (mark.line + first_line) if mark else first_line
         col = (mark.column + 1) if mark else 1
         raise YamlError(line, col, _describe(exc)) from None
