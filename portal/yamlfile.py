@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-_Base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is ten times faster
+_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is ten times faster
 
 
 class _Loader(_Base):  # type: ignore[valid-type, misc]
