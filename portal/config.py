@@ -119,6 +119,35 @@ class Person:
         return department == self.department
 
 
+@dataclasses.dataclass(frozen=True)
+class Quota:
+    """Items a unit must submit (reports.quotas; seed 004: 4 a month, 1 a week)."""
+    per_week: int = 1
+    per_month: int = 4
+
+
+@dataclasses.dataclass(frozen=True)
+class Scoring:
+    """The scoring table of the monthly 通报 (reports.scoring; seed 004 三、计分标准)."""
+    item: float = 0.3
+    adoption: tuple[tuple[str, float], ...] = (("市级", 1.0), ("省级", 3.0), ("国家级", 5.0))
+    missed_update: float = -0.3
+    policy_item: float = 0.5
+    missing_interpretation: float = -0.5
+    documents: str = "documents"
+    interpretations: str = "interpretations"
+
+
+@dataclasses.dataclass(frozen=True)
+class ReportSettings:
+    quota: Quota = Quota()
+    unit_quotas: tuple[tuple[str, Quota], ...] = ()
+    scoring: Scoring = Scoring()
+
+    def quota_for(self, unit: str) -> Quota:
+        return dict(self.unit_quotas).get(unit, self.quota)
+
+
 @dataclasses.dataclass
 class Config:
     root: Path
@@ -132,6 +161,7 @@ class Config:
     departments: dict[str, Department]
     people: dict[str, Person]
     findings: list[Finding]
+    reports: ReportSettings = dataclasses.field(default_factory=ReportSettings)
 
 
 class ConfigError(Exception):
@@ -222,8 +252,10 @@ def load(root: Path) -> Config:
         sources[str(name)] = cols.strings({name: domains}, f"reprint_sources.{name}", "reprint_sources")
     chains = _load_chains(cols, col_data, roles)
     columns = _load_columns(cols, col_data, chains, departments, kinds, sources)
+    reports = _load_reports(cols, col_data, departments, columns)
     findings = roster.findings + cols.findings
-    config = Config(root, site, kinds, official, sources, chains, columns, roles, departments, people, findings)
+    config = Config(root, site, kinds, official, sources, chains, columns, roles, departments, people, findings,
+                    reports)
     if findings:
         raise ConfigError(findings)
     return config
@@ -368,3 +400,80 @@ def _load_roster(r: _Reader, data: dict[str, Any]) -> tuple[dict[str, Role], dic
         people[pid] = Person(pid, str(r.get(p, f"{w}.name", w, str) or pid), dept, proles,
                              str(p.get("title") or ""), oversees, key)
     return roles, departments, people
+
+
+_REPORT_KEYS = {
+    "reports": ("quotas", "scoring"),
+    "reports.quotas": ("per_week", "per_month", "units"),
+    "reports.scoring": ("item", "adoption", "missed_update", "policy"),
+    "reports.scoring.policy": ("documents", "interpretations", "item", "missing"),
+}
+
+
+def _known_keys(r: _Reader, body: dict[str, Any], where: str, known: tuple[str, ...]) -> None:
+    for key in body:
+        if key not in known:
+            r.error(f"{where}.{key}", "CFG-UNKNOWN-KEY", f"{where} 下的未知项“{key}”。{suggest(key, known)}可用：{'、'.join(known)}")
+
+
+def _number(r: _Reader, body: dict[str, Any], key: str, default: float, whole: bool = False) -> Any:
+    value = body.get(key.rpartition(".")[2])
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int if whole else int | float) or (whole and value < 0):
+        r.error(key, "CFG-TYPE", f"“{key}”应为{'非负整数' if whole else '数值'}，实际是 {value!r}")
+        return default
+    return value
+
+
+def _section(r: _Reader, body: dict[str, Any], key: str) -> dict[str, Any]:
+    value = r.get(body, key, key.rpartition(".")[0], dict, {}) or {}
+    _known_keys(r, value, key, _REPORT_KEYS[key])
+    return value
+
+
+def _load_reports(r: _Reader, data: dict[str, Any], departments: dict[str, Department],
+                  columns: dict[str, Column]) -> ReportSettings:
+    """The optional `reports:` section: quotas per unit and the scoring table; defaults are seed 004's."""
+    from .model import ADOPTION_LEVELS  # model imports this module; by the time we run it is loaded
+
+    if "reports" not in data:
+        return ReportSettings()
+    body = r.get(data, "reports", "", dict, {}) or {}
+    _known_keys(r, body, "reports", _REPORT_KEYS["reports"])
+    q = _section(r, body, "reports.quotas")
+    quota = Quota(_number(r, q, "reports.quotas.per_week", 1, True), _number(r, q, "reports.quotas.per_month", 4, True))
+    units = []
+    for unit, uq in (r.get(q, "reports.quotas.units", "reports.quotas", dict, {}) or {}).items():
+        where = f"reports.quotas.units.{unit}"
+        if str(unit) not in departments:
+            r.error(where, "CFG-DEPT-UNKNOWN", f"科室“{unit}”不在 roster.yml 的 departments 中。{suggest(unit, departments)}")
+        if not isinstance(uq, dict):
+            r.error(where, "CFG-TYPE", f"“{where}”应为映射，如 {{per_week: 1, per_month: 4}}")
+            continue
+        _known_keys(r, uq, where, ("per_week", "per_month"))
+        units.append((str(unit), Quota(_number(r, uq, f"{where}.per_week", quota.per_week, True),
+                                       _number(r, uq, f"{where}.per_month", quota.per_month, True))))
+    s = _section(r, body, "reports.scoring")
+    default = Scoring()
+    adoption = dict(default.adoption)
+    for level, points in (r.get(s, "reports.scoring.adoption", "reports.scoring", dict, {}) or {}).items():
+        if level not in ADOPTION_LEVELS:
+            r.error(f"reports.scoring.adoption.{level}", "CFG-VALUE",
+                    f"采用级别“{level}”应为 {'、'.join(ADOPTION_LEVELS)} 之一（与稿件的 adoption 字段一致）")
+        adoption[str(level)] = _number(r, {level: points}, f"reports.scoring.adoption.{level}", 0.0)
+    p = _section(r, s, "reports.scoring.policy")
+    scoring = Scoring(
+        item=_number(r, s, "reports.scoring.item", default.item),
+        adoption=tuple(adoption.items()),
+        missed_update=_number(r, s, "reports.scoring.missed_update", default.missed_update),
+        policy_item=_number(r, p, "reports.scoring.policy.item", default.policy_item),
+        missing_interpretation=_number(r, p, "reports.scoring.policy.missing", default.missing_interpretation),
+        documents=str(r.get(p, "reports.scoring.policy.documents", "reports.scoring.policy", str, default.documents)),
+        interpretations=str(r.get(p, "reports.scoring.policy.interpretations", "reports.scoring.policy", str,
+                                  default.interpretations)))
+    for key in ("documents", "interpretations"):
+        if getattr(scoring, key) not in columns:
+            r.error(f"reports.scoring.policy.{key}", "CFG-COLUMN-UNKNOWN",
+                    f"栏目“{getattr(scoring, key)}”不在 columns 中。{suggest(getattr(scoring, key), columns)}")
+    return ReportSettings(quota, tuple(units), scoring)
