@@ -1,0 +1,26 @@
+"""portal publish --to DIR: build into a new release and switch the live site atomically."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from site_build import publish
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--to", type=Path, required=True, metavar="DIR",
+                        help="发布目录：网站服务器的网站根目录设为 DIR/current")
+    parser.add_argument("--keep", type=int, default=publish.KEEP, metavar="N",
+                        help=f"保留最近 N 个版本（含在用版本，默认 {publish.KEEP}）")
+
+
+def run(args: argparse.Namespace) -> int:
+    done = publish.publish(args.root, args.to, args.keep)
+    print(f"已发布版本 {done.release}：{done.items} 篇稿件，{done.files} 个文件。")
+    print(f"在用：{args.to / publish.CURRENT} -> {publish.RELEASES}/{done.release}/{publish.SITE}"
+          + (f"（上一版本 {done.previous}）" if done.previous else "（首次发布）"))
+    print(f"清单：{done.manifest}（sha256 {done.manifest_sha256}，已记入 {args.to / publish.LOG}）")
+    if done.removed:
+        print(f"已清理旧版本：{'、'.join(done.removed)}")
+    print(f"请访问网站确认新页面已上线：portal verify-site --url <网址> --dir {args.to} --new")
+    return 0

@@ -1,0 +1,347 @@
+"""Publishing: build into a new release directory, then switch the live site in one atomic step.
+
+    DIR/
+      current -> releases/<id>/site   the web root (nginx: `root DIR/current;`), a symbolic link
+      releases/<id>/site/             the built site of one release
+      releases/<id>/manifest.json     its manifest, outside the web root
+      releases/.<id>.partial/         a release being built; left behind only by a publish that died
+      manifests.log                   append-only, one JSON line per event (release, publish, rollback, remove)
+      publish.lock                    held with flock while a publish or rollback runs
+
+The live site only ever changes by os.replace() of the `current` link, which POSIX makes atomic:
+a reader sees the old release or the new one, never a mix, and a publish that dies at any point
+before that rename leaves the old release live and complete.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import fcntl
+import json
+import os
+import shutil
+import signal
+import subprocess
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from portal import clock
+from portal.config import suggest
+from portal.errors import PortalError
+
+from . import manifest as mf
+
+RELEASES = "releases"
+CURRENT = "current"
+LOG = "manifests.log"
+LOCK = "publish.lock"
+SITE = "site"
+MANIFEST = "manifest.json"
+PARTIAL = ".partial"
+KEEP = 5
+
+# Tests kill a publish at one of these points (PORTAL_PUBLISH_CRASH=<point>) to show the old site stays live.
+CRASH_ENV = "PORTAL_PUBLISH_CRASH"
+CRASH_POINTS = ("mid-build", "built", "manifest", "logged", "renamed", "linked")
+
+BuildFn = Callable[[Path, Path], Any]
+
+
+def _crash(point: str) -> None:
+    if os.environ.get(CRASH_ENV) == point:
+        os.kill(os.getpid(), signal.SIGKILL)  # a real crash: no finally blocks, no cleanup
+
+
+def _crash_when_files_appear(folder: Path) -> threading.Event:
+    """For the 'mid-build' point: die as soon as the build has written its first files."""
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(0.002):
+            if folder.is_dir() and any(folder.iterdir()):
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    if os.environ.get(CRASH_ENV) == "mid-build":
+        threading.Thread(target=watch, daemon=True).start()
+    return done
+
+
+@dataclasses.dataclass(frozen=True)
+class Layout:
+    root: Path
+
+    @property
+    def releases(self) -> Path:
+        return self.root / RELEASES
+
+    @property
+    def current(self) -> Path:
+        return self.root / CURRENT
+
+    @property
+    def log(self) -> Path:
+        return self.root / LOG
+
+    def site(self, release: str) -> Path:
+        return self.releases / release / SITE
+
+    def manifest(self, release: str) -> Path:
+        return self.releases / release / MANIFEST
+
+    def live(self) -> str | None:
+        """The release `current` points to, None before the first publish."""
+        if not self.current.is_symlink():
+            if self.current.exists():
+                raise PortalError(f"{self.current} 不是符号链接。发布目录中的 current 必须是由 portal publish 管理的链接，"
+                                  "请把现有网站移到别处后重新发布")
+            return None
+        parts = Path(os.readlink(self.current)).parts
+        if len(parts) != 3 or parts[0] != RELEASES or parts[2] != SITE:
+            raise PortalError(f"{self.current} 指向 {os.readlink(self.current)}，不是 {RELEASES}/<版本>/{SITE}。"
+                              "链接被改动过，请用 portal verify-site 核验后用 portal rollback --to 指定版本恢复")
+        return parts[1]
+
+    def events(self) -> list[dict[str, Any]]:
+        if not self.log.exists():
+            return []
+        out = []
+        for n, line in enumerate(self.log.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                event = json.loads(line)
+            except ValueError:
+                raise PortalError(f"{self.log}:{n}: 发布日志有一行无法解析。日志只能追加，不应手工编辑；"
+                                  "请从备份恢复这一行") from None
+            if isinstance(event, dict):
+                out.append(event)
+        return out
+
+    def logged_sha(self, release: str) -> str | None:
+        shas = [e.get("manifest_sha256") for e in self.events() if e.get("event") == "release"
+                and e.get("release") == release]
+        return shas[-1] if shas else None
+
+    def ordered(self) -> list[str]:
+        """Existing releases, oldest first (in the order the log recorded them)."""
+        existing = {p.name for p in self.releases.iterdir() if p.is_dir() and not p.name.startswith(".")} \
+            if self.releases.is_dir() else set()
+        logged = [e["release"] for e in self.events() if e.get("event") == "release" and e.get("release") in existing]
+        unlogged = sorted(existing - set(logged))
+        return unlogged + list(dict.fromkeys(logged))
+
+    def previous(self, release: str) -> str | None:
+        """The release published before `release`, if it is still kept."""
+        ordered = self.ordered()
+        index = ordered.index(release) if release in ordered else 0
+        return ordered[index - 1] if index > 0 else None
+
+    def append(self, event: str, **fields: Any) -> None:
+        line = json.dumps({"event": event, "time": _now(), **fields}, ensure_ascii=False)
+        with self.log.open("a", encoding="utf-8") as f:
+            f.write(line + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+
+
+def _now() -> str:
+    return clock.now().isoformat(timespec="seconds")
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def locked(layout: Layout) -> Iterator[None]:
+    """Hold publish.lock; a second publish or rollback at the same time is refused.
+
+    flock is released by the kernel when the process dies, so a crashed publish leaves no stale lock.
+    """
+    try:
+        layout.root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PortalError(f"无法创建发布目录 {layout.root}（{exc.strerror}）") from None
+    with (layout.root / LOCK).open("a+", encoding="utf-8") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            holder = f.read().strip() or "未知"
+            raise PortalError(f"另一个发布或回滚正在进行（进程 {holder}，锁文件 {layout.root / LOCK}）。"
+                              "请等它结束后再试") from None
+        f.truncate(0)
+        f.write(f"{os.getpid()}\n")
+        f.flush()
+        yield
+
+
+def git_state(root: Path) -> tuple[str | None, bool]:
+    """(HEAD commit, whether the working tree has changes); (None, True) outside git."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=True).stdout
+
+    try:
+        commit = git("rev-parse", "--verify", "HEAD").strip()
+        return commit, bool(git("status", "--porcelain").strip())
+    except (OSError, subprocess.CalledProcessError):
+        return None, True
+
+
+def new_release_id(layout: Layout, commit: str | None, dirty: bool) -> str:
+    base = f"{clock.now():%Y%m%d-%H%M%S}-{commit[:7] if commit and not dirty else 'worktree'}"
+    taken = {e.get("release") for e in layout.events()} | (
+        {p.name for p in layout.releases.iterdir()} if layout.releases.is_dir() else set())
+    release, n = base, 1
+    while release in taken or f".{release}{PARTIAL}" in taken:
+        n += 1
+        release = f"{base}-{n}"
+    return release
+
+
+def _clean_leftovers(layout: Layout) -> None:
+    """Remove what publishes that died left behind (only ever unpublished, never live)."""
+    for tmp in layout.root.glob(f".{CURRENT}.*.tmp"):
+        tmp.unlink(missing_ok=True)
+    if layout.releases.is_dir():
+        for partial in layout.releases.glob(".*"):
+            shutil.rmtree(partial, ignore_errors=True)
+
+
+def switch(layout: Layout, release: str) -> None:
+    """Point `current` at `release` atomically: a new link renamed over the old one."""
+    tmp = layout.root / f".{CURRENT}.{os.getpid()}.tmp"
+    tmp.unlink(missing_ok=True)
+    os.symlink(f"{RELEASES}/{release}/{SITE}", tmp)
+    _crash("linked")
+    os.replace(tmp, layout.current)
+    _fsync_dir(layout.root)
+
+
+def _items_of(result: Any) -> int:
+    for attr in ("items", "articles", "item_count"):
+        value = getattr(result, attr, None)
+        if isinstance(value, int):
+            return value
+        if value is not None and hasattr(value, "__len__"):
+            return len(value)
+    return 0
+
+
+def _default_build(root: Path, out: Path) -> Any:
+    from .build import build_site  # the site build is heavy; load it only to publish
+
+    return build_site(root, out)
+
+
+@dataclasses.dataclass
+class Published:
+    release: str
+    previous: str | None
+    site: Path
+    manifest: Path
+    manifest_sha256: str
+    files: int
+    items: int
+    removed: list[str]
+
+
+def publish(root: Path, to: Path, keep: int = KEEP, build: BuildFn = _default_build) -> Published:
+    """Build the portal at `root` into a new release under `to` and make it live."""
+    if keep < 1:
+        raise PortalError(f"--keep 应至少为 1（保留的版本数，含在用版本），实际是 {keep}")
+    layout = Layout(to.absolute())
+    with locked(layout):
+        old = layout.live()
+        _clean_leftovers(layout)
+        commit, dirty = git_state(root)
+        release = new_release_id(layout, commit, dirty)
+        staging = layout.releases / f".{release}{PARTIAL}"
+        staging.mkdir(parents=True)
+        try:
+            manifest, sha = _build_release(root, staging, release, commit, dirty, build)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        # log first, then rename: a directory under releases/ without a dot always has its sha256 in the log
+        layout.append("release", release=release, manifest_sha256=sha, commit=commit, dirty=dirty,
+                      items=manifest.items, files=len(manifest.files))
+        _crash("logged")
+        os.rename(staging, layout.releases / release)
+        _fsync_dir(layout.releases)
+        _crash("renamed")
+        switch(layout, release)
+        layout.append("publish", release=release, previous=old)
+        removed = prune(layout, keep)
+    return Published(release, old, layout.site(release), layout.manifest(release), sha, len(manifest.files),
+                     manifest.items, removed)
+
+
+def _build_release(root: Path, staging: Path, release: str, commit: str | None, dirty: bool,
+                   build: BuildFn) -> tuple[mf.Manifest, str]:
+    done = _crash_when_files_appear(staging / SITE)
+    try:
+        result = build(root, staging / SITE)
+    finally:
+        done.set()
+    _crash("mid-build")  # the build outran the watcher: die here, where the site is still unpublished
+    _crash("built")
+    manifest = mf.Manifest(release, commit, dirty, _now(), _items_of(result), mf.scan(staging / SITE))
+    sha = mf.write(staging / MANIFEST, manifest)
+    os.sync()  # the site's files reach the disk before any link can point at them
+    _crash("manifest")
+    return manifest, sha
+
+
+def prune(layout: Layout, keep: int) -> list[str]:
+    """Remove all but the `keep` newest releases; never the live one."""
+    live = layout.live()
+    old = [r for r in layout.ordered()[:-keep] if r != live]
+    for release in old:
+        doomed = layout.releases / f".{release}.removing"
+        os.rename(layout.releases / release, doomed)  # gone from the list at once, even if rmtree dies
+        shutil.rmtree(doomed)
+        layout.append("remove", release=release)
+    return old
+
+
+def check_release(layout: Layout, release: str) -> mf.Diff:
+    """Compare a kept release with its manifest (whose sha256 must match the log)."""
+    manifest, sha = mf.read(layout.manifest(release))
+    logged = layout.logged_sha(release)
+    if logged != sha:
+        raise PortalError(f"{layout.manifest(release)} 的 sha256 与 {layout.log} 中的记录"
+                          f"（{logged or '无记录'}）不一致：清单被改动过，不能据此回滚")
+    return mf.compare(manifest.files, mf.scan(layout.site(release)))
+
+
+def rollback(to: Path, release: str | None = None) -> tuple[str, str]:
+    """Make `release` (default: the one before the live one) live again; return (old, new)."""
+    layout = Layout(to.absolute())
+    with locked(layout):
+        live = layout.live()
+        ordered = layout.ordered()
+        if live is None:
+            raise PortalError(f"{layout.root} 还没有发布过任何版本，无法回滚")
+        if release is None:
+            release = layout.previous(live)
+            if release is None:
+                raise PortalError(f"在用版本 {live} 之前没有保留的版本可回滚。现有版本：{'、'.join(ordered) or '无'}")
+        elif release not in ordered:
+            raise PortalError(f"版本“{release}”不存在。{suggest(release, ordered)}现有版本：{'、'.join(ordered) or '无'}")
+        elif release == live:
+            raise PortalError(f"版本 {release} 已经是在用版本")
+        diff = check_release(layout, release)
+        if not diff.clean:
+            raise PortalError(f"版本 {release} 的文件与其清单不一致（修改 {len(diff.changed)}、新增 {len(diff.added)}、"
+                              f"缺失 {len(diff.missing)}），不能回滚到被改动的版本。"
+                              f"详情：portal verify-site {layout.releases / release}")
+        switch(layout, release)
+        layout.append("rollback", release=release, previous=live)
+    return live, release
