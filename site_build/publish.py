@@ -28,8 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from portal import clock
+from portal.config import load as load_config
 from portal.config import suggest
-from portal.errors import PortalError
+from portal.errors import ERROR, PortalError
 
 from . import manifest as mf
 
@@ -55,12 +56,12 @@ def _crash(point: str) -> None:
 
 
 def _crash_when_files_appear(folder: Path) -> threading.Event:
-    """For the 'mid-build' point: die as soon as the build has written its first files."""
+    """For the 'mid-build' point: die as soon as the build has written its first file under `folder`."""
     done = threading.Event()
 
     def watch() -> None:
         while not done.wait(0.002):
-            if folder.is_dir() and any(folder.iterdir()):
+            if any(p.is_file() for p in folder.rglob("*")):
                 os.kill(os.getpid(), signal.SIGKILL)
 
     if os.environ.get(CRASH_ENV) == "mid-build":
@@ -182,14 +183,20 @@ def locked(layout: Layout) -> Iterator[None]:
         yield
 
 
-def git_state(root: Path) -> tuple[str | None, bool]:
-    """(HEAD commit, whether the working tree has changes); (None, True) outside git."""
+def git_state(root: Path, exclude: Path | None = None) -> tuple[str | None, bool]:
+    """(HEAD commit, whether the working tree has changes); (None, True) outside git.
+
+    `exclude`, the publish directory, does not count when it lies inside the repository.
+    """
     def git(*args: str) -> str:
         return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=True).stdout
 
+    spec = ["."]
+    if exclude is not None and exclude.resolve().is_relative_to(root.resolve()):
+        spec.append(f":(exclude){exclude.resolve().relative_to(root.resolve()).as_posix()}")
     try:
         commit = git("rev-parse", "--verify", "HEAD").strip()
-        return commit, bool(git("status", "--porcelain").strip())
+        return commit, bool(git("status", "--porcelain", "--", *spec).strip())
     except (OSError, subprocess.CalledProcessError):
         return None, True
 
@@ -224,14 +231,13 @@ def switch(layout: Layout, release: str) -> None:
     _fsync_dir(layout.root)
 
 
-def _items_of(result: Any) -> int:
-    for attr in ("items", "articles", "item_count"):
-        value = getattr(result, attr, None)
-        if isinstance(value, int):
-            return value
-        if value is not None and hasattr(value, "__len__"):
-            return len(value)
-    return 0
+def _items_of(root: Path, result: Any) -> int:
+    """Items published: the build's count if it gives one, else its pages of the form <column>/<slug>/."""
+    if isinstance(getattr(result, "items", None), int):
+        return int(result.items)
+    columns = load_config(root).columns
+    slugs = [p.strip("/").split("/") for p in getattr(result, "pages", [])]
+    return sum(len(s) == 2 and s[0] in columns and not s[1].isdigit() and s[1] != "page" for s in slugs)
 
 
 def _default_build(root: Path, out: Path) -> Any:
@@ -260,7 +266,7 @@ def publish(root: Path, to: Path, keep: int = KEEP, build: BuildFn = _default_bu
     with locked(layout):
         old = layout.live()
         _clean_leftovers(layout)
-        commit, dirty = git_state(root)
+        commit, dirty = git_state(root, layout.root)
         release = new_release_id(layout, commit, dirty)
         staging = layout.releases / f".{release}{PARTIAL}"
         staging.mkdir(parents=True)
@@ -285,14 +291,18 @@ def publish(root: Path, to: Path, keep: int = KEEP, build: BuildFn = _default_bu
 
 def _build_release(root: Path, staging: Path, release: str, commit: str | None, dirty: bool,
                    build: BuildFn) -> tuple[mf.Manifest, str]:
-    done = _crash_when_files_appear(staging / SITE)
+    done = _crash_when_files_appear(staging)
     try:
         result = build(root, staging / SITE)
     finally:
         done.set()
+    errors = [f for f in getattr(result, "findings", []) if f.severity == ERROR]
+    if errors:
+        listing = "\n".join(f.format() for f in errors)
+        raise PortalError(f"构建未通过检查，共 {len(errors)} 个错误，未发布；在用网站保持不变。\n{listing}")
     _crash("mid-build")  # the build outran the watcher: die here, where the site is still unpublished
     _crash("built")
-    manifest = mf.Manifest(release, commit, dirty, _now(), _items_of(result), mf.scan(staging / SITE))
+    manifest = mf.Manifest(release, commit, dirty, _now(), _items_of(root, result), mf.scan(staging / SITE))
     sha = mf.write(staging / MANIFEST, manifest)
     os.sync()  # the site's files reach the disk before any link can point at them
     _crash("manifest")

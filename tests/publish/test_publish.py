@@ -1,0 +1,173 @@
+"""portal publish and portal rollback on real builds of a small portal in a real git repo."""
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from site_build import manifest as mf
+from site_build import publish
+
+from .conftest import Run, git
+
+PAGE = "disaster/fang-xun/index.html"
+NEW_PAGE = "disaster/di-zhen/index.html"
+
+
+def add_item(root: Path, write_item: Callable[..., Path], valid_item: str, commit: bool = True) -> None:
+    text = valid_item.replace("市应急管理局召开全市防汛工作部署会", "市地震办开展地震应急演练").replace(
+        "2026-06-03 16:30", "2026-11-20 10:00")
+    write_item("disaster/2026-11-20-di-zhen.md", text)
+    if commit:
+        git(root, "add", ".")
+        git(root, "commit", "-q", "-m", "新稿件")
+
+
+def events(to: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in (to / publish.LOG).read_text(encoding="utf-8").splitlines()]
+
+
+def live(to: Path) -> str:
+    return os.readlink(to / "current").split("/")[1]
+
+
+def test_publish_builds_a_release_with_its_manifest_and_switches_current(
+        run_portal: Run, site_repo: Path, tmp_path: Path) -> None:
+    to = tmp_path / "www"
+    status, out, err = run_portal("publish", "--to", to)
+    assert status == 0, err
+    head = git(site_repo, "rev-parse", "HEAD").strip()
+    release = live(to)
+    assert release == f"20261122-120000-{head[:7]}"
+    assert os.readlink(to / "current") == f"releases/{release}/site"
+    assert f"已发布版本 {release}：2 篇稿件" in out
+    assert "市应急管理局召开全市防汛工作部署会" in (to / "current" / PAGE).read_text(encoding="utf-8")
+    # the manifest lies outside the web root and records every file of the site
+    manifest, sha = mf.read(to / "releases" / release / "manifest.json")
+    assert not list((to / "current").rglob("manifest.json"))
+    assert (manifest.release, manifest.commit, manifest.dirty, manifest.items) == (release, head, False, 2)
+    assert manifest.time == "2026-11-22T12:00:00+08:00"
+    assert manifest.files == mf.scan(to / "current") and PAGE in manifest.files
+    assert manifest.files[PAGE] == mf.hash_file(to / "current" / PAGE)
+    logged = events(to)
+    assert [e["event"] for e in logged] == ["release", "publish"]
+    assert logged[0]["manifest_sha256"] == sha and logged[0]["items"] == 2
+    assert logged[1] == {"event": "publish", "time": "2026-11-22T12:00:00+08:00", "release": release, "previous": None}
+
+
+def test_second_publish_switches_to_a_new_release_and_keeps_the_old(
+        run_portal: Run, site_repo: Path, tmp_path: Path, write_item: Callable[..., Path], valid_item: str) -> None:
+    to = tmp_path / "www"
+    assert run_portal("publish", "--to", to)[0] == 0
+    first = live(to)
+    add_item(site_repo, write_item, valid_item)
+    status, out, _ = run_portal("publish", "--to", to)
+    second = live(to)
+    assert status == 0 and second != first and f"上一版本 {first}" in out
+    assert (to / "current" / NEW_PAGE).is_file()
+    assert not (to / "releases" / first / "site" / NEW_PAGE).exists()
+    assert publish.Layout(to).ordered() == [first, second]
+
+
+def test_uncommitted_changes_are_published_as_worktree(
+        run_portal: Run, site_repo: Path, tmp_path: Path, write_item: Callable[..., Path], valid_item: str) -> None:
+    to = tmp_path / "www"
+    add_item(site_repo, write_item, valid_item, commit=False)
+    assert run_portal("publish", "--to", to)[0] == 0
+    assert live(to) == "20261122-120000-worktree"
+    assert run_portal("publish", "--to", to)[0] == 0  # the same second and content: still a new release
+    assert live(to) == "20261122-120000-worktree-2"
+    assert mf.read(to / "releases" / live(to) / "manifest.json")[0].dirty
+
+
+def test_retention_keeps_the_newest_and_never_the_live_one_away(run_portal: Run, tmp_path: Path) -> None:
+    to = tmp_path / "www"
+    for _ in range(3):
+        assert run_portal("publish", "--to", to, "--keep", "2")[0] == 0
+    layout = publish.Layout(to)
+    first = "20261122-120000-" + layout.ordered()[0].split("-")[2]
+    assert layout.ordered() == [f"{first}-2", f"{first}-3"]
+    assert not (to / "releases" / first).exists()
+    assert [e["release"] for e in events(to) if e["event"] == "remove"] == [first]
+    # after a rollback the live release is the oldest: pruning to one release keeps it and the newest
+    assert run_portal("rollback", "--dir", to)[0] == 0
+    assert publish.prune(layout, 1) == []
+    assert layout.ordered() == [f"{first}-2", f"{first}-3"] and layout.live() == f"{first}-2"
+
+
+def test_keep_must_be_positive(run_portal: Run, tmp_path: Path) -> None:
+    status, _, err = run_portal("publish", "--to", tmp_path / "www", "--keep", "0")
+    assert status == 1 and "--keep 应至少为 1" in err
+
+
+def test_rollback_to_previous_and_named_release(
+        run_portal: Run, site_repo: Path, tmp_path: Path, write_item: Callable[..., Path], valid_item: str) -> None:
+    to = tmp_path / "www"
+    run_portal("publish", "--to", to)
+    first = live(to)
+    add_item(site_repo, write_item, valid_item)
+    run_portal("publish", "--to", to)
+    second = live(to)
+    status, out, _ = run_portal("rollback", "--dir", to)
+    assert status == 0 and live(to) == first and f"由 {second} 改为 {first}" in out
+    assert not (to / "current" / NEW_PAGE).exists()
+    assert events(to)[-1] == {"event": "rollback", "time": "2026-11-22T12:00:00+08:00", "release": first,
+                              "previous": second}
+    status, _, err = run_portal("rollback", "--dir", to)
+    assert status == 1 and f"在用版本 {first} 之前没有保留的版本" in err
+    status, out, _ = run_portal("rollback", "--dir", to, "--list")
+    assert out.splitlines() == [f"{first}  （在用）", second]
+    assert run_portal("rollback", "--dir", to, "--to", second)[0] == 0 and live(to) == second
+    status, _, err = run_portal("rollback", "--dir", to, "--to", second[:-1])
+    assert status == 1 and f"版本“{second[:-1]}”不存在" in err and f"是否想写“{second}”" in err
+    status, _, err = run_portal("rollback", "--dir", to, "--to", second)
+    assert status == 1 and "已经是在用版本" in err
+
+
+def test_rollback_refuses_a_tampered_release(
+        run_portal: Run, site_repo: Path, tmp_path: Path, write_item: Callable[..., Path], valid_item: str) -> None:
+    to = tmp_path / "www"
+    run_portal("publish", "--to", to)
+    first = live(to)
+    add_item(site_repo, write_item, valid_item)
+    run_portal("publish", "--to", to)
+    second = live(to)
+    (to / "releases" / first / "site" / PAGE).write_text("<h1>被篡改</h1>", encoding="utf-8")
+    status, _, err = run_portal("rollback", "--dir", to)
+    assert status == 1 and f"版本 {first} 的文件与其清单不一致（修改 1、新增 0、缺失 0）" in err
+    assert live(to) == second
+
+
+def test_rollback_before_any_publish(run_portal: Run, tmp_path: Path) -> None:
+    status, _, err = run_portal("rollback", "--dir", tmp_path / "www")
+    assert status == 1 and "还没有发布过任何版本" in err
+
+
+def test_a_second_publish_at_the_same_time_is_refused(run_portal: Run, tmp_path: Path) -> None:
+    to = tmp_path / "www"
+    with publish.locked(publish.Layout(to)):
+        status, _, err = run_portal("publish", "--to", to)
+        assert status == 1 and f"另一个发布或回滚正在进行（进程 {os.getpid()}" in err
+        assert run_portal("rollback", "--dir", to)[0] == 1
+    assert not (to / "current").exists()
+    assert run_portal("publish", "--to", to)[0] == 0
+
+
+def test_a_check_error_publishes_nothing(
+        run_portal: Run, site_repo: Path, tmp_path: Path, write_item: Callable[..., Path], valid_item: str) -> None:
+    to = tmp_path / "www"
+    run_portal("publish", "--to", to)
+    first = live(to)
+    write_item("disaster/2026-11-21-cuo-wu.md", valid_item.replace("author: [", "author: [nobody, "))
+    status, _, err = run_portal("publish", "--to", to)
+    assert status == 1 and "构建未通过检查" in err and "nobody" in err and "在用网站保持不变" in err
+    assert live(to) == first
+    assert sorted(p.name for p in (to / "releases").iterdir()) == [first]
+
+
+def test_current_must_be_a_link(run_portal: Run, tmp_path: Path) -> None:
+    to = tmp_path / "www"
+    (to / "current").mkdir(parents=True)
+    status, _, err = run_portal("publish", "--to", to)
+    assert status == 1 and "不是符号链接" in err
