@@ -1,0 +1,59 @@
+"""A publish killed at any point leaves the old release live and complete, on disk and over HTTP."""
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from site_build import publish
+
+from .conftest import Run
+from .test_publish import NEW_PAGE, PAGE, add_item, live
+
+Serve = Callable[[Path], contextlib.AbstractContextManager[str]]
+
+
+@pytest.mark.parametrize("point", publish.CRASH_POINTS)
+def test_a_crash_mid_publish_leaves_the_old_site_live(
+        point: str, run_portal: Run, site_repo: Path, tmp_path: Path, write_item: Callable[..., Path],
+        valid_item: str, serve: Serve) -> None:
+    www = tmp_path / "www"
+    assert run_portal("publish", "--to", www)[0] == 0
+    old = live(www)
+    add_item(site_repo, write_item, valid_item)
+    env = {**os.environ, publish.CRASH_ENV: point}
+    crashed = subprocess.run([sys.executable, "-m", "portal", "--root", str(site_repo), "publish", "--to", str(www)],
+                             env=env, capture_output=True, text=True)
+    assert crashed.returncode == -signal.SIGKILL, crashed.stderr
+    assert live(www) == old
+    assert not (www / "current" / NEW_PAGE).exists() and (www / "current" / PAGE).is_file()
+    status, out, _ = run_portal("verify-site", www)
+    assert status == 0 and f"版本 {old}" in out
+    with serve(www / "current") as url:
+        status, out, _ = run_portal("verify-site", "--url", url, "--dir", www)
+    assert status == 0 and "核验通过" in out
+    # the next publish clears what the dead one left and goes live
+    assert run_portal("publish", "--to", www)[0] == 0
+    assert live(www) != old and (www / "current" / NEW_PAGE).is_file()
+    assert not [p.name for p in (www / "releases").iterdir() if p.name.startswith(".")]
+    assert not list(www.glob(".current.*"))
+
+
+def test_mid_build_crash_dies_while_the_release_is_partial(
+        site_repo: Path, tmp_path: Path) -> None:
+    """The 'mid-build' point really kills the build: no manifest, nothing renamed, not in the log."""
+    www = tmp_path / "www"
+    env = {**os.environ, publish.CRASH_ENV: "mid-build"}
+    crashed = subprocess.run([sys.executable, "-m", "portal", "--root", str(site_repo), "publish", "--to", str(www)],
+                             env=env, capture_output=True, text=True)
+    assert crashed.returncode == -signal.SIGKILL
+    partial = [p for p in (www / "releases").iterdir()]
+    assert len(partial) == 1 and partial[0].name.endswith(".partial")
+    assert not list(partial[0].rglob("manifest.json")) and any(p.is_file() for p in partial[0].rglob("*"))
+    assert not (www / "current").exists() and not (www / "manifests.log").exists()
