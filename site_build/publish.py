@@ -19,6 +19,7 @@ import dataclasses
 import fcntl
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -42,6 +43,7 @@ SITE = "site"
 MANIFEST = "manifest.json"
 PARTIAL = ".partial"
 KEEP = 5
+COMMIT = re.compile(r"[0-9a-fA-F]{7,40}")
 
 # Tests kill a publish at one of these points (PORTAL_PUBLISH_CRASH=<point>) to show the old site stays live.
 CRASH_ENV = "PORTAL_PUBLISH_CRASH"
@@ -258,15 +260,21 @@ class Published:
     removed: list[str]
 
 
-def publish(root: Path, to: Path, keep: int = KEEP, build: BuildFn = _default_build) -> Published:
-    """Build the portal at `root` into a new release under `to` and make it live."""
+def publish(root: Path, to: Path, keep: int = KEEP, build: BuildFn = _default_build,
+            commit: str | None = None) -> Published:
+    """Build the portal at `root` into a new release under `to` and make it live.
+
+    `commit` names the commit `root` was exported from when it is not a git work tree (the server's hook).
+    """
     if keep < 1:
         raise PortalError(f"--keep 应至少为 1（保留的版本数，含在用版本），实际是 {keep}")
+    if commit is not None and not COMMIT.fullmatch(commit):
+        raise PortalError(f"--commit 应为 Git 提交号（7 到 40 位十六进制），实际是“{commit}”")
     layout = Layout(to.absolute())
     with locked(layout):
         old = layout.live()
         _clean_leftovers(layout)
-        commit, dirty = git_state(root, layout.root)
+        commit, dirty = (commit.lower(), False) if commit else git_state(root, layout.root)
         release = new_release_id(layout, commit, dirty)
         staging = layout.releases / f".{release}{PARTIAL}"
         staging.mkdir(parents=True)

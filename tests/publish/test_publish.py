@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+from portal import cli
 from site_build import manifest as mf
 from site_build import publish
 
@@ -171,3 +173,19 @@ def test_current_must_be_a_link(run_portal: Run, tmp_path: Path) -> None:
     (to / "current").mkdir(parents=True)
     status, _, err = run_portal("publish", "--to", to)
     assert status == 1 and "不是符号链接" in err
+
+
+def test_an_exported_tree_is_published_under_the_given_commit(run_portal: Run, site_repo: Path,
+                                                              tmp_path: Path) -> None:
+    """The server's hook publishes `git archive` output, which is no git work tree: --commit names the commit."""
+    head = git(site_repo, "rev-parse", "HEAD").strip()
+    export = tmp_path / "export"
+    export.mkdir()
+    archive = subprocess.run(["git", "-C", str(site_repo), "archive", "HEAD"], capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(export)], input=archive, check=True)
+    to = tmp_path / "www"
+    assert cli.main(["--root", str(export), "publish", "--to", str(to), "--commit", head]) == 0
+    assert live(to) == f"20261122-120000-{head[:7]}"
+    assert mf.read(to / "releases" / live(to) / "manifest.json")[0].commit == head
+    status, _, err = run_portal("publish", "--to", to, "--commit", "main")
+    assert status == 1 and "--commit 应为 Git 提交号" in err
