@@ -96,8 +96,9 @@ def publish(repo: Repo, sha: str) -> str:
     else:
         with tempfile.TemporaryDirectory(prefix="portal-publish-") as tmp:
             repo.archive_into(sha, ["."], Path(tmp))
-            option = "--to" if command == "publish" else "--out"
-            proc = subprocess.run([sys.executable, "-m", "portal", "--root", tmp, command, option, target],
+            # the export is no git work tree: --commit tells publish which commit the release is
+            option = ["--to", target, "--commit", sha] if command == "publish" else ["--out", target]
+            proc = subprocess.run([sys.executable, "-m", "portal", "--root", tmp, command, *option],
                                   capture_output=True, text=True)
             outcome = f"portal {command} → {target}：" + ("成功" if proc.returncode == 0 else
                                                           f"失败（退出码 {proc.returncode}）：{proc.stderr.strip()[-500:]}")
