@@ -1,0 +1,201 @@
+"""Review records read from git history, in the format of review/FORMAT.md.
+
+One `git log` over main and the open review branches gives every commit with its trailers;
+each merge commit on main's first-parent line (Portal-Action: merge) closes one review branch,
+whose own commits (submit / approve / reject) are walked back from the merge's second parent.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+from portal import clock
+
+BRANCH_ACTIONS = ("submit", "approve", "reject")
+RS, US = "\x1e", "\x1f"
+LOG_FORMAT = "%x1e%H%x1f%P%x1f%ct%x1f%(trailers:only,unfold)%x1f"
+
+
+@dataclasses.dataclass(frozen=True)
+class Commit:
+    sha: str
+    parents: tuple[str, ...]
+    time: dt.datetime  # committer date
+    trailers: dict[str, tuple[str, ...]]
+    files: tuple[str, ...]  # paths changed (not listed for merges)
+
+    def first(self, key: str) -> str:
+        values = self.trailers.get(key.lower(), ())
+        return values[0] if values else ""
+
+    @property
+    def action(self) -> str:
+        return self.first("Portal-Action")
+
+
+@dataclasses.dataclass(frozen=True)
+class Decision:
+    action: str  # approve / reject
+    stage: str
+    reviewer: str
+    time: dt.datetime
+    items: tuple[str, ...]
+
+
+@dataclasses.dataclass
+class Submission:
+    """One review branch: its submissions, the reviewers' decisions and, once merged, the publication."""
+    branch: str
+    informant: str
+    submitted: dt.datetime  # the first submission
+    last_submitted: dt.datetime
+    items: set[str]
+    decisions: list[Decision]
+    merged: dt.datetime | None = None
+
+    def final_approvals(self) -> dict[str, dt.datetime]:
+        """Stage -> time of the approval in force: the stage's last decision, if it approves
+        the content as last submitted (a later submit makes earlier approvals stale)."""
+        last: dict[str, Decision] = {}
+        for d in self.decisions:
+            last[d.stage] = d
+        return {s: d.time for s, d in last.items() if d.action == "approve" and d.time >= self.last_submitted}
+
+    def rejections(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for d in self.decisions:
+            if d.action == "reject":
+                out[d.stage] = out.get(d.stage, 0) + 1
+        return out
+
+
+@dataclasses.dataclass
+class History:
+    submissions: list[Submission]
+    is_repo: bool = True
+
+    def by_item(self) -> dict[str, Submission]:
+        """For each item path, the submission that first published it (else its first submission)."""
+        out: dict[str, Submission] = {}
+        never = dt.datetime.max.replace(tzinfo=clock.CST)
+        for sub in sorted(self.submissions, key=lambda s: (s.merged is None, s.merged or never, s.submitted)):
+            for path in sub.items:
+                out.setdefault(path, sub)
+        return out
+
+
+def _git(root: Path, *args: str) -> str | None:
+    try:
+        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=False)
+    except OSError:
+        return None
+    return done.stdout.decode("utf-8", "replace") if done.returncode == 0 else None
+
+
+def _prefix(root: Path) -> str | None:
+    """The portal's folder inside its git repository ('' at the top), None outside git."""
+    out = _git(root, "rev-parse", "--show-prefix")
+    return None if out is None else out.strip()
+
+
+def _trailers(text: str) -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip():
+            out.setdefault(key.strip().lower(), []).append(value.strip())
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _parse_log(text: str, prefix: str) -> Iterator[Commit]:
+    for chunk in text.split(RS)[1:]:
+        sha, parents, stamp, trailers, rest = chunk.split(US, 4)
+        files = tuple(f[len(prefix):] for f in rest.split("\n") if f and f.startswith(prefix))
+        when = dt.datetime.fromtimestamp(int(stamp), clock.CST)
+        yield Commit(sha, tuple(parents.split()), when, _trailers(trailers), files)
+
+
+def _review_refs(root: Path) -> list[tuple[str, str]]:
+    """(head sha, branch name) of review branches not merged yet, local and remote."""
+    out = _git(root, "for-each-ref", "--format=%(objectname) %(refname)", "refs/heads/review/", "refs/remotes/")
+    refs = []
+    for line in (out or "").splitlines():
+        sha, _, ref = line.partition(" ")
+        name = ref.removeprefix("refs/heads/")
+        if ref.startswith("refs/remotes/"):
+            name = ref.split("/", 3)[3] if ref.count("/") >= 3 else ""
+        if name.startswith("review/"):
+            refs.append((sha, name))
+    return refs
+
+
+def _submission(commits: dict[str, Commit], head: str, branch: str, prefix: str,
+                seen: set[str]) -> Submission | None:
+    chain: list[Commit] = []
+    sha: str | None = head
+    while sha and sha in commits and sha not in seen and commits[sha].action in BRANCH_ACTIONS:
+        seen.add(sha)
+        chain.append(commits[sha])
+        sha = commits[sha].parents[0] if commits[sha].parents else None
+    chain.reverse()
+    submits = [c for c in chain if c.action == "submit"]
+    if not submits:
+        return None
+    items = {f for c in submits for f in c.files if f.startswith("content/") and f.endswith(".md")}
+    decisions = []
+    for c in chain:
+        if c.action in ("approve", "reject"):
+            paths = tuple(p.rsplit(" ", 1)[0].removeprefix(prefix) for p in c.trailers.get("portal-item", ()))
+            items.update(paths)
+            decisions.append(Decision(c.action, c.first("Portal-Stage"), c.first("Portal-Reviewer"), c.time, paths))
+    return Submission(branch, submits[0].first("Portal-Informant"), submits[0].time, submits[-1].time, items,
+                      decisions)
+
+
+def read(root: Path) -> History:
+    """Every review branch, merged into HEAD or still open. Outside git: an empty history."""
+    prefix = _prefix(root)
+    if prefix is None:
+        return History([], is_repo=False)
+    refs = _review_refs(root)
+    log = _git(root, "log", f"--format={LOG_FORMAT}", "--name-only", "--no-renames", "HEAD", *[s for s, _ in refs])
+    if log is None:  # a repository without commits yet
+        return History([])
+    commits = {c.sha: c for c in _parse_log(log, prefix)}
+    subs: list[Submission] = []
+    seen: set[str] = set()
+    sha = _git(root, "rev-parse", "HEAD")
+    sha = sha.strip() if sha else None
+    while sha and sha in commits:
+        commit = commits[sha]
+        if commit.action == "merge" and len(commit.parents) > 1:
+            sub = _submission(commits, commit.parents[1], commit.first("Portal-Branch"), prefix, seen)
+            if sub is not None:
+                sub.merged = commit.time
+                subs.append(sub)
+        sha = commit.parents[0] if commit.parents else None
+    for head, name in refs:
+        sub = _submission(commits, head, name, prefix, seen)
+        if sub is not None:
+            subs.append(sub)
+    return History(subs)
+
+
+def first_added(root: Path) -> dict[str, dt.datetime]:
+    """Item path -> committer date of the commit that first added it to HEAD's history."""
+    prefix = _prefix(root)
+    if prefix is None:
+        return {}
+    log = _git(root, "log", "--format=%x1e%ct", "--diff-filter=A", "--no-renames", "--name-only", "HEAD", "--",
+               ".")
+    out: dict[str, dt.datetime] = {}
+    for chunk in (log or "").split(RS)[1:]:  # newest first: the last one seen is the first addition
+        stamp, _, rest = chunk.partition("\n")
+        when = dt.datetime.fromtimestamp(int(stamp), clock.CST)
+        for f in rest.split("\n"):
+            if f.startswith(prefix) and f[len(prefix):].startswith("content/"):
+                out[f[len(prefix):]] = when
+    return out

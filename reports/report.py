@@ -1,0 +1,129 @@
+"""The report: every indicator of one period, assembled from the content model and the git history.
+
+Render it with reports/render.py; the HTML, CSV and JSON are three views of this one object.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from portal import clock, model
+
+from . import freshness, quotas, scores, timeliness
+from . import period as periods
+from .history import History
+
+CHART_MONTHS = 6  # the chart of items per unit per month shows at least this many months
+
+
+@dataclasses.dataclass
+class UnitRow:
+    """One line of the 通报."""
+    rank: int
+    unit: str
+    name: str
+    items: int
+    quota: quotas.UnitQuota
+    score: scores.UnitScore
+    late: list[str]  # paths of items published late
+    undetermined: int  # items whose timeliness cannot be judged
+    columns: list[tuple[str, str]]  # (column id, status) of owned columns that are not ok
+
+    @property
+    def ok(self) -> bool:
+        return (self.quota.ok and not self.late and not self.columns
+                and not self.score.missing_interpretations and not self.score.missed_updates)
+
+
+@dataclasses.dataclass
+class Report:
+    site: str
+    period: periods.Period
+    generated: dt.datetime
+    inspection: freshness.Inspection
+    columns: list[freshness.ColumnFreshness]
+    units: list[UnitRow]
+    items: list[timeliness.ItemTimeliness]
+    stages: list[timeliness.StageTurnaround]
+    months: list[str]
+    monthly: dict[str, list[int]]
+    people: list[scores.PersonScore]
+    has_history: bool
+    warnings: list[str]
+
+
+def _day(when: dt.datetime) -> dt.date:
+    return when.astimezone(clock.CST).date()
+
+
+def _stage_order(portal: model.Portal) -> list[str]:
+    order: dict[str, None] = {}
+    for chain in portal.config.chains.values():
+        for stage in chain.stages + chain.important + chain.major:
+            order.setdefault(stage.id, None)
+    return list(order)
+
+
+def _rank(rows: list[UnitRow]) -> None:
+    rows.sort(key=lambda r: (-r.score.total, -r.items, r.unit))
+    for i, row in enumerate(rows):
+        same = i and rows[i - 1].score.total == row.score.total and rows[i - 1].items == row.items
+        row.rank = rows[i - 1].rank if same else i + 1
+
+
+def build(portal: model.Portal, period: periods.Period, history: History) -> Report:
+    cfg, as_of = portal.config, period.as_of
+    public = [a for a in portal.articles if not a.draft and (a.date is None or a.date <= as_of)]
+    warnings = [f"{f.path}:{f.line}: {f.message}" for f in portal.findings if f.rule.startswith("FM-DATE")]
+    if not history.is_repo:
+        warnings.append("门户目录不是 git 仓库：没有报送、审核和合并记录，时效按稿件的 event_date 与发布日期计算，审核用时无数据")
+
+    by_column: dict[str, list[dt.datetime | None]] = {c: [] for c in portal.columns}
+    for a in public:
+        by_column[a.column].append(a.date)
+    columns = [freshness.column_freshness(c, by_column[c.id], period) for c in portal.columns.values()]
+    warnings += [f"栏目“{r.title}”：{r.note}" for r in columns if r.note]
+    home = [d for c in portal.columns.values() if c.home for d in by_column[c.id] if d is not None]
+    inspection = freshness.inspect(columns, home, as_of)
+
+    in_period = sorted((a for a in public if a.date is not None and period.contains(a.date)),
+                       key=lambda a: (a.date, a.path))
+    subs = history.by_item()
+    items = [timeliness.item_timeliness(a, portal.columns[a.column], subs.get(a.path)) for a in in_period]
+    gaps = {i.note for i in items if i.late is None and i.note.startswith("工作日历")}
+    warnings += sorted(gaps)
+
+    s = cfg.reports.scoring
+    documents = [a for a in in_period if a.column == s.documents]
+    interpretations = [a for a in public if a.column == s.interpretations and a.date is not None]
+    missing = scores.missing_interpretations(cfg, documents, interpretations)
+    unit_scores, people = scores.score(cfg, in_period, columns, missing)
+
+    days_by_unit: dict[str, list[dt.date]] = {}
+    for a in public:
+        if a.date is not None:
+            days_by_unit.setdefault(a.department, []).append(_day(a.date))
+    for days in days_by_unit.values():
+        days.sort()
+    owners = {d for c in portal.columns.values() for d in c.departments}
+    authors = {a.department for a in in_period}
+    units = [d for d in cfg.departments if d in owners or d in unit_scores or d in authors]
+    rows = []
+    for uid in units:
+        quota = quotas.unit_quota(uid, cfg.reports.quota_for(uid), days_by_unit.get(uid, []), period)
+        mine = [i for i in items if i.unit == uid]
+        rows.append(UnitRow(0, uid, cfg.departments[uid].name, quota.items, quota,
+                            unit_scores.get(uid, scores.UnitScore(uid)), [i.path for i in mine if i.late],
+                            sum(i.late is None for i in mine),
+                            [(c.id, c.status) for c in columns if uid in c.departments and c.status != "ok"]))
+    _rank(rows)
+
+    chart = period.months()
+    if len(chart) < CHART_MONTHS:
+        first = freshness.add_months(period.end.replace(day=1), 1 - CHART_MONTHS)
+        chart = periods.months_between(first, period.end)
+    monthly = quotas.monthly_counts({u: days_by_unit.get(u, []) for u in units}, chart)
+    stages = timeliness.turnaround(history.submissions, period, _stage_order(portal))
+    return Report(cfg.site.name, period, clock.now(), inspection, columns, rows, items, stages,
+                  [m.label for m in chart], monthly, sorted(people.values(), key=lambda p: (-p.points, p.person)),
+                  history.is_repo, warnings)
