@@ -1,0 +1,78 @@
+"""Publishing and verifying a generated portal of N items: what the release, manifest and switch cost.
+
+    .venv/bin/python -m bench.bench_publish --items 2000
+
+Times a plain build_site into a directory, then `portal publish` twice (the second after one new item),
+then `portal verify-site` on disk and over HTTP (http.server on 127.0.0.1).
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import http.server
+import resource
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from bench.generate import generate
+from site_build import manifest as mf
+from site_build import publish, verify
+from site_build.build import build_site
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+@contextlib.contextmanager
+def _serve(folder: Path) -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _timed(label: str, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+    start = time.perf_counter()
+    result = fn(*args, **kwargs)
+    print(f"{label}: {time.perf_counter() - start:.2f}s", flush=True)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--items", type=int, default=2000)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = generate(Path(tmp) / "portal", args.items)
+        _timed("build_site (no publish)", build_site, root, Path(tmp) / "plain")
+        www = Path(tmp) / "www"
+        first = _timed("portal publish (first)", publish.publish, root, www)
+        size = sum(e.size for e in mf.scan(first.site).values())
+        print(f"site: {first.files} files, {size / 1e6:.0f} MB")
+        _timed("manifest scan (sha256 of every file)", mf.scan, first.site)
+        new = next((root / "content" / "news").glob("*.md"))
+        new.with_name("2026-11-22-bench-new-item.md").write_bytes(new.read_bytes())
+        _timed("portal publish (one new item)", publish.publish, root, www)
+        located = verify.locate(www)
+        report = _timed("verify-site DIR", verify.verify_dir, located, www / "current")
+        assert report.ok
+        with _serve(www / "current") as url:
+            report = _timed("verify-site --url --new", verify.verify_url, located, url, new=True)
+        assert report.ok, report.text()[-2000:]
+        print(f"new pages confirmed live: {len(report.confirmed)}")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"items={args.items} peak RSS {rss:.0f}MB")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
