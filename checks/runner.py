@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Protocol
 
 from portal import model
-from portal.errors import ERROR, Finding, to_json
+from portal.errors import ACCEPTED, ERROR, Finding, to_json
+
+from . import accepted
 
 
 class CheckModule(Protocol):
@@ -19,7 +21,9 @@ class CheckModule(Protocol):
 
 
 # The check modules, in the order their findings are listed. Issue-by-issue additions go here.
-CHECK_NAMES: tuple[str, ...] = ()
+CHECK_NAMES: tuple[str, ...] = ("reviewers", "kinds", "reprint", "attachments", "dates", "wording")
+# A change to one of these (at the repository root) can change the findings of every item.
+WHOLE_PORTAL = ("columns.yml", "roster.yml", accepted.FILE)
 
 CheckFn = Callable[[model.Portal, model.Article], Iterable[Finding]]
 
@@ -28,16 +32,15 @@ def _modules() -> list[CheckModule]:
     return [importlib.import_module(f"checks.{name}") for name in CHECK_NAMES]  # type: ignore[misc]
 
 
-CHECKS: list[CheckModule] = _modules()
-
-
 def run(portal: model.Portal, checks: Sequence[CheckModule] | None = None) -> list[Finding]:
-    """The model's findings plus every check's, over every loaded article, sorted."""
+    """The model's findings plus every check's, over every loaded article, sorted, with accepted.yml applied.
+
+    Stale accepted.yml entries are reported only when every check ran (`checks` is None)."""
     findings = list(portal.findings)
     for article in portal.articles:
         for module in checks if checks is not None else CHECKS:
             findings.extend(module.check(portal, article))
-    return sorted(set(findings))
+    return sorted(set(accepted.apply(portal, sorted(set(findings)), report_stale=checks is None)))
 
 
 def report(findings: Sequence[Finding], fmt: str = "text", out=None) -> int:
@@ -49,9 +52,11 @@ def report(findings: Sequence[Finding], fmt: str = "text", out=None) -> int:
         for f in findings:
             print(f.format(), file=out)
         errors = sum(f.severity == ERROR for f in findings)
-        warnings = len(findings) - errors
+        accepted_ = sum(f.severity == ACCEPTED for f in findings)
+        warnings = len(findings) - errors - accepted_
         if findings:
-            print(f"共 {errors} 个错误，{warnings} 个警告。", file=sys.stderr)
+            tail = f"，{accepted_} 个已接受（见 {accepted.FILE}）" if accepted_ else ""
+            print(f"共 {errors} 个错误，{warnings} 个警告{tail}。", file=sys.stderr)
     return 1 if any(f.severity == ERROR for f in findings) else 0
 
 
@@ -62,7 +67,21 @@ def hook_main(checks: Sequence[CheckModule] | None, argv: Sequence[str] | None =
     parser.add_argument("--root", default=".")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     args = parser.parse_args(argv)
-    portal, findings = model.load_or_findings(Path(args.root), args.filenames or None)
+    whole = not args.filenames or any(f in WHOLE_PORTAL for f in args.filenames)
+    portal, findings = model.load_or_findings(Path(args.root), None if whole else args.filenames)
     if portal is not None:
         findings = run(portal, checks)
     return report(findings, args.format)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The all-in-one pre-commit hook (portal-check): every check, as `portal check` runs them."""
+    return hook_main(None, argv)
+
+
+# Last, so that check modules can import hook_main from here while this list is built.
+CHECKS: list[CheckModule] = _modules()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -8,6 +8,8 @@ from collections.abc import Iterable
 
 ERROR = "error"
 WARNING = "warning"
+ACCEPTED = "accepted"  # a finding accepted in accepted.yml: still listed, no longer an error
+LEVELS = {ERROR: "错误", WARNING: "警告", ACCEPTED: "已接受"}
 
 # category of a finding: which family of rules produced it
 CATEGORIES = ("file", "config", "fields", "secrecy", "kind", "reprint", "attachment", "date", "wording")
@@ -32,7 +34,7 @@ class Finding:
         return hashlib.sha256(basis.encode()).hexdigest()[:16]
 
     def format(self) -> str:
-        level = "错误" if self.severity == ERROR else "警告"
+        level = LEVELS.get(self.severity, self.severity)
         return f"{self.path}:{self.line}:{self.column}: {self.rule} [{level}] {self.message}"
 
     def as_dict(self) -> dict[str, object]:

@@ -1,0 +1,259 @@
+"""Attachments: files under content/<column>/files/, of allowed types and sizes only.
+
+What an item references (its `attachments`, and `files/...` links and images in its body) must
+exist inside its own column's files/ folder. Types and sizes are data (checks/rules/attachments.yml).
+The type is judged by the extension AND by the content's signature, so a renamed .exe or .zip is
+refused; docx/xlsx/ofd are zip containers and must hold their format's members. Images with GPS
+coordinates in their EXIF data are refused: a photo of a reserve depot would publish where it is.
+Files in files/ that no item references are warned about once the whole column has been loaded
+(a one-file pre-commit run cannot know what the other items reference).
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import os
+import re
+import sys
+import zipfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from portal.errors import ERROR, WARNING, Finding
+from portal.model import CONTENT, FILES_DIR, Article, Portal
+
+from . import locate, rulefile
+from .runner import hook_main
+
+CATEGORY = "attachment"
+RULES = "attachments"
+# files/... targets of Markdown links and images and of HTML src/href in the body
+LINK = re.compile(r"""(?:\]\(\s*<?|\b(?:src|href)\s*=\s*["'])((?:\.{1,2}/)*(?:[\w.-]+/)*files/[^\s)"'<>#?]+)""")
+GPS_IFD = 0x8825
+GPS_POSITION_TAGS = (2, 4)  # GPSLatitude, GPSLongitude
+
+
+@dataclasses.dataclass(frozen=True)
+class Signature:
+    name: str
+    kind: str
+    title: str
+    magic: bytes
+    offset: int = 0
+    binary: bool = False
+
+    def matches(self, head: bytes) -> bool:
+        if head[self.offset:self.offset + len(self.magic)] != self.magic:
+            return False
+        return not self.binary or b"\0" in head[:1024]
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    types: dict[str, dict[str, Any]]
+    refused: dict[str, str]  # extension -> archive / executable
+    signatures: tuple[Signature, ...]
+    macro_members: tuple[str, ...]
+
+
+@functools.cache
+def settings() -> Settings:
+    data = rulefile.settings(RULES)
+    refused = {ext: kind for kind, exts in data["refused"].items() for ext in exts}
+    sigs = tuple(Signature(s["name"], s["kind"], s["title"], bytes.fromhex(str(s["hex"])), int(s.get("offset", 0)),
+                           bool(s.get("binary", False))) for s in data["signatures"])
+    return Settings(dict(data["types"]), refused, sigs, tuple(data.get("macro_members", ())))
+
+
+def detect(head: bytes) -> Signature | None:
+    """The signature the first bytes of a file carry, if any."""
+    return next((s for s in settings().signatures if s.matches(head)), None)
+
+
+def is_text(data: bytes) -> bool:
+    if b"\0" in data:
+        return False
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            data.decode(encoding)
+            return True
+        except UnicodeDecodeError:
+            continue
+    return False
+
+
+def inspect(path: Path) -> list[tuple[str, str]]:
+    """Problems of one attachment file, as (rule id, message); [] if it may be published."""
+    cfg = settings()
+    ext = path.suffix.lower().lstrip(".")
+    allowed = "、".join(cfg.types)
+    if ext in cfg.refused:
+        what = "压缩包" if cfg.refused[ext] == "archive" else "可执行程序或脚本"
+        rule = "ATT-ARCHIVE" if cfg.refused[ext] == "archive" else "ATT-EXECUTABLE"
+        return [(rule, f"不得发布{what}（.{ext}）。请把其中的文件解压后逐个作为附件上传（允许的类型：{allowed}）")]
+    if ext not in cfg.types:
+        return [("ATT-TYPE", f"不允许的附件类型“.{ext or '（无扩展名）'}”。允许的类型：{allowed}")]
+    kind = cfg.types[ext]
+    size = path.stat().st_size
+    if size == 0:
+        return [("ATT-EMPTY", "附件是空文件（0 字节）。请重新导出或上传完整的文件")]
+    if size > float(kind["max_mb"]) * 1024 * 1024:
+        return [("ATT-SIZE", f".{ext} 附件最大 {kind['max_mb']} MB，该文件 {size / 1024 / 1024:.1f} MB。"
+                             "请压缩图片、拆分文件，或改为链接到原发布网站")]
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    return _content(path, ext, kind, head)
+
+
+def _content(path: Path, ext: str, kind: dict[str, Any], head: bytes) -> list[tuple[str, str]]:
+    sig = detect(head)
+    expected = list(kind["magic"])
+    if sig is None and "text" in expected:
+        if is_text(path.read_bytes()):
+            return []
+        return [("ATT-MISMATCH", f"扩展名为 .{ext}，但内容不是文本（含二进制数据）。请确认文件类型后重新导出")]
+    if sig is not None and sig.name in expected:
+        if sig.name == "zip":
+            return _container(path, ext, kind)
+        if sig.kind == "image":
+            return _gps(path)
+        return []
+    if sig is not None and sig.kind in ("archive", "executable"):
+        what = "压缩包" if sig.kind == "archive" else "可执行程序"
+        rule = "ATT-ARCHIVE" if sig.kind == "archive" else "ATT-EXECUTABLE"
+        return [(rule, f"扩展名为 .{ext}，但文件内容是{sig.title}（改了扩展名的{what}）。不得发布压缩包和可执行程序")]
+    actual = sig.title if sig is not None else "无法识别的格式"
+    return [("ATT-MISMATCH", f"扩展名为 .{ext}，但文件内容是{actual}。请用正确的扩展名，或重新导出为 .{ext}")]
+
+
+def _container(path: Path, ext: str, kind: dict[str, Any]) -> list[tuple[str, str]]:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return [("ATT-MISMATCH", f".{ext} 文件已损坏（无法按 {ext} 格式读取）。请重新导出")]
+    macros = [m for m in settings().macro_members if m in names]
+    if macros:
+        return [("ATT-EXECUTABLE", f".{ext} 文件中含宏代码（{macros[0]}），实为启用宏的文档。请另存为不含宏的 .{ext}")]
+    members = kind.get("members") or []
+    if members and not any(m in names for m in members):
+        return [("ATT-ARCHIVE", f"扩展名为 .{ext}，但文件内容是普通 ZIP 压缩包而不是 {ext} 文档。不得发布压缩包")]
+    return []
+
+
+def _gps(path: Path) -> list[tuple[str, str]]:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as img:
+            gps = img.getexif().get_ifd(GPS_IFD)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return [("ATT-MISMATCH", "图片已损坏，无法打开。请重新导出")]
+    if any(tag in gps for tag in GPS_POSITION_TAGS):
+        return [("ATT-GPS", "图片的 EXIF 信息中含 GPS 定位（拍摄地点的经纬度），发布后会公开拍摄位置。"
+                            "请去除位置信息后重新上传（如 `exiftool -gps:all= 文件名`，或用图片软件另存并去掉位置信息）")]
+    return []
+
+
+@dataclasses.dataclass(frozen=True)
+class Reference:
+    raw: str  # as written
+    rel: str  # normalised, repository-relative
+    line: int
+    column: int
+
+
+def references(article: Article) -> list[Reference]:
+    """Every file the item references: its `attachments`, then files/... links in its body."""
+    out: list[Reference] = []
+    raw = article.meta.get("attachments")
+    written: list[tuple[int, str]] = []  # the entries the model accepted, in its order
+    for i, x in enumerate(raw if isinstance(raw, list) else []):
+        if isinstance(x, str):
+            written.append((i, x))
+        elif isinstance(x, dict) and isinstance(x.get("file"), str):
+            written.append((i, x["file"]))
+    for (i, text), att in zip(written, article.attachments, strict=False):
+        line, col = locate.in_field(article, f"attachments.{i}", text)
+        out.append(Reference(text, att.file, line, col))
+    base = PurePosixPath(article.path).parent
+    for m in LINK.finditer(article.body):
+        rel = os.path.normpath((base / m.group(1)).as_posix())
+        out.append(Reference(m.group(1), PurePosixPath(rel).as_posix(), *locate.in_body(article, m.start(1))))
+    return out
+
+
+def check(portal: Portal, article: Article) -> Iterable[Finding]:
+    seen: set[str] = set()
+    for ref in references(article):
+        if ref.rel in seen:
+            continue
+        seen.add(ref.rel)
+        for rule, message in _reference(portal.root, article.column, ref):
+            yield Finding(article.path, ref.line, ref.column, rule, CATEGORY, ERROR,
+                          f"附件“{ref.raw}”：{message}", match=ref.rel)
+    yield from unreferenced(portal, article)
+
+
+def _reference(root: Path, column: str, ref: Reference) -> list[tuple[str, str]]:
+    folder = f"{CONTENT}/{column}/{FILES_DIR}/"
+    if not ref.rel.startswith(folder):
+        return [("ATT-OUTSIDE", f"附件必须放在本栏目的 {folder} 目录下（不能用 .. 引用目录之外的文件）。"
+                                f"请把文件复制到 {folder} 并写成 files/文件名")]
+    path = root / ref.rel
+    if not path.is_file():
+        return [("ATT-MISSING", f"找不到文件 {ref.rel}。请把附件放到 {folder}，或改正文件名（区分大小写）")]
+    resolved = path.resolve()
+    if (root / folder).resolve() not in resolved.parents:
+        return [("ATT-OUTSIDE", f"{ref.rel} 是指向 {folder} 之外的符号链接。请把文件本身复制进来")]
+    return inspect(path)
+
+
+# The portal whose column index was built last: (portal, column -> (first item, referenced files)).
+_index: tuple[Portal, dict[str, tuple[str, set[str]]]] | None = None
+
+
+def _column_index(portal: Portal) -> dict[str, tuple[str, set[str]]]:
+    global _index
+    if _index is None or _index[0] is not portal:
+        index: dict[str, tuple[str, set[str]]] = {}
+        for a in sorted(portal.articles, key=lambda a: a.path):
+            first, refs = index.setdefault(a.column, (a.path, set()))
+            refs.update(r.rel for r in references(a))
+        _index = (portal, index)
+    return _index[1]
+
+
+def unreferenced(portal: Portal, article: Article) -> Iterable[Finding]:
+    """Files of the column's files/ that no item references; reported with the column's first item."""
+    index = _column_index(portal)
+    first, refs = index.get(article.column, ("", set()))
+    if article.path != first or not _column_loaded(portal, article.column):
+        return
+    folder = portal.root / CONTENT / article.column / FILES_DIR
+    for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
+        rel = path.relative_to(portal.root).as_posix()
+        if path.is_file() and not path.name.startswith(".") and rel not in refs:
+            yield Finding(rel, 1, 1, "ATT-UNREFERENCED", CATEGORY, WARNING,
+                          "该文件没有被任何稿件引用（attachments 或正文链接），不会经过审核。"
+                          "请在稿件中引用它，或从仓库中删除", match=rel)
+
+
+def _column_loaded(portal: Portal, column: str) -> bool:
+    """Whether every item of the column was loaded (a full run, or a run given all of them)."""
+    loaded = {a.path for a in portal.articles} | {f.path for f in portal.findings}
+    base = portal.root / CONTENT / column
+    for path in base.rglob("*.md"):
+        rel = path.relative_to(portal.root)
+        if FILES_DIR not in rel.parts[2:3] and rel.as_posix() not in loaded:
+            return False
+    return True
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return hook_main([sys.modules[__name__]], argv)  # type: ignore[list-item]
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

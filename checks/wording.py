@@ -1,0 +1,79 @@
+"""Outdated names of organs and common miswritings (错敏词), as warnings.
+
+Rules are data (checks/rules/wording.yml): each has the date from which the wording is wrong
+(`since`; an item published before it was right to use the old name) and, when a later rule takes
+over, `until`, plus the suggested replacement. Title, summary, tags and body are searched.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import sys
+from collections.abc import Iterable, Sequence
+
+from portal import clock
+from portal.errors import WARNING, Finding, PortalError
+from portal.model import Article, Portal, parse_when
+
+from . import locate, rulefile
+from .rulefile import Rule
+from .runner import hook_main
+
+CATEGORY = "wording"
+RULES = "wording"
+
+
+def _day(rule: Rule, key: str) -> dt.date | None:
+    value = rule.data.get(key)
+    if value is None:
+        return None
+    parsed = parse_when(value)
+    if parsed is None:
+        raise PortalError(f"{rule.id}: {key} 应为日期，如 2021-02-25，实际是 {value!r}")
+    return parsed[0].date()
+
+
+@functools.cache
+def _windows() -> tuple[tuple[Rule, dt.date | None, dt.date | None], ...]:
+    return tuple((r, _day(r, "since"), _day(r, "until")) for r in rulefile.load(RULES))
+
+
+def in_force(day: dt.date) -> list[Rule]:
+    """The rules in force on `day` (the item's publication date)."""
+    return [r for r, since, until in _windows()
+            if (since is None or day >= since) and (until is None or day < until)]
+
+
+def _line(text: str, start: int, end: int) -> str:
+    return text[text.rfind("\n", 0, start) + 1:(text.find("\n", end) + 1 or len(text) + 1) - 1]
+
+
+def check(portal: Portal, article: Article) -> Iterable[Finding]:
+    day = (article.date or clock.now()).astimezone(clock.CST).date()
+    rules = in_force(day)
+    fields = [("title", article.title), ("summary", article.summary)]
+    fields += [(f"tags.{i}" if isinstance(article.meta.get("tags"), list) else "tags", t)
+               for i, t in enumerate(article.tags)]
+    for rule in rules:
+        for key, text in fields:
+            for m in rule.finditer(text):
+                line, col = locate.in_field(article, key, m.group())
+                yield _finding(article, rule, m.group(), line, col, text)
+        for m in rule.finditer(article.body):
+            line, col = locate.in_body(article, m.start())
+            yield _finding(article, rule, m.group(), line, col, _line(article.body, m.start(), m.end()))
+
+
+def _finding(article: Article, rule: Rule, word: str, line: int, col: int, context: str) -> Finding:
+    since = _day(rule, "since")
+    when = f"（自 {since:%Y-%m-%d} 起）" if since else ""
+    return Finding(article.path, line, col, rule.id, CATEGORY, WARNING,
+                   f"“{word}”：{rule.description}{when}。建议改为“{rule.data.get('replace', '')}”", match=context)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return hook_main([sys.modules[__name__]], argv)  # type: ignore[list-item]
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
