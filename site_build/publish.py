@@ -49,7 +49,7 @@ COMMIT = re.compile(r"[0-9a-fA-F]{7,40}")
 CRASH_ENV = "PORTAL_PUBLISH_CRASH"
 CRASH_POINTS = ("mid-build", "built", "manifest", "logged", "renamed", "linked")
 
-BuildFn = Callable[[Path, Path], Any]
+BuildFn = Callable[[Path, Path, Path | None], Any]  # (root, out, live site to start from)
 
 
 def _crash(point: str) -> None:
@@ -242,10 +242,10 @@ def _items_of(root: Path, result: Any) -> int:
     return sum(len(s) == 2 and s[0] in columns and not s[1].isdigit() and s[1] != "page" for s in slugs)
 
 
-def _default_build(root: Path, out: Path) -> Any:
+def _default_build(root: Path, out: Path, previous: Path | None) -> Any:
     from .build import build_site  # the site build is heavy; load it only to publish
 
-    return build_site(root, out)
+    return build_site(root, out, incremental_from=previous)
 
 
 @dataclasses.dataclass
@@ -258,13 +258,15 @@ class Published:
     files: int
     items: int
     removed: list[str]
+    warnings: list[str]
 
 
 def publish(root: Path, to: Path, keep: int = KEEP, build: BuildFn = _default_build,
-            commit: str | None = None) -> Published:
+            commit: str | None = None, full: bool = False) -> Published:
     """Build the portal at `root` into a new release under `to` and make it live.
 
-    `commit` names the commit `root` was exported from when it is not a git work tree (the server's hook).
+    The build starts from the live release (incremental) unless `full`. `commit` names the commit
+    `root` was exported from when it is not a git work tree (the server's hook).
     """
     if keep < 1:
         raise PortalError(f"--keep 应至少为 1（保留的版本数，含在用版本），实际是 {keep}")
@@ -276,10 +278,12 @@ def publish(root: Path, to: Path, keep: int = KEEP, build: BuildFn = _default_bu
         _clean_leftovers(layout)
         commit, dirty = (commit.lower(), False) if commit else git_state(root, layout.root)
         release = new_release_id(layout, commit, dirty)
+        warnings: list[str] = []
+        base = None if full or old is None else _base(layout, old, warnings)
         staging = layout.releases / f".{release}{PARTIAL}"
         staging.mkdir(parents=True)
         try:
-            manifest, sha = _build_release(root, staging, release, commit, dirty, build)
+            manifest, sha = _build_release(root, staging, release, (commit, dirty), build, base, warnings)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -294,14 +298,44 @@ def publish(root: Path, to: Path, keep: int = KEEP, build: BuildFn = _default_bu
         layout.append("publish", release=release, previous=old)
         removed = prune(layout, keep)
     return Published(release, old, layout.site(release), layout.manifest(release), sha, len(manifest.files),
-                     manifest.items, removed)
+                     manifest.items, removed, warnings)
 
 
-def _build_release(root: Path, staging: Path, release: str, commit: str | None, dirty: bool,
-                   build: BuildFn) -> tuple[mf.Manifest, str]:
-    done = _crash_when_files_appear(staging)
+def _base(layout: Layout, live: str, warnings: list[str]) -> tuple[Path, mf.Manifest] | None:
+    """The live release to build on, if its manifest is the one the log recorded."""
     try:
-        result = build(root, staging / SITE)
+        manifest, sha = mf.read(layout.manifest(live))
+    except PortalError as exc:
+        warnings.append(f"{exc}；已改为完整构建")
+        return None
+    if sha != layout.logged_sha(live):
+        warnings.append(f"在用版本 {live} 的清单与 {layout.log} 的记录不一致，已改为完整构建。请用 portal verify-site 核查")
+        return None
+    return layout.site(live), manifest
+
+
+def _build_release(root: Path, staging: Path, release: str, git: tuple[str | None, bool], build: BuildFn,
+                   base: tuple[Path, mf.Manifest] | None, warnings: list[str]) -> tuple[mf.Manifest, str]:
+    site = staging / SITE
+    result, files = _build_and_scan(root, site, build, base[0] if base else None)
+    leaked = _leaked(result, files, base[1]) if base else []
+    if leaked:
+        # an incremental build copies unchanged files from the live release: never copy a defacement along
+        warnings.append(f"在用版本有 {len(leaked)} 个文件与其清单不一致（如 {leaked[0]}），不能在它的基础上增量构建，"
+                        "已改为完整构建。网页可能被篡改过，请用 portal verify-site 核查")
+        shutil.rmtree(site)
+        result, files = _build_and_scan(root, site, build, None)
+    manifest = mf.Manifest(release, git[0], git[1], _now(), _items_of(root, result), files)
+    sha = mf.write(staging / MANIFEST, manifest)
+    os.sync()  # the site's files reach the disk before any link can point at them
+    _crash("manifest")
+    return manifest, sha
+
+
+def _build_and_scan(root: Path, site: Path, build: BuildFn, previous: Path | None) -> tuple[Any, dict[str, mf.Entry]]:
+    done = _crash_when_files_appear(site.parent)
+    try:
+        result = build(root, site, previous)
     finally:
         done.set()
     errors = [f for f in getattr(result, "findings", []) if f.severity == ERROR]
@@ -310,11 +344,15 @@ def _build_release(root: Path, staging: Path, release: str, commit: str | None, 
         raise PortalError(f"构建未通过检查，共 {len(errors)} 个错误，未发布；在用网站保持不变。\n{listing}")
     _crash("mid-build")  # the build outran the watcher: die here, where the site is still unpublished
     _crash("built")
-    manifest = mf.Manifest(release, commit, dirty, _now(), _items_of(root, result), mf.scan(staging / SITE))
-    sha = mf.write(staging / MANIFEST, manifest)
-    os.sync()  # the site's files reach the disk before any link can point at them
-    _crash("manifest")
-    return manifest, sha
+    return result, mf.scan(site)
+
+
+def _leaked(result: Any, files: dict[str, mf.Entry], before: mf.Manifest) -> list[str]:
+    """Files an incremental build carried over from the live release that its manifest does not vouch for."""
+    if not getattr(result, "incremental", False):
+        return []
+    written = set(getattr(result, "written", ()))
+    return sorted(p for p, e in files.items() if p not in written and before.files.get(p) != e)
 
 
 def prune(layout: Layout, keep: int) -> list[str]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from site_build import publish
@@ -12,12 +13,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="发布目录：网站服务器的网站根目录设为 DIR/current")
     parser.add_argument("--keep", type=int, default=publish.KEEP, metavar="N",
                         help=f"保留最近 N 个版本（含在用版本，默认 {publish.KEEP}）")
+    parser.add_argument("--full", action="store_true", help="完整构建（默认在在用版本的基础上只重建改动的页面）")
     parser.add_argument("--commit", metavar="SHA",
                         help="从导出的源码树（不是 Git 工作区）发布时，记录它来自的提交（服务器钩子使用）")
 
 
 def run(args: argparse.Namespace) -> int:
-    done = publish.publish(args.root, args.to, args.keep, commit=args.commit)
+    done = publish.publish(args.root, args.to, args.keep, commit=args.commit, full=args.full)
+    for warning in done.warnings:
+        print(f"警告：{warning}", file=sys.stderr)
     print(f"已发布版本 {done.release}：{done.items} 篇稿件，{done.files} 个文件。")
     print(f"在用：{args.to / publish.CURRENT} -> {publish.RELEASES}/{done.release}/{publish.SITE}"
           + (f"（上一版本 {done.previous}）" if done.previous else "（首次发布）"))

@@ -189,3 +189,19 @@ def test_an_exported_tree_is_published_under_the_given_commit(run_portal: Run, s
     assert mf.read(to / "releases" / live(to) / "manifest.json")[0].commit == head
     status, _, err = run_portal("publish", "--to", to, "--commit", "main")
     assert status == 1 and "--commit 应为 Git 提交号" in err
+
+
+def test_a_defaced_live_site_is_not_carried_into_the_next_release(
+        run_portal: Run, site_repo: Path, tmp_path: Path, write_item: Callable[..., Path], valid_item: str) -> None:
+    """The next release starts from the live one: what a defacer changed or planted there must not follow."""
+    to = tmp_path / "www"
+    run_portal("publish", "--to", to)
+    (to / "current" / PAGE).write_text("<h1>此页已被篡改</h1>", encoding="utf-8")
+    (to / "current" / "evil.html").write_text("<script>alert(1)</script>", encoding="utf-8")
+    add_item(site_repo, write_item, valid_item)
+    status, _, err = run_portal("publish", "--to", to)
+    assert status == 0, err
+    assert not (to / "current" / "evil.html").exists()
+    assert "此页已被篡改" not in (to / "current" / PAGE).read_text(encoding="utf-8")
+    assert run_portal("verify-site", to)[0] == 0
+    assert run_portal("publish", "--to", to, "--full")[0] == 0
