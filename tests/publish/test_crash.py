@@ -2,15 +2,20 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import signal
 import subprocess
 import sys
+import threading
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from site_build import manifest as mf
 from site_build import publish
 
 from .conftest import Run
@@ -57,3 +62,37 @@ def test_mid_build_crash_dies_while_the_release_is_partial(
     assert len(partial) == 1 and partial[0].name.endswith(".partial")
     assert not list(partial[0].rglob("manifest.json")) and any(p.is_file() for p in partial[0].rglob("*"))
     assert not (www / "current").exists() and not (www / "manifests.log").exists()
+
+
+def test_readers_during_publishes_see_a_whole_release(
+        run_portal: Run, site_repo: Path, tmp_path: Path, write_item: Callable[..., Path], valid_item: str,
+        serve: Serve) -> None:
+    """Pages fetched while publishes run are each exactly as in one of the releases, never absent or partial."""
+    www = tmp_path / "www"
+    run_portal("publish", "--to", www)
+    paths = ["index.html", PAGE]
+    seen: list[tuple[str, int, str]] = []
+    stop = threading.Event()
+
+    def read(url: str) -> None:
+        while not stop.is_set():
+            for path in paths:
+                try:
+                    with urllib.request.urlopen(url + path, timeout=10) as response:
+                        seen.append((path, response.status, hashlib.sha256(response.read()).hexdigest()))
+                except urllib.error.HTTPError as exc:
+                    seen.append((path, exc.code, ""))
+
+    with serve(www / "current") as url:
+        reader = threading.Thread(target=read, args=(url,))
+        reader.start()
+        try:
+            add_item(site_repo, write_item, valid_item)
+            for _ in range(3):
+                assert run_portal("publish", "--to", www)[0] == 0
+        finally:
+            stop.set()
+            reader.join()
+    releases = publish.Layout(www).ordered()
+    allowed = {(p, mf.read(www / "releases" / r / "manifest.json")[0].files[p].sha256) for r in releases for p in paths}
+    assert seen and all(status == 200 and (path, sha) in allowed for path, status, sha in seen)
