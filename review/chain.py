@@ -42,6 +42,7 @@ class Subject:
     reviewers: dict[str, str] | None  # stage -> person named by the item; None: anyone with the role
     covered: dict[str, str]  # path -> blob every decision must name (ZERO: deleted)
     excluded: dict[str, str]  # person -> why they may not review (author, informant)
+    informants: set[str] = dataclasses.field(default_factory=set)  # who submitted its changes
     last_change: int = -1  # index of the last commit that changed a covered path
     last_change_commit: str = ""
 

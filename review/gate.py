@@ -185,6 +185,7 @@ def _history(subject: Subject, commits: list[Commit]) -> None:
         if any(p in c.changes for p in subject.covered):
             subject.last_change, subject.last_change_commit = i, c.sha
             for person in records.informants(c):
+                subject.informants.add(person)
                 subject.excluded.setdefault(person, "报送人（信息员）")
 
 

@@ -168,7 +168,7 @@ def _parse_raw(out: str) -> dict[str, str]:
     tokens = out.split("\0")
     i = 0
     while i < len(tokens):
-        meta = tokens[i]
+        meta = tokens[i].strip()  # `git log -z` puts a newline between the message and the raw diff
         if not meta.startswith(":"):
             i += 1
             continue

@@ -91,18 +91,30 @@ def submit(root: Path, paths: list[str], person: str, remote: str) -> tuple[str,
     own = f"{records.BRANCH_PREFIX}{person}/"
     if current.startswith(own):
         branch = current
+        _catch_up(repo, branch, remote)  # reviewers' decisions were pushed since
     elif current == MAIN:
         branch = _new_branch(repo, own, portal.articles[0].slug if portal and portal.articles else "config", remote)
         repo.run("checkout", "-q", "-b", branch)
     else:
         raise PortalError(f"当前在分支 {current} 上。新稿件请在 main 上编写后报送；修改已报送的稿件请切换到你自己的 review/ 分支")
     articles = portal.articles if portal else []
-    title = articles[0].title if articles else rel[0]
+    title = articles[0].title if articles else (f"撤稿 {rel[0]}" if not existing else rel[0])
     repo.run("add", "-A", "--", *rel)
     repo.run("commit", "-q", "-m", records.submit_message(title, len(rel), person), "--", *rel)
     if has_remote(repo, remote):
         repo.run("push", "-q", "-u", remote, branch)
     return branch, portal, []
+
+
+def _catch_up(repo: Repo, branch: str, remote: str) -> None:
+    if not has_remote(repo, remote):
+        return
+    repo.fetch(remote)
+    theirs = f"refs/remotes/{remote}/{branch}"
+    if repo.rev(theirs) and not repo.is_ancestor(theirs, "HEAD"):
+        status, _ = repo.status("merge", "-q", "--ff-only", theirs)
+        if status != 0:
+            raise PortalError(f"本地分支 {branch} 与 {remote} 上的不一致，无法自动更新。请先 git pull 解决后再报送")
 
 
 def _relative(root: Path, path: str) -> str:
@@ -292,7 +304,7 @@ def queue(root: Path, person: str, remote: str) -> list[Waiting]:
         config = result.config
         for ev in result.evaluations:
             branch = branch_name(ref, remote)
-            if ev.rejected is not None and ev.subject.excluded.get(person) == "报送人（信息员）":
+            if ev.rejected is not None and person in ev.subject.informants:
                 out.append(Waiting(branch, ev.subject.path, ev.subject.title, ev.rejected.stage, "被退回，待修改"))
             nxt = ev.next
             if nxt is None or config is None:
