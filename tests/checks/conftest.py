@@ -61,8 +61,23 @@ def item_text(column: str = "news", body: str = "6月3日，市应急管理局�
             meta.pop(key, None)
         else:
             meta[key] = value
-    front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, default_flow_style=None, width=1000)
-    return f"---\n{front}---\n{body}\n"
+    return f"---\n{front_matter(meta)}---\n{body}\n"
+
+
+def _scalar(value: Any) -> str:
+    return yaml.safe_dump(value, allow_unicode=True, default_flow_style=True, width=1000).removesuffix("\n...\n").strip()
+
+
+def front_matter(meta: dict[str, Any]) -> str:
+    """YAML as people write it: mappings as blocks, lists inline."""
+    out = []
+    for key, value in meta.items():
+        if isinstance(value, dict):
+            out.append(f"{key}:")
+            out += [f"  {k}: {_scalar(v)}" for k, v in value.items()]
+        else:
+            out.append(f"{key}: {_scalar(value)}")
+    return "\n".join(out) + "\n"
 
 
 def rules_of(findings: Iterable[Finding], prefix: str | tuple[str, ...] = "") -> list[str]:
