@@ -162,6 +162,8 @@ class Config:
     people: dict[str, Person]
     findings: list[Finding]
     reports: ReportSettings = dataclasses.field(default_factory=ReportSettings)
+    # secrecy.forbidden_words: the organisation's own words that must never be published (code names ...)
+    secrecy_words: tuple[str, ...] = ()
 
 
 class ConfigError(Exception):
@@ -253,9 +255,10 @@ def load(root: Path) -> Config:
     chains = _load_chains(cols, col_data, roles)
     columns = _load_columns(cols, col_data, chains, departments, kinds, sources)
     reports = _load_reports(cols, col_data, departments, columns)
+    secrecy_words = _load_secrecy_words(cols, col_data)
     findings = roster.findings + cols.findings
     config = Config(root, site, kinds, official, sources, chains, columns, roles, departments, people, findings,
-                    reports)
+                    reports, secrecy_words)
     if findings:
         raise ConfigError(findings)
     return config
@@ -430,6 +433,14 @@ def _section(r: _Reader, body: dict[str, Any], key: str) -> dict[str, Any]:
     value = r.get(body, key, key.rpartition(".")[0], dict, {}) or {}
     _known_keys(r, value, key, _REPORT_KEYS[key])
     return value
+
+
+def _load_secrecy_words(r: _Reader, data: dict[str, Any]) -> tuple[str, ...]:
+    words = r.strings(r.get(data, "secrecy", "", dict, {}) or {}, "secrecy.forbidden_words", "secrecy", [])
+    for i, word in enumerate(words):
+        if not word.strip():
+            r.error(f"secrecy.forbidden_words.{i}", "CFG-VALUE", "不得发布的词语不能为空")
+    return tuple(w.strip() for w in words if w.strip())
 
 
 def _load_reports(r: _Reader, data: dict[str, Any], departments: dict[str, Department],
