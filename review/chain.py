@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 
 from portal.config import Config, Stage
+from portal.model import Article
 
 from .gitutil import ZERO
 from .records import APPROVE, REJECT, SECRECY, Decision
@@ -43,6 +44,7 @@ class Subject:
     covered: dict[str, str]  # path -> blob every decision must name (ZERO: deleted)
     excluded: dict[str, str]  # person -> why they may not review (author, informant)
     informants: set[str] = dataclasses.field(default_factory=set)  # who submitted its changes
+    article: Article | None = None  # the item as it will be published (as it was, for a withdrawal)
     last_change: int = -1  # index of the last commit that changed a covered path
     last_change_commit: str = ""
 

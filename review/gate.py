@@ -157,7 +157,7 @@ def _subjects(repo: Repo, config: Config, fork: str, head: str, changes: dict[st
         excluded = {a: "撰稿人" for v in versions for a in v.authors}
         subject = Subject(path, article.title or path, column.chain.id, column.chain.for_importance(article.importance),
                           article.department, dict(article.reviewers), {path: changes[path]} | {
-                              a: changes[a] for a in sorted(attachments)}, excluded)
+                              a: changes[a] for a in sorted(attachments)}, excluded, article=article)
         covered.update(subject.covered)
         subjects.append(subject)
     others = sorted(p for p in changes if p not in covered and not is_item(p))

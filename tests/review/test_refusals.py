@@ -1,6 +1,7 @@
 """Each way around the chain, attempted for real and refused by the gate and by the server's pre-receive hook."""
 from __future__ import annotations
 
+from pathlib import Path
 
 from .conftest import CHAIN, OUTSIDER, World, git, item_text, roster_text
 
@@ -172,12 +173,12 @@ def test_rewriting_main_is_refused(world: World) -> None:
     assert push.returncode != 0 and "REVIEW-NOT-FAST-FORWARD" in push.stderr
 
 
-def test_informant_adds_themselves_to_the_roster(world: World, keys: dict[str, object]) -> None:
+def test_informant_adds_themselves_to_the_roster(world: World, keys: dict[str, Path]) -> None:
     """The roster and keys come from main: a person added in the same submission signs nothing."""
-    ghost_key = " ".join(open(f"{keys[OUTSIDER]}.pub").read().split()[:2])
+    ghost_key = " ".join(Path(f"{keys[OUTSIDER]}.pub").read_text().split()[:2])
     ghost = {"id": "ghost", "name": "ghost", "department": "宣教科", "roles": ["unit_head", "secrecy", "leader", "office"],
              "oversees": ["宣教科"], "key": ghost_key}
-    world.write("sun.lixin", "roster.yml", roster_text(keys, [ghost]))  # type: ignore[arg-type]
+    world.write("sun.lixin", "roster.yml", roster_text(keys, [ghost]))
     chain = {"初审": "ghost", "保密审查": "xu.chunyan", "复审": "li.xiaoming", "终审": "chen.xiuying"}
     world.write("sun.lixin", ITEM, item_text(reviewers=chain))
     result = world.portal("sun.lixin", "submit", ITEM, "roster.yml")
@@ -189,9 +190,9 @@ def test_informant_adds_themselves_to_the_roster(world: World, keys: dict[str, o
     assert "FM-PERSON-UNKNOWN" in out  # and the item is read with main's roster, where ghost does not exist
 
 
-def test_config_change_with_the_administrators_chain(world: World, keys: dict[str, object]) -> None:
+def test_config_change_with_the_administrators_chain(world: World, keys: dict[str, Path]) -> None:
     extra = {"id": "new.person", "name": "新同事", "department": "宣教科", "roles": ["informant"]}
-    world.write("du.xiaoming", "roster.yml", roster_text(keys, [extra]))  # type: ignore[arg-type]
+    world.write("du.xiaoming", "roster.yml", roster_text(keys, [extra]))
     assert world.portal("du.xiaoming", "submit", "roster.yml").code == 0
     branch = git(world.clone("du.xiaoming"), "rev-parse", "--abbrev-ref", "HEAD").stdout.strip()
     local = world.approve("wu.guoqing", branch, "初审")
