@@ -1,0 +1,432 @@
+"""Secrecy markings (涉密不上网): classification markings, internal markings, the never-publish words.
+
+Rules are data (checks/rules/secrecy.yml, each with samples); the organisation's own words are
+`secrecy.forbidden_words` in columns.yml. Everything that gets published is scanned: every
+front-matter value, the body (HTML comments, link and image text included), the file name and
+every attachment the item references (see checks/extract.py for what is read in each format).
+
+How a text is scanned, once whatever the number of rules:
+1. normalise it (checks/normalize.py: Traditional -> Simplified, NFKC, separators dropped);
+2. one Aho-Corasick pass finds the rules' keywords and the forbidden words (gitleaks-style
+   pre-filter); a text without any is done;
+3. otherwise the text is normalised again with an offset map, the rules whose keywords occur are
+   matched, and each hit is judged in the original: a marking stands alone (its own line, table
+   cell, field or brackets), a mention sits in a sentence or in quotes (see `context` in the
+   rules file).
+"""
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import functools
+import re
+import sys
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from portal import yamlfile
+from portal.errors import ERROR, WARNING, Finding, PortalError
+from portal.model import CONTENT, Article, Portal
+
+from . import attachments, extract, normalize
+from .runner import hook_main
+
+CATEGORY = "secrecy"
+RULES_FILE = Path(__file__).resolve().parent / "rules" / "secrecy.yml"
+CONTEXTS = ("anywhere", "standalone", "label", "statement")
+SEVERITIES = (ERROR, WARNING)
+WORD_RULE = "SEC-WORDLIST"
+UNREADABLE_RULE = "SEC-ATTACHMENT-UNREADABLE"
+UNSCANNED_RULE = "SEC-ATTACHMENT-UNSCANNED"
+
+OPEN_QUOTES, CLOSE_QUOTES = "“‘「『\"'《〈﹁﹃＂＇", "”’」』\"'》〉﹂﹄＂＇"
+OPEN_BRACKETS, CLOSE_BRACKETS = "【[（(〔［〖{｛＜", "】]）)〕］〗}｝＞"
+_QUOTED = re.compile(f"[{re.escape(OPEN_QUOTES)}]\x01*\x02\x01*[{re.escape(CLOSE_QUOTES)}]")
+_BRACKETED = re.compile(f"[{re.escape(OPEN_BRACKETS)}]\x01*\x02\x01*[{re.escape(CLOSE_BRACKETS)}]")
+_LABEL = re.compile(f"[\x01{re.escape(OPEN_BRACKETS)}]*\x02")
+_LIST_ITEM = re.compile(r"\s*(?:[-*+]\s|\d+[.)、．]|[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+、)")
+_LINK_TARGET = re.compile(r"\]\([^)\n]*\)")
+_STANDALONE = set("\x01\x02" + OPEN_BRACKETS + CLOSE_BRACKETS)
+
+
+@dataclasses.dataclass(frozen=True)
+class Rule:
+    id: str
+    description: str
+    severity: str
+    pattern: re.Pattern[str]
+    keywords: tuple[str, ...]
+    context: str
+    star: bool = False
+    match: tuple[str, ...] = ()
+    no_match: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class Hit:
+    rule: Rule
+    start: int  # offsets in the original text
+    end: int
+    text: str
+    word: str = ""  # the configured word, for SEC-WORDLIST
+
+
+# ---------------------------------------------------------------- rules file
+
+
+def _fail(rule_id: str, message: str) -> PortalError:
+    return PortalError(f"{rule_id}: {message}（{RULES_FILE.name}）")
+
+
+def _strings(rule_id: str, key: str, value: Any, required: bool = True) -> tuple[str, ...]:
+    if value is None and not required:
+        return ()
+    if not isinstance(value, list) or not value:
+        raise _fail(rule_id, f"{key} 应为非空文本列表")
+    for i, v in enumerate(value):
+        if not isinstance(v, str) or not v:
+            raise _fail(rule_id, f"{key} 第 {i + 1} 项应为非空文本，实际是 {v!r}（含“: ”的文本请加引号）")
+    return tuple(value)
+
+
+def _regex(rule_id: str, key: str, value: Any) -> re.Pattern[str]:
+    if not isinstance(value, str) or not value:
+        raise _fail(rule_id, f"{key} 应为非空的正则表达式")
+    try:
+        return re.compile(value, re.M)
+    except re.error as exc:
+        raise _fail(rule_id, f"{key} 不是有效的正则表达式（{exc}）：{value}") from None
+
+
+def _rule(item: Any, index: int) -> Rule:
+    if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+        raise _fail(f"第 {index + 1} 条规则", "缺少 id")
+    rid = item["id"]
+    unknown = set(item) - {"id", "description", "severity", "pattern", "keywords", "context", "star", "samples"}
+    if unknown:
+        raise _fail(rid, f"未知字段 {'、'.join(sorted(unknown))}")
+    if not isinstance(item.get("description"), str) or not item["description"]:
+        raise _fail(rid, "缺少 description（规则说明）")
+    if item.get("severity") not in SEVERITIES:
+        raise _fail(rid, f"severity 应为 {' 或 '.join(SEVERITIES)}")
+    if item.get("context") not in CONTEXTS:
+        raise _fail(rid, f"context 应为 {' / '.join(CONTEXTS)} 之一")
+    pattern = _regex(rid, "pattern", item.get("pattern"))
+    if item.get("star") and "level" not in pattern.groupindex:
+        raise _fail(rid, "star: true 的规则须用 (?P<level>…) 标出密级，可用 (?P<period>…) 标出保密期限")
+    keywords = _strings(rid, "keywords", item.get("keywords"))
+    for k in keywords:
+        if normalize.compact(k) != k:
+            raise _fail(rid, f"关键词“{k}”不是规范化形式，应写成“{normalize.compact(k)}”")
+    samples = item.get("samples")
+    if not isinstance(samples, dict) or set(samples) != {"match", "no_match"}:
+        raise _fail(rid, "samples 应含 match（必须命中的文本）与 no_match（不得命中的文本）两个列表")
+    return Rule(rid, item["description"], item["severity"], pattern, keywords, item["context"],
+                bool(item.get("star")), _strings(rid, "samples.match", samples["match"]),
+                _strings(rid, "samples.no_match", samples["no_match"]))
+
+
+def parse_rules(text: str) -> tuple[list[Rule], dict[str, Any]]:
+    """The rules and settings of a rules file; PortalError naming the rule at fault."""
+    try:
+        data, _ = yamlfile.load(text)
+    except yamlfile.YamlError as exc:
+        raise PortalError(f"{RULES_FILE.name} 第 {exc.line} 行：{exc.problem}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
+        raise PortalError(f"{RULES_FILE.name} 应为映射，其中 rules 为规则列表")
+    rules = [_rule(item, i) for i, item in enumerate(data["rules"])]
+    ids = [r.id for r in rules]
+    for rid in {i for i in ids if ids.count(i) > 1}:
+        raise _fail(rid, "规则 id 重复")
+    return rules, data
+
+
+class Ruleset:
+    """The rules, the companions and mention words, and the organisation's words, ready to scan."""
+
+    def __init__(self, text: str, words: Sequence[str] = ()) -> None:
+        import ahocorasick_rs
+
+        self.rules, data = parse_rules(text)
+        self.advice = str(data.get("advice") or "")
+        companions = _strings("companions", "companions", data.get("companions"), required=False)
+        self.companions = _regex("companions", "companions", "|".join(companions)) if companions else None
+        before = data.get("mention_before")
+        self.mention_before = _regex("mention_before", "mention_before", before) if before else None
+        self.word_rule = Rule(WORD_RULE, "出现本单位规定不得发布的词语（columns.yml 的 secrecy.forbidden_words）",
+                              ERROR, re.compile("(?!)"), (), "anywhere")
+        targets: dict[str, list[Rule | str]] = {}
+        for rule in self.rules:
+            for k in rule.keywords:
+                targets.setdefault(k, []).append(rule)
+        for word in words:
+            form = normalize.compact(word)
+            for variant in {form, form.lower(), form.upper(), form.title()} if form.isascii() else {form}:
+                if variant:
+                    targets.setdefault(variant, []).append(word)
+        self._order = {r.id: i for i, r in enumerate(self.rules)}
+        self._patterns = list(targets)
+        self._targets = [targets[p] for p in self._patterns]
+        self._automaton = ahocorasick_rs.AhoCorasick(self._patterns) if self._patterns else None
+
+    def scan(self, text: str, overlapping: bool = False) -> list[Hit]:
+        """The markings in `text` (offsets into `text`); a hit inside another is dropped unless `overlapping`."""
+        norm = normalize.normalizer()
+        found = self._automaton.find_matches_as_indexes(norm.compact(text), overlapping=True) \
+            if self._automaton is not None else []
+        if not found:
+            return []
+        compact, index = norm.mapped(text)
+        rules: set[str] = set()
+        candidates: list[tuple[Rule, int, int, re.Match[str] | None, str]] = []
+        for pattern, start, end in found:
+            for target in self._targets[pattern]:
+                if isinstance(target, Rule):
+                    rules.add(target.id)
+                else:
+                    candidates.append((self.word_rule, start, end, None, target))
+        for rule in self.rules:
+            if rule.id in rules:
+                candidates += [(rule, m.start(), m.end(), m, "") for m in rule.pattern.finditer(compact) if m.end() > m.start()]
+        if not candidates:
+            return []
+        tokens = [(index[s], index[e - 1] + 1) for _, s, e, _, _ in candidates]
+        if self.companions is not None:
+            tokens += [(index[m.start()], index[m.end() - 1] + 1) for m in self.companions.finditer(compact) if m.end() > m.start()]
+        hits = []
+        for rule, s, e, m, word in candidates:
+            start, end = index[s], index[e - 1] + 1
+            if m is not None and rule.star and not _starred(text, index, m):
+                continue
+            if self._is_marking(rule, text, start, end, tokens, compact, s):
+                hits.append(Hit(rule, start, end, text[start:end], word))
+        return hits if overlapping else _outermost(hits, self._order)
+
+    def _is_marking(self, rule: Rule, text: str, start: int, end: int, tokens: list[tuple[int, int]],
+                    compact: str, compact_start: int) -> bool:
+        if rule.context == "anywhere":
+            return True
+        line_start = text.rfind("\n", 0, start) + 1
+        line_end = len(text) if (n := text.find("\n", end)) < 0 else n
+        left, right = line_start, line_end
+        if "|" in text[line_start:line_end]:  # a Markdown table: the cell is the unit
+            left = text.rfind("|", line_start, start) + 1 or line_start
+            right = n if (n := text.find("|", end, line_end)) >= 0 else line_end
+        skeleton = _skeleton(text, left, right, start, end, tokens)
+        if _QUOTED.search(skeleton):
+            return False
+        if rule.context == "statement":
+            before = compact[compact.rfind("\n", 0, compact_start) + 1:compact_start]
+            return not (self.mention_before and self.mention_before.search(before))
+        if rule.context == "label":
+            return _LABEL.match(skeleton) is not None
+        if _BRACKETED.search(skeleton):
+            return True
+        if left == line_start and _LIST_ITEM.match(text, line_start):
+            return False
+        return set(skeleton) <= _STANDALONE
+
+
+def _starred(text: str, index: list[int], m: re.Match[str]) -> bool:
+    """Whether the original has a star between the level and the period (GB/T 9704: 秘密★1年).
+
+    Without a period only a star-shaped sign counts: a Markdown `*` after 秘密 is emphasis."""
+    after_level = index[m.end("level") - 1] + 1
+    period = m.start("period") if "period" in m.groupdict() and m.group("period") else -1
+    if period >= 0:
+        return any(c in normalize.STARS for c in text[after_level:index[period]])
+    upto = index[m.end()] if m.end() < len(index) else len(text)
+    return any(c in normalize.STARS and c != "*" for c in text[after_level:upto])
+
+
+def _skeleton(text: str, left: int, right: int, start: int, end: int, tokens: list[tuple[int, int]]) -> str:
+    """The cell text[left:right] reduced to what decides marking or mention:
+    \\x02 the hit, \\x01 other markings and companions, brackets and quotes, x for any other word."""
+    marks = bytearray(right - left)
+    for ts, te in tokens:
+        for i in range(max(ts, left), min(te, right)):
+            marks[i - left] = 1
+    for i in range(start, end):
+        marks[i - left] = 2
+    segment = text[left:right]
+    ignored = bytearray(right - left)  # HTML tags and the (target) of [text](target)
+    for m in normalize.TAG.finditer(segment):
+        ignored[m.start():m.end()] = b"\x01" * (m.end() - m.start())
+    for m in _LINK_TARGET.finditer(segment):
+        ignored[m.start() + 1:m.end()] = b"\x01" * (m.end() - m.start() - 1)
+    out: list[str] = []
+    previous = 0
+    for i, ch in enumerate(segment):
+        mark = marks[i]
+        if mark:
+            if mark != previous:
+                out.append(chr(mark))
+        elif ignored[i]:
+            pass
+        elif ch in OPEN_QUOTES or ch in CLOSE_QUOTES or ch in OPEN_BRACKETS or ch in CLOSE_BRACKETS:
+            out.append(ch)
+        elif unicodedata.category(ch)[0] in "LN":
+            out.append("x")
+        previous = mark
+    return "".join(out)
+
+
+def _outermost(hits: list[Hit], order: dict[str, int]) -> list[Hit]:
+    """Drop a hit that lies inside another (秘密 inside 秘密★1年, inside 本文件属秘密级);
+    of hits on the same text, keep the first rule of the file."""
+    hits.sort(key=lambda h: (h.start, h.start - h.end, order.get(h.rule.id, len(order))))
+    out: list[Hit] = []
+    for h in hits:
+        if not any(o.start <= h.start and h.end <= o.end for o in out):
+            out.append(h)
+    return out
+
+
+@functools.cache
+def _ruleset(words: tuple[str, ...]) -> Ruleset:
+    return Ruleset(RULES_FILE.read_text(encoding="utf-8"), words)
+
+
+def ruleset(portal: Portal | None = None) -> Ruleset:
+    """The rules of checks/rules/secrecy.yml with the portal's forbidden words (built once per process)."""
+    return _ruleset(portal.config.secrecy_words if portal is not None else ())
+
+
+# ---------------------------------------------------------------- what gets published
+
+
+@dataclasses.dataclass(frozen=True)
+class Piece:
+    """A piece of published text and where it starts; column 0: find it on the line of the file."""
+    where: str
+    text: str
+    line: int
+    column: int
+
+
+def _meta_values(value: Any, key: str) -> Iterator[tuple[str, str]]:
+    if isinstance(value, str):
+        yield key, value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _meta_values(v, f"{key}.{k}" if key else str(k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _meta_values(v, f"{key}.{i}")
+
+
+def article_pieces(article: Article) -> list[Piece]:
+    pieces = []
+    for key, value in _meta_values(article.meta, ""):
+        line = article.line_of(key) + (1 if "\n" in value.strip() else 0)  # a block scalar starts below its key
+        pieces.append(Piece(f"front-matter 字段 {key}", value, line, 0))
+    pieces.append(Piece("文件名", PurePosixPath(article.path).stem, 1, 1))
+    pieces.append(Piece("", article.body, article.body_line, 1))
+    return pieces
+
+
+def scan_pieces(rules: Ruleset, pieces: Sequence[Piece | extract.Chunk]) -> Iterator[tuple[Hit, Piece | extract.Chunk, int, int]]:
+    """Scan the pieces as one text; yield (hit, piece, line, column) with the hit's place in the file."""
+    starts, offset = [], 0
+    for piece in pieces:
+        starts.append(offset)
+        offset += len(piece.text) + 1
+    text = "\n".join(p.text for p in pieces)
+    for hit in rules.scan(text):
+        i = bisect.bisect_right(starts, hit.start) - 1
+        piece, local = pieces[i], hit.start - starts[i]
+        line_in_piece = piece.text.count("\n", 0, local)
+        column = local - (piece.text.rfind("\n", 0, local) + 1) + 1
+        yield hit, piece, piece.line + line_in_piece, (piece.column - 1 if line_in_piece == 0 else 0) + column
+
+
+def _message(rules: Ruleset, hit: Hit, where: str) -> str:
+    shown = hit.text if len(hit.text) <= 40 else hit.text[:40] + "…"
+    what = f"{hit.rule.description}：“{shown}”" if not hit.word else f"{hit.rule.description}：“{hit.word}”（原文“{shown}”）"
+    return f"{what}{f'（{where}）' if where else ''}。{rules.advice}"
+
+
+def _column_in_file(article: Article, line: int, needle: str) -> int:
+    lines = article.text.split("\n", line)
+    raw = lines[line - 1] if 0 < line <= len(lines) else ""
+    col = raw.find(needle)
+    if col >= 0:
+        return col + 1
+    colon = raw.find(":")
+    return colon + 3 if colon >= 0 else 1
+
+
+def check(portal: Portal, article: Article) -> Iterable[Finding]:
+    rules = ruleset(portal)
+    for hit, piece, line, column in scan_pieces(rules, article_pieces(article)):
+        if piece.column == 0:
+            column = _column_in_file(article, line, hit.text)
+        yield Finding(article.path, line, column, hit.rule.id, CATEGORY, hit.rule.severity,
+                      _message(rules, hit, piece.where), match=hit.text)
+    for rel in _published_files(portal, article):
+        yield from attachment_findings(rules, portal.root, rel)
+
+
+def _published_files(portal: Portal, article: Article) -> list[str]:
+    """The files the item references (attachments and files/ links) that exist inside content/."""
+    content = (portal.root / CONTENT).resolve()
+    out = []
+    for ref in attachments.references(article):
+        path = (portal.root / ref.rel).resolve()
+        if ref.rel not in out and content in path.parents and path.is_file() and path.suffix != ".md":
+            out.append(ref.rel)
+    return out
+
+
+def attachment_findings(rules: Ruleset, root: Path, rel: str) -> list[Finding]:
+    path = root / rel
+    stat = path.stat()
+    return list(_attachment_findings(rules, path, rel, stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=1024)  # an attachment shared by many items is read once per process
+def _attachment_findings(rules: Ruleset, path: Path, rel: str, mtime: int, size: int) -> tuple[Finding, ...]:
+    pieces: list[Piece | extract.Chunk] = [Piece("文件名", PurePosixPath(rel).stem, 1, 1)]
+    try:
+        pieces += extract.chunks(path)
+    except extract.Unreadable as exc:
+        return (Finding(rel, 1, 1, UNREADABLE_RULE, CATEGORY, ERROR,
+                        f"无法读取附件内容，不能确认其中没有涉密标志：{exc}。请确认文件未损坏、未加密，重新导出后再提交",
+                        match=rel),)
+    except extract.NotScanned as exc:
+        return (Finding(rel, 1, 1, UNSCANNED_RULE, CATEGORY, WARNING,
+                        f"无法自动检查附件内容：{exc}。请另存为 .docx / .xlsx / .pdf 后再上传，或由保密审查员逐页人工核对",
+                        match=rel),)
+    return tuple(Finding(rel, line, column, hit.rule.id, CATEGORY, hit.rule.severity,
+                         _message(rules, hit, f"附件{piece.where}"), match=f"{piece.where}\0{hit.text}")
+                 for hit, piece, line, column in scan_pieces(rules, pieces))
+
+
+# ---------------------------------------------------------------- samples and the hook
+
+
+def sample_errors(rules: Ruleset) -> list[str]:
+    """What is wrong with the rules' samples: a `match` sample the rule misses, a `no_match` one it hits."""
+    out = []
+    for rule in rules.rules:
+        for sample in rule.match:
+            if all(h.rule.id != rule.id for h in rules.scan(sample, overlapping=True)):
+                out.append(f"{rule.id}: 应命中却未命中：{sample!r}")
+        for sample in rule.no_match:
+            if any(h.rule.id == rule.id for h in rules.scan(sample, overlapping=True)):
+                out.append(f"{rule.id}: 不应命中却命中了：{sample!r}")
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return hook_main([sys.modules[__name__]], argv)  # type: ignore[list-item]
+    except PortalError as exc:
+        print(f"portal: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
