@@ -94,9 +94,11 @@ def _age(newest: dt.datetime | None, as_of: dt.datetime) -> int | None:
     return None if newest is None else (as_of.astimezone(clock.CST).date() - newest.astimezone(clock.CST).date()).days
 
 
-def column_freshness(column: Column, dates: Iterable[dt.datetime | None], period: periods.Period) -> ColumnFreshness:
-    """`dates`: the dates of the column's public items (None for an undated item)."""
-    as_of, dates = period.as_of, list(dates)
+def column_freshness(column: Column, dates: Iterable[dt.datetime | None], as_of: dt.datetime,
+                     period: periods.Period | None = None) -> ColumnFreshness:
+    """`dates`: the dates of the column's public items (None for an undated item). With a period,
+    also the update windows of the period the column got no item in."""
+    dates = list(dates)
     known = sorted(d for d in dates if d is not None and d <= as_of)
     undated = sum(d is None for d in dates)
     newest = known[-1] if known else None
@@ -109,11 +111,13 @@ def column_freshness(column: Column, dates: Iterable[dt.datetime | None], period
     overdue = column.cycle_days is not None and not empty and (age is None or age > column.cycle_days)
     days = sorted({d.astimezone(clock.CST).date() for d in known})
     note = ""
+    missed: list[str] = []
     try:
-        missed = [w.label for w in periods.windows(column.cycle, period.start, period.end)
-                  if period.judged(w) and not _any_in(days, w)]
+        if period is not None:
+            missed = [w.label for w in periods.windows(column.cycle, period.start, period.end)
+                      if period.judged(w) and not _any_in(days, w)]
     except workdays.CalendarGap as exc:
-        missed, note = [], f"未统计漏更新次数：{exc}"
+        note = f"未统计漏更新次数：{exc}"
     return ColumnFreshness(column.id, column.title, column.departments, column.cycle, column.cycle_days,
                            column.inspection, len(known) + undated, undated, newest, age, until, stale, empty,
                            overdue, missed, note)

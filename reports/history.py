@@ -14,7 +14,6 @@ from pathlib import Path
 
 from portal import clock
 
-BRANCH_ACTIONS = ("submit", "approve", "reject")
 RS, US = "\x1e", "\x1f"
 LOG_FORMAT = "%x1e%H%x1f%P%x1f%ct%x1f%(trailers:only,unfold)%x1f"
 
@@ -33,7 +32,7 @@ class Commit:
 
     @property
     def action(self) -> str:
-        return self.first("Portal-Action")
+        return self.first("Portal-Action").lower()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,6 +42,7 @@ class Decision:
     reviewer: str
     time: dt.datetime
     items: tuple[str, ...]
+    current: bool  # made after the branch's last submission (a later submission makes it stale)
 
 
 @dataclasses.dataclass
@@ -58,11 +58,11 @@ class Submission:
 
     def final_approvals(self) -> dict[str, dt.datetime]:
         """Stage -> time of the approval in force: the stage's last decision, if it approves
-        the content as last submitted (a later submit makes earlier approvals stale)."""
+        the content as last submitted."""
         last: dict[str, Decision] = {}
         for d in self.decisions:
             last[d.stage] = d
-        return {s: d.time for s, d in last.items() if d.action == "approve" and d.time >= self.last_submitted}
+        return {s: d.time for s, d in last.items() if d.action == "approve" and d.current}
 
     def rejections(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -101,6 +101,10 @@ def _prefix(root: Path) -> str | None:
     return None if out is None else out.strip()
 
 
+def in_git(root: Path) -> bool:
+    return _prefix(root) is not None
+
+
 def _trailers(text: str) -> dict[str, tuple[str, ...]]:
     out: dict[str, list[str]] = {}
     for line in text.splitlines():
@@ -118,9 +122,17 @@ def _parse_log(text: str, prefix: str) -> Iterator[Commit]:
         yield Commit(sha, tuple(parents.split()), when, _trailers(trailers), files)
 
 
+def _main(root: Path) -> str:
+    """The published line: main (local, else remote), else whatever is checked out."""
+    for ref in ("refs/heads/main", "refs/remotes/origin/main"):
+        if _git(root, "rev-parse", "-q", "--verify", f"{ref}^{{commit}}") is not None:
+            return ref
+    return "HEAD"
+
+
 def _review_refs(root: Path) -> list[tuple[str, str]]:
     """(head sha, branch name) of review branches not merged yet, local and remote."""
-    out = _git(root, "for-each-ref", "--format=%(objectname) %(refname)", "refs/heads/review/", "refs/remotes/")
+    out = _git(root, "for-each-ref", "--format=%(objectname) %(refname)", "refs/heads/review", "refs/remotes")
     refs = []
     for line in (out or "").splitlines():
         sha, _, ref = line.partition(" ")
@@ -133,64 +145,68 @@ def _review_refs(root: Path) -> list[tuple[str, str]]:
 
 
 def _submission(commits: dict[str, Commit], head: str, branch: str, prefix: str,
-                seen: set[str]) -> Submission | None:
+                stop: set[str]) -> Submission | None:
+    """Walk a review branch back by first parents until main (or a branch already read); `stop` grows."""
     chain: list[Commit] = []
     sha: str | None = head
-    while sha and sha in commits and sha not in seen and commits[sha].action in BRANCH_ACTIONS:
-        seen.add(sha)
+    while sha and sha in commits and sha not in stop:
+        stop.add(sha)
         chain.append(commits[sha])
         sha = commits[sha].parents[0] if commits[sha].parents else None
     chain.reverse()
-    submits = [c for c in chain if c.action == "submit"]
+    submits = [i for i, c in enumerate(chain) if c.action == "submit"]
     if not submits:
         return None
-    items = {f for c in submits for f in c.files if f.startswith("content/") and f.endswith(".md")}
+    items = {f for i in submits for f in chain[i].files if f.startswith("content/") and f.endswith(".md")}
     decisions = []
-    for c in chain:
+    for i, c in enumerate(chain):
         if c.action in ("approve", "reject"):
-            paths = tuple(p.rsplit(" ", 1)[0].removeprefix(prefix) for p in c.trailers.get("portal-item", ()))
+            paths = tuple(p.rsplit(" ", 1)[0].strip().removeprefix(prefix) for p in c.trailers.get("portal-item", ()))
             items.update(paths)
-            decisions.append(Decision(c.action, c.first("Portal-Stage"), c.first("Portal-Reviewer"), c.time, paths))
-    return Submission(branch, submits[0].first("Portal-Informant"), submits[0].time, submits[-1].time, items,
-                      decisions)
+            decisions.append(Decision(c.action, c.first("Portal-Stage"), c.first("Portal-Reviewer"), c.time, paths,
+                                      i > submits[-1]))
+    first, last = chain[submits[0]], chain[submits[-1]]
+    return Submission(branch, first.first("Portal-Informant"), first.time, last.time, items, decisions)
 
 
 def read(root: Path) -> History:
-    """Every review branch, merged into HEAD or still open. Outside git: an empty history."""
+    """Every review branch, merged into main or still open. Outside git: an empty history."""
     prefix = _prefix(root)
     if prefix is None:
         return History([], is_repo=False)
-    refs = _review_refs(root)
-    log = _git(root, "log", f"--format={LOG_FORMAT}", "--name-only", "--no-renames", "HEAD", *[s for s, _ in refs])
+    refs, main_ref = _review_refs(root), _main(root)
+    log = _git(root, "log", f"--format={LOG_FORMAT}", "--name-only", "--no-renames", main_ref, *[s for s, _ in refs])
     if log is None:  # a repository without commits yet
         return History([])
     commits = {c.sha: c for c in _parse_log(log, prefix)}
-    subs: list[Submission] = []
-    seen: set[str] = set()
-    sha = _git(root, "rev-parse", "HEAD")
-    sha = sha.strip() if sha else None
+    main: list[Commit] = []  # main's first-parent line: every state main has been in
+    head = _git(root, "rev-parse", main_ref)
+    sha = head.strip() if head else None
     while sha and sha in commits:
-        commit = commits[sha]
+        main.append(commits[sha])
+        sha = commits[sha].parents[0] if commits[sha].parents else None
+    stop = {c.sha for c in main}
+    subs: list[Submission] = []
+    for commit in reversed(main):
         if commit.action == "merge" and len(commit.parents) > 1:
-            sub = _submission(commits, commit.parents[1], commit.first("Portal-Branch"), prefix, seen)
+            sub = _submission(commits, commit.parents[1], commit.first("Portal-Branch"), prefix, stop)
             if sub is not None:
                 sub.merged = commit.time
                 subs.append(sub)
-        sha = commit.parents[0] if commit.parents else None
-    for head, name in refs:
-        sub = _submission(commits, head, name, prefix, seen)
+    for head_sha, name in refs:
+        sub = _submission(commits, head_sha, name, prefix, stop)
         if sub is not None:
             subs.append(sub)
     return History(subs)
 
 
 def first_added(root: Path) -> dict[str, dt.datetime]:
-    """Item path -> committer date of the commit that first added it to HEAD's history."""
+    """Item path -> committer date of the commit that first added it to main's history."""
     prefix = _prefix(root)
     if prefix is None:
         return {}
-    log = _git(root, "log", "--format=%x1e%ct", "--diff-filter=A", "--no-renames", "--name-only", "HEAD", "--",
-               ".")
+    log = _git(root, "log", "--format=%x1e%ct", "--diff-filter=A", "--no-renames", "--name-only", _main(root),
+               "--", ".")
     out: dict[str, dt.datetime] = {}
     for chunk in (log or "").split(RS)[1:]:  # newest first: the last one seen is the first addition
         stamp, _, rest = chunk.partition("\n")

@@ -81,7 +81,7 @@ def build(portal: model.Portal, period: periods.Period, history: History) -> Rep
     by_column: dict[str, list[dt.datetime | None]] = {c: [] for c in portal.columns}
     for a in public:
         by_column[a.column].append(a.date)
-    columns = [freshness.column_freshness(c, by_column[c.id], period) for c in portal.columns.values()]
+    columns = [freshness.column_freshness(c, by_column[c.id], as_of, period) for c in portal.columns.values()]
     warnings += [f"栏目“{r.title}”：{r.note}" for r in columns if r.note]
     home = [d for c in portal.columns.values() if c.home for d in by_column[c.id] if d is not None]
     inspection = freshness.inspect(columns, home, as_of)
