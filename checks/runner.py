@@ -60,6 +60,37 @@ def report(findings: Sequence[Finding], fmt: str = "text", out=None) -> int:
     return 1 if any(f.severity == ERROR for f in findings) else 0
 
 
+def check_paths(root: Path | str, paths: Sequence[str] | None = None,
+                checks: Sequence[CheckModule] | None = None) -> tuple[model.Portal | None, list[Finding]]:
+    """Load and check what `paths` name (None: the whole portal). `portal check` and the hooks both call this.
+
+    A staged columns.yml, roster.yml or accepted.yml means the whole portal; a staged attachment
+    (content/<column>/files/...) means every item of its column, since any of them may reference it."""
+    root = Path(root).resolve()
+    wanted: list[str] | None = None
+    if paths:
+        wanted = []
+        for p in paths:
+            full = Path(p) if Path(p).is_absolute() else Path.cwd() / p
+            try:
+                rel = full.absolute().relative_to(root)
+            except ValueError:
+                wanted.append(p)  # the model reports FILE-OUTSIDE
+                continue
+            if rel.as_posix() in WHOLE_PORTAL:
+                wanted = None
+                break
+            if rel.parts[:1] == (model.CONTENT,) and rel.parts[2:3] == (model.FILES_DIR,):
+                wanted += [str(i) for i in sorted((root / model.CONTENT / rel.parts[1]).rglob("*.md"))
+                           if model.FILES_DIR not in i.relative_to(root).parts[2:3]]
+            else:
+                wanted.append(str(full))
+    portal, findings = model.load_or_findings(root, None if wanted is None else list(dict.fromkeys(wanted)))
+    if portal is not None:
+        findings = run(portal, checks)
+    return portal, findings
+
+
 def hook_main(checks: Sequence[CheckModule] | None, argv: Sequence[str] | None = None) -> int:
     """A pre-commit hook: check the given files (or the whole portal) with the given checks."""
     parser = argparse.ArgumentParser()
@@ -67,10 +98,7 @@ def hook_main(checks: Sequence[CheckModule] | None, argv: Sequence[str] | None =
     parser.add_argument("--root", default=".")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     args = parser.parse_args(argv)
-    whole = not args.filenames or any(f in WHOLE_PORTAL for f in args.filenames)
-    portal, findings = model.load_or_findings(Path(args.root), None if whole else args.filenames)
-    if portal is not None:
-        findings = run(portal, checks)
+    _portal, findings = check_paths(args.root, args.filenames, checks)
     return report(findings, args.format)
 
 

@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-import checks
-from checks.runner import report
-from portal import model
+from checks.runner import check_paths, report
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -14,9 +12,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    portal, findings = model.load_or_findings(args.root, args.paths or None)
-    if portal is not None:
-        findings = checks.run(portal)
+    portal, findings = check_paths(args.root, args.paths)
     status = report(findings, args.format)
     if args.format == "text" and not findings and portal is not None:
         print(f"检查通过：{len(portal.articles)} 篇稿件。")
