@@ -31,6 +31,7 @@ COMMANDS = {
     "merge": "合并发布：通过门禁后以合并提交并入 main 并推送",
     "server": "服务器钩子：在裸仓库中安装审核门禁（pre-receive）与发布（post-receive）",
     "trail": "审核留痕：导出每篇稿件的审核记录（JSON，或可打印的网站信息公开保密审查表）",
+    "codeowners": "由 columns.yml 与 roster.yml 生成 .github/CODEOWNERS（栏目目录 -> 负责科室的科室负责人）",
 }
 
 

@@ -107,6 +107,7 @@ class Person:
     title: str = ""
     oversees: tuple[str, ...] = ()
     key: str = ""
+    handle: str = ""  # forge account (GitHub/GitLab user name) for CODEOWNERS; optional
 
     def may_sign(self, role: Role, department: str) -> bool:
         """Whether this person may sign a stage of `role` for an item of `department`."""
@@ -401,7 +402,7 @@ def _load_roster(r: _Reader, data: dict[str, Any]) -> tuple[dict[str, Role], dic
         if key and not key.startswith(("ssh-ed25519 ", "ssh-rsa ", "ecdsa-sha2-", "sk-ssh-ed25519")):
             r.error(f"{w}.key", "CFG-KEY", f"人员“{pid}”的公钥格式不对，应为 `ssh-ed25519 AAAA...` 一行（ssh-keygen 生成的 .pub 文件内容）")
         people[pid] = Person(pid, str(r.get(p, f"{w}.name", w, str) or pid), dept, proles,
-                             str(p.get("title") or ""), oversees, key)
+                             str(p.get("title") or ""), oversees, key, str(p.get("handle") or ""))
     return roles, departments, people
 
 

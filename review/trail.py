@@ -99,7 +99,7 @@ def _people(items: list[dict[str, str]]) -> str:
 
 
 def _form(r: dict[str, Any]) -> str:
-    secrecy = next((s["secrecy"] for s in r["stages"] if s.get("secrecy")), {})
+    secrecy: dict[str, str] = next((s["secrecy"] for s in r["stages"] if s.get("secrecy")), {})
     rows = [("信息名称", r["title"] + ("（撤稿）" if r["withdrawn"] else "")), ("拟发布栏目", r["column_title"] or r["path"]),
             ("信息来源", r["source"]), ("发布部门", r["department_name"]), ("撰稿人", _people(r["authors"])),
             ("报送人", _people(r["informants"])), ("发布日期", r["date"])]
