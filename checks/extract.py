@@ -232,7 +232,7 @@ def _pdf_chunks(reader: Any) -> Iterator[Chunk]:
         for n, text in enumerate(t.strip() for t in re.split(r"<[^>]*>", raw) if t.strip()):
             yield Chunk("XMP 元数据", text, n + 1)
     for n, page in enumerate(reader.pages, 1):
-        text = page.extract_text() or ""
+        text = (page.extract_text() or "").replace("\x00", "")  # some ToUnicode maps give UTF-16 NULs
         if text.strip():
             yield Chunk(f"第 {n} 页", text)
         annots = page.get("/Annots")

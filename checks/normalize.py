@@ -27,7 +27,8 @@ import unicodedata
 # Characters that stand for the ★ of GB/T 9704-2012 markings (checks look for them in the original).
 STARS = "★☆✩✪✫✬✭✮✯✰✱✲✳✴✵✶✷✸✹✺✻✼✽⭐⭑⭒🌟🟉🟊*＊﹡∗⋆⁎"
 # HTML tags are markup, not text: "内<b></b>部资料" reads as 内部资料 on the page.
-TAG = re.compile(r"</?[A-Za-z][^<>\n]*>")
+# (<https://…> is an autolink, its text is shown)
+TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>\n]*)?/?>")
 
 # Blocks converted by OpenCC, and blocks whose NFKC forms and categories are looked at.
 _HAN = (range(0x3400, 0x4DC0), range(0x4E00, 0xA000), range(0xF900, 0xFB00))

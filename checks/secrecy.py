@@ -42,12 +42,14 @@ UNREADABLE_RULE = "SEC-ATTACHMENT-UNREADABLE"
 UNSCANNED_RULE = "SEC-ATTACHMENT-UNSCANNED"
 
 OPEN_QUOTES, CLOSE_QUOTES = "“‘「『\"'《〈﹁﹃＂＇", "”’」』\"'》〉﹂﹄＂＇"
-OPEN_BRACKETS, CLOSE_BRACKETS = "【[（(〔［〖{｛＜", "】]）)〕］〗}｝＞"
+# ASCII [] are Markdown's link brackets: "详见[内部资料](…)" is a sentence, not a bracketed marking
+OPEN_BRACKETS, CLOSE_BRACKETS = "【（(〔［〖{｛＜", "】）)〕］〗}｝＞"
 _QUOTED = re.compile(f"[{re.escape(OPEN_QUOTES)}]\x01*\x02\x01*[{re.escape(CLOSE_QUOTES)}]")
 _BRACKETED = re.compile(f"[{re.escape(OPEN_BRACKETS)}]\x01*\x02\x01*[{re.escape(CLOSE_BRACKETS)}]")
 _LABEL = re.compile(f"[\x01{re.escape(OPEN_BRACKETS)}]*\x02")
 _LIST_ITEM = re.compile(r"\s*(?:[-*+]\s|\d+[.)、．]|[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+、)")
 _LINK_TARGET = re.compile(r"\]\([^)\n]*\)")
+_LATIN_RUN = re.compile(r"[0-9]*[A-Za-z][A-Za-z0-9]*")
 _STANDALONE = set("\x01\x02" + OPEN_BRACKETS + CLOSE_BRACKETS)
 
 
@@ -161,11 +163,13 @@ class Ruleset:
         for rule in self.rules:
             for k in rule.keywords:
                 targets.setdefault(k, []).append(rule)
+        self._latin: dict[str, list[str]] = {}  # Latin words, matched in any case in runs of letters
         for word in words:
             form = normalize.compact(word)
-            for variant in {form, form.lower(), form.upper(), form.title()} if form.isascii() else {form}:
-                if variant:
-                    targets.setdefault(variant, []).append(word)
+            if form.isascii() and _LATIN_RUN.fullmatch(form):
+                self._latin.setdefault(form.lower(), []).append(word)
+            elif form:
+                targets.setdefault(form, []).append(word)
         self._order = {r.id: i for i, r in enumerate(self.rules)}
         self._patterns = list(targets)
         self._targets = [targets[p] for p in self._patterns]
@@ -174,13 +178,15 @@ class Ruleset:
     def scan(self, text: str, overlapping: bool = False) -> list[Hit]:
         """The markings in `text` (offsets into `text`); a hit inside another is dropped unless `overlapping`."""
         norm = normalize.normalizer()
-        found = self._automaton.find_matches_as_indexes(norm.compact(text), overlapping=True) \
-            if self._automaton is not None else []
-        if not found:
+        compact = norm.compact(text)
+        found = self._automaton.find_matches_as_indexes(compact, overlapping=True) if self._automaton else []
+        latin = list(self._latin_hits(compact)) if self._latin else []
+        if not found and not latin:
             return []
         compact, index = norm.mapped(text)
         rules: set[str] = set()
-        candidates: list[tuple[Rule, int, int, re.Match[str] | None, str]] = []
+        candidates: list[tuple[Rule, int, int, re.Match[str] | None, str]] = [
+            (self.word_rule, start, end, None, word) for word, start, end in latin]
         for pattern, start, end in found:
             for target in self._targets[pattern]:
                 if isinstance(target, Rule):
@@ -203,6 +209,15 @@ class Ruleset:
             if self._is_marking(rule, text, start, end, tokens, compact, s):
                 hits.append(Hit(rule, start, end, text[start:end], word))
         return hits if overlapping else _outermost(hits, self._order)
+
+    def _latin_hits(self, compact: str) -> Iterator[tuple[str, int, int]]:
+        for m in _LATIN_RUN.finditer(compact):
+            run = m.group().lower()
+            for form, words in self._latin.items():
+                at = run.find(form)
+                while at >= 0:
+                    yield from ((word, m.start() + at, m.start() + at + len(form)) for word in words)
+                    at = run.find(form, at + 1)
 
     def _is_marking(self, rule: Rule, text: str, start: int, end: int, tokens: list[tuple[int, int]],
                     compact: str, compact_start: int) -> bool:
@@ -299,11 +314,13 @@ def ruleset(portal: Portal | None = None) -> Ruleset:
 
 @dataclasses.dataclass(frozen=True)
 class Piece:
-    """A piece of published text and where it starts; column 0: find it on the line of the file."""
+    """A piece of published text and where it starts; column 0: find it on the line of the file;
+    fixed: not text of the file (its name), report line and column as they are."""
     where: str
     text: str
     line: int
     column: int
+    fixed: bool = False
 
 
 def _meta_values(value: Any, key: str) -> Iterator[tuple[str, str]]:
@@ -322,7 +339,7 @@ def article_pieces(article: Article) -> list[Piece]:
     for key, value in _meta_values(article.meta, ""):
         line = article.line_of(key) + (1 if "\n" in value.strip() else 0)  # a block scalar starts below its key
         pieces.append(Piece(f"front-matter 字段 {key}", value, line, 0))
-    pieces.append(Piece("文件名", PurePosixPath(article.path).stem, 1, 1))
+    pieces.append(Piece("文件名", PurePosixPath(article.path).stem, 1, 1, fixed=True))
     pieces.append(Piece("", article.body, article.body_line, 1))
     return pieces
 
@@ -337,6 +354,9 @@ def scan_pieces(rules: Ruleset, pieces: Sequence[Piece | extract.Chunk]) -> Iter
     for hit in rules.scan(text):
         i = bisect.bisect_right(starts, hit.start) - 1
         piece, local = pieces[i], hit.start - starts[i]
+        if getattr(piece, "fixed", False):
+            yield hit, piece, piece.line, piece.column
+            continue
         line_in_piece = piece.text.count("\n", 0, local)
         column = local - (piece.text.rfind("\n", 0, local) + 1) + 1
         yield hit, piece, piece.line + line_in_piece, (piece.column - 1 if line_in_piece == 0 else 0) + column
@@ -388,7 +408,7 @@ def attachment_findings(rules: Ruleset, root: Path, rel: str) -> list[Finding]:
 
 @functools.lru_cache(maxsize=1024)  # an attachment shared by many items is read once per process
 def _attachment_findings(rules: Ruleset, path: Path, rel: str, mtime: int, size: int) -> tuple[Finding, ...]:
-    pieces: list[Piece | extract.Chunk] = [Piece("文件名", PurePosixPath(rel).stem, 1, 1)]
+    pieces: list[Piece | extract.Chunk] = [Piece("文件名", PurePosixPath(rel).stem, 1, 1, fixed=True)]
     try:
         pieces += extract.chunks(path)
     except extract.Unreadable as exc:
