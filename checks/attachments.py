@@ -177,6 +177,8 @@ def references(article: Article) -> list[Reference]:
     for (i, text), att in zip(written, article.attachments, strict=False):
         line, col = locate.in_field(article, f"attachments.{i}", text)
         out.append(Reference(text, att.file, line, col))
+    if FILES_DIR + "/" not in article.body:
+        return out
     base = PurePosixPath(article.path).parent
     for m in LINK.finditer(article.body):
         rel = os.path.normpath((base / m.group(1)).as_posix())
@@ -186,7 +188,8 @@ def references(article: Article) -> list[Reference]:
 
 def check(portal: Portal, article: Article) -> Iterable[Finding]:
     seen: set[str] = set()
-    for ref in references(article):
+    index = _portal_index(portal)
+    for ref in index.items[article.path] if article.path in index.items else references(article):
         if ref.rel in seen:
             continue
         seen.add(ref.rel)
@@ -210,29 +213,35 @@ def _reference(root: Path, column: str, ref: Reference) -> list[tuple[str, str]]
     return inspect(path)
 
 
-# The portal whose column index was built last: (portal, column -> (first item, referenced files)).
-_index: tuple[Portal, dict[str, tuple[str, set[str]]]] | None = None
+@dataclasses.dataclass
+class _Index:
+    """What one portal's items reference: per item, and per column (with the column's first item)."""
+    portal: Portal
+    items: dict[str, list[Reference]]
+    columns: dict[str, tuple[str, set[str]]]
 
 
-def _column_index(portal: Portal) -> dict[str, tuple[str, set[str]]]:
+_index: _Index | None = None  # of the portal checked last
+
+
+def _portal_index(portal: Portal) -> _Index:
     global _index
-    if _index is None or _index[0] is not portal:
-        index: dict[str, tuple[str, set[str]]] = {}
+    if _index is None or _index.portal is not portal:
+        items = {a.path: references(a) for a in portal.articles}
+        columns: dict[str, tuple[str, set[str]]] = {}
         for a in sorted(portal.articles, key=lambda a: a.path):
-            first, refs = index.setdefault(a.column, (a.path, set()))
-            refs.update(r.rel for r in references(a))
-        _index = (portal, index)
-    return _index[1]
+            columns.setdefault(a.column, (a.path, set()))[1].update(r.rel for r in items[a.path])
+        _index = _Index(portal, items, columns)
+    return _index
 
 
 def unreferenced(portal: Portal, article: Article) -> Iterable[Finding]:
     """Files of the column's files/ that no item references; reported with the column's first item."""
-    index = _column_index(portal)
-    first, refs = index.get(article.column, ("", set()))
-    if article.path != first or not _column_loaded(portal, article.column):
-        return
+    first, refs = _portal_index(portal).columns.get(article.column, ("", set()))
     folder = portal.root / CONTENT / article.column / FILES_DIR
-    for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
+    if article.path != first or not folder.is_dir() or not _column_loaded(portal, article.column):
+        return
+    for path in sorted(folder.rglob("*")):
         rel = path.relative_to(portal.root).as_posix()
         if path.is_file() and not path.name.startswith(".") and rel not in refs:
             yield Finding(rel, 1, 1, "ATT-UNREFERENCED", CATEGORY, WARNING,
@@ -242,9 +251,8 @@ def unreferenced(portal: Portal, article: Article) -> Iterable[Finding]:
 
 def _column_loaded(portal: Portal, column: str) -> bool:
     """Whether every item of the column was loaded (a full run, or a run given all of them)."""
-    loaded = {a.path for a in portal.articles} | {f.path for f in portal.findings}
-    base = portal.root / CONTENT / column
-    for path in base.rglob("*.md"):
+    loaded = {a.path for a in portal.articles if a.column == column} | {f.path for f in portal.findings}
+    for path in (portal.root / CONTENT / column).rglob("*.md"):
         rel = path.relative_to(portal.root)
         if FILES_DIR not in rel.parts[2:3] and rel.as_posix() not in loaded:
             return False

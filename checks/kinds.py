@@ -19,6 +19,7 @@ from portal.errors import ERROR, Finding
 from portal.model import Article, Portal
 
 from . import locate, rulefile
+from .rulefile import Rule
 from .runner import hook_main
 
 CATEGORY = "kind"
@@ -64,19 +65,18 @@ def check(portal: Portal, article: Article) -> Iterable[Finding]:
 
 def _text(article: Article, allowed: Sequence[str], reasons: dict[str, str]) -> Iterable[Finding]:
     """One finding per rule: its first hit in the title, else in the body."""
-    for rule in rulefile.load(RULES):
+    rules = rulefile.ruleset(RULES)
+    first: dict[str, tuple[Rule, re.Match[str], bool]] = {}
+    for text, in_title in ((article.title, True), (article.body, False)):
+        for rule, hit in rules.finditer(text):
+            if rule.data.get("kind", "") not in allowed:
+                first.setdefault(rule.id, (rule, hit, in_title))
+    for rule, hit, in_title in sorted(first.values(), key=lambda x: rules.rules.index(x[0])):
         kind = rule.data.get("kind", "")
-        if kind in allowed:
-            continue
-        hit = rule.search(article.title) if article.title else None
-        if hit is not None:
+        if in_title:
             line, col = locate.in_field(article, "title", hit.group().strip())
         else:
-            hit = rule.search(article.body)
-            if hit is None:
-                continue
-            start = hit.start() + len(hit.group()) - len(hit.group().lstrip())
-            line, col = locate.in_body(article, start)
+            line, col = locate.in_body(article, hit.start() + len(hit.group()) - len(hit.group().lstrip()))
         text = hit.group().strip().split("\n")[0]
         yield Finding(article.path, line, col, rule.id, CATEGORY, ERROR,
                       f"{rule.description}（“{text}”），看起来是{kind}：{reasons.get(kind, '')}。"

@@ -50,16 +50,20 @@ def _line(text: str, start: int, end: int) -> str:
 
 def check(portal: Portal, article: Article) -> Iterable[Finding]:
     day = (article.date or clock.now()).astimezone(clock.CST).date()
-    rules = in_force(day)
+    rules = {r.id for r in in_force(day)}
+    if not rules:
+        return
+    search = rulefile.ruleset(RULES)
     fields = [("title", article.title), ("summary", article.summary)]
     fields += [(f"tags.{i}" if isinstance(article.meta.get("tags"), list) else "tags", t)
                for i, t in enumerate(article.tags)]
-    for rule in rules:
-        for key, text in fields:
-            for m in rule.finditer(text):
+    for key, text in fields:
+        for rule, m in search.finditer(text):
+            if rule.id in rules:
                 line, col = locate.in_field(article, key, m.group())
                 yield _finding(article, rule, m.group(), line, col, text)
-        for m in rule.finditer(article.body):
+    for rule, m in search.finditer(article.body):
+        if rule.id in rules:
             line, col = locate.in_body(article, m.start())
             yield _finding(article, rule, m.group(), line, col, _line(article.body, m.start(), m.end()))
 
