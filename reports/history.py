@@ -11,28 +11,32 @@ import datetime as dt
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 from portal import clock
 
-RS, US = "\x1e", "\x1f"
-LOG_FORMAT = "%x1e%H%x1f%P%x1f%ct%x1f%(trailers:only,unfold)%x1f"
+RS, US, GS = "\x1e", "\x1f", "\x1d"
+TRAILERS = ("Portal-Action", "Portal-Stage", "Portal-Reviewer", "Portal-Informant", "Portal-Branch", "Portal-Item")
+# git parses the trailers (the last paragraph of the message, as `git interpret-trailers` does)
+LOG_FORMAT = "%x1e%H%x1f%P%x1f%ct" + "".join(f"%x1f%(trailers:key={k},valueonly,separator=%x1d)" for k in TRAILERS) + "%x1f"
 
 
-@dataclasses.dataclass(frozen=True)
-class Commit:
+class Commit(NamedTuple):
+    """A commit and its review trailers (a light tuple: a year of history is tens of thousands of them)."""
     sha: str
-    parents: tuple[str, ...]
-    time: dt.datetime  # committer date
-    trailers: dict[str, tuple[str, ...]]
-    files: tuple[str, ...]  # paths changed (not listed for merges)
-
-    def first(self, key: str) -> str:
-        values = self.trailers.get(key.lower(), ())
-        return values[0] if values else ""
+    parents: list[str]
+    stamp: int  # committer date, seconds since the epoch
+    action: str
+    stage: str
+    reviewer: str
+    informant: str
+    branch: str
+    items: str  # Portal-Item values ("<path> <blob>"), separated by GS
+    files: str  # paths changed, one a line (none listed for merges)
 
     @property
-    def action(self) -> str:
-        return self.first("Portal-Action").lower()
+    def time(self) -> dt.datetime:
+        return dt.datetime.fromtimestamp(self.stamp, clock.CST)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -105,21 +109,22 @@ def in_git(root: Path) -> bool:
     return _prefix(root) is not None
 
 
-def _trailers(text: str) -> dict[str, tuple[str, ...]]:
-    out: dict[str, list[str]] = {}
-    for line in text.splitlines():
-        key, sep, value = line.partition(":")
-        if sep and key.strip():
-            out.setdefault(key.strip().lower(), []).append(value.strip())
-    return {k: tuple(v) for k, v in out.items()}
-
-
-def _parse_log(text: str, prefix: str) -> Iterator[Commit]:
+def _parse_log(text: str) -> Iterator[Commit]:
     for chunk in text.split(RS)[1:]:
-        sha, parents, stamp, trailers, rest = chunk.split(US, 4)
-        files = tuple(f[len(prefix):] for f in rest.split("\n") if f and f.startswith(prefix))
-        when = dt.datetime.fromtimestamp(int(stamp), clock.CST)
-        yield Commit(sha, tuple(parents.split()), when, _trailers(trailers), files)
+        f = chunk.split(US)
+        first = [v.split(GS, 1)[0].strip() for v in f[3:8]]
+        yield Commit(f[0], f[1].split(), int(f[2]), first[0].lower(), first[1], first[2], first[3], first[4], f[8],
+                     f[9])
+
+
+def _paths(text: str, sep: str, prefix: str) -> list[str]:
+    """Repository paths in `text` that are items of the portal, relative to the portal."""
+    out = []
+    for entry in text.split(sep):
+        path = entry.strip().rsplit(" ", 1)[0] if sep == GS else entry.strip()
+        if path.startswith(prefix) and path.endswith(".md") and path[len(prefix):].startswith("content/"):
+            out.append(path[len(prefix):])
+    return out
 
 
 def _main(root: Path) -> str:
@@ -157,16 +162,15 @@ def _submission(commits: dict[str, Commit], head: str, branch: str, prefix: str,
     submits = [i for i, c in enumerate(chain) if c.action == "submit"]
     if not submits:
         return None
-    items = {f for i in submits for f in chain[i].files if f.startswith("content/") and f.endswith(".md")}
+    items = {f for i in submits for f in _paths(chain[i].files, "\n", prefix)}
     decisions = []
     for i, c in enumerate(chain):
         if c.action in ("approve", "reject"):
-            paths = tuple(p.rsplit(" ", 1)[0].strip().removeprefix(prefix) for p in c.trailers.get("portal-item", ()))
+            paths = tuple(_paths(c.items, GS, prefix))
             items.update(paths)
-            decisions.append(Decision(c.action, c.first("Portal-Stage"), c.first("Portal-Reviewer"), c.time, paths,
-                                      i > submits[-1]))
+            decisions.append(Decision(c.action, c.stage, c.reviewer, c.time, paths, i > submits[-1]))
     first, last = chain[submits[0]], chain[submits[-1]]
-    return Submission(branch, first.first("Portal-Informant"), first.time, last.time, items, decisions)
+    return Submission(branch, first.informant, first.time, last.time, items, decisions)
 
 
 def read(root: Path) -> History:
@@ -178,7 +182,7 @@ def read(root: Path) -> History:
     log = _git(root, "log", f"--format={LOG_FORMAT}", "--name-only", "--no-renames", main_ref, *[s for s, _ in refs])
     if log is None:  # a repository without commits yet
         return History([])
-    commits = {c.sha: c for c in _parse_log(log, prefix)}
+    commits = {c.sha: c for c in _parse_log(log)}
     main: list[Commit] = []  # main's first-parent line: every state main has been in
     head = _git(root, "rev-parse", main_ref)
     sha = head.strip() if head else None
@@ -189,7 +193,7 @@ def read(root: Path) -> History:
     subs: list[Submission] = []
     for commit in reversed(main):
         if commit.action == "merge" and len(commit.parents) > 1:
-            sub = _submission(commits, commit.parents[1], commit.first("Portal-Branch"), prefix, stop)
+            sub = _submission(commits, commit.parents[1], commit.branch, prefix, stop)
             if sub is not None:
                 sub.merged = commit.time
                 subs.append(sub)

@@ -108,10 +108,13 @@ def build(portal: model.Portal, period: periods.Period, history: History) -> Rep
     owners = {d for c in portal.columns.values() for d in c.departments}
     authors = {a.department for a in in_period}
     units = [d for d in cfg.departments if d in owners or d in unit_scores or d in authors]
+    by_unit: dict[str, list[timeliness.ItemTimeliness]] = {}
+    for i in items:
+        by_unit.setdefault(i.unit, []).append(i)
     rows = []
     for uid in units:
         quota = quotas.unit_quota(uid, cfg.reports.quota_for(uid), days_by_unit.get(uid, []), period)
-        mine = [i for i in items if i.unit == uid]
+        mine = by_unit.get(uid, [])
         rows.append(UnitRow(0, uid, cfg.departments[uid].name, quota.items, quota,
                             unit_scores.get(uid, scores.UnitScore(uid)), [i.path for i in mine if i.late],
                             sum(i.late is None for i in mine),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from portal import model
@@ -28,8 +29,10 @@ def run(args: argparse.Namespace) -> int:
         if out == public or public in out.parents:
             raise PortalError(f"报表仅供内部使用，不能写入 {name}/（会随网站公开）。请用 --out 指定其他目录")
     period = periods.parse(args.period, args.start, args.end)
-    portal = model.load(args.root)
-    report = build(portal, period, history.read(args.root))
+    with ThreadPoolExecutor(1) as pool:  # git log runs on the other core while the items load
+        records = pool.submit(history.read, args.root)
+        portal = model.load(args.root)
+        report = build(portal, period, records.result())
     for path in render.write(report, args.format, out):
         print(f"已写入 {path}")
     for warning in report.warnings:
