@@ -70,9 +70,9 @@ def check(portal: Portal, article: Article) -> Iterable[Finding]:
 
 def _finding(article: Article, rule: Rule, word: str, line: int, col: int, context: str) -> Finding:
     since = _day(rule, "since")
-    when = f"（自 {since:%Y-%m-%d} 起）" if since else ""
+    advice = f"自 {since:%Y-%m-%d} 起应改为" if since else "建议改为"
     return Finding(article.path, line, col, rule.id, CATEGORY, WARNING,
-                   f"“{word}”：{rule.description}{when}。建议改为“{rule.data.get('replace', '')}”", match=context)
+                   f"“{word}”：{rule.description}。{advice}“{rule.data.get('replace', '')}”", match=context)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
