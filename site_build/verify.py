@@ -76,6 +76,7 @@ class Report:
     located: Located
     diff: mf.Diff
     unreadable: dict[str, str] = dataclasses.field(default_factory=dict)  # path -> why (HTTP only)
+    checked: int | None = None  # files compared, when not all of the manifest
     new_since: str | None = None  # with --new: the release the new files are counted against
     new: list[str] = dataclasses.field(default_factory=list)  # files that differ from that release
     confirmed: list[str] = dataclasses.field(default_factory=list)  # of those, the ones seen live
@@ -88,7 +89,8 @@ class Report:
         return {
             "target": self.target, "mode": "http" if self.over_http else "disk",
             "release": self.located.manifest.release, "manifest": str(self.located.manifest_path),
-            "files": len(self.located.manifest.files), "ok": self.ok, **self.diff.as_dict(),
+            "files": len(self.located.manifest.files), "checked": self.checked or len(self.located.manifest.files),
+            "ok": self.ok, **self.diff.as_dict(),
             "added_checked": not self.over_http, "unreadable": self.unreadable, "problems": self.located.problems,
             "new_since": self.new_since, "new": self.new, "confirmed": self.confirmed,
         }
@@ -105,10 +107,10 @@ class Report:
         lines += [f"新增：{p}（清单中没有此文件）" for p in self.diff.added]
         lines += [f"缺失：{p}" for p in self.diff.missing]
         lines += [f"无法读取：{p}（{why}）" for p, why in sorted(self.unreadable.items())]
-        if self.over_http:
+        if self.over_http and self.checked == len(m.files):
             lines.append("说明：通过 HTTP 无法列出服务器上多出的文件；新增文件请在服务器上用 portal verify-site DIR 核验。")
         if self.ok:
-            lines.append(f"核验通过：{len(m.files)} 个文件与发布清单一致。")
+            lines.append(f"核验通过：{len(m.files) if self.checked is None else self.checked} 个文件与发布清单一致。")
         else:
             counts = f"修改 {len(self.diff.changed)}，新增 {len(self.diff.added)}，缺失 {len(self.diff.missing)}"
             counts += f"，无法读取 {len(self.unreadable)}" if self.unreadable else ""
@@ -133,13 +135,18 @@ def new_pages(located: Located) -> tuple[str | None, list[str]]:
     return previous, sorted(p for p, e in files.items() if before.files.get(p) != e)
 
 
-def verify_url(located: Located, url: str, *, new: bool = False, timeout: float = TIMEOUT) -> Report:
-    """Fetch every file of the manifest from `url` and compare sha256; with `new`, the new pages first."""
+def verify_url(located: Located, url: str, *, new: bool = False, only_new: bool = False,
+               timeout: float = TIMEOUT) -> Report:
+    """Fetch every file of the manifest from `url` and compare sha256; with `new`, the new pages first.
+
+    `only_new` fetches only the files that differ from the previous release (confirming a publish).
+    """
     if not url.endswith("/"):
         url += "/"
     files = located.manifest.files
+    new = new or only_new
     since, fresh = new_pages(located) if new else (None, [])
-    order = fresh + sorted(set(files) - set(fresh))
+    order = fresh + ([] if only_new else sorted(set(files) - set(fresh)))
     if order:
         _fetch(url, order[0], timeout)  # fail at once, with one message, if the server is down
     results: dict[str, mf.Entry | str] = {}
@@ -149,7 +156,7 @@ def verify_url(located: Located, url: str, *, new: bool = False, timeout: float 
     missing = sorted(p for p, got in results.items() if got == "404")
     unreadable = {p: got for p, got in results.items() if isinstance(got, str) and got != "404"}
     changed = sorted(p for p, got in results.items() if isinstance(got, mf.Entry) and got != files[p])
-    report = Report(url, True, located, mf.Diff(changed, [], missing), unreadable)
+    report = Report(url, True, located, mf.Diff(changed, [], missing), unreadable, checked=len(order))
     if new:
         report.new_since, report.new = since or "", fresh
         report.confirmed = [p for p in fresh if results[p] == files[p]]

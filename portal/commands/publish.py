@@ -5,7 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from site_build import publish
+from site_build import publish, verify
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -13,12 +13,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="发布目录：网站服务器的网站根目录设为 DIR/current")
     parser.add_argument("--keep", type=int, default=publish.KEEP, metavar="N",
                         help=f"保留最近 N 个版本（含在用版本，默认 {publish.KEEP}）")
+    parser.add_argument("--confirm-url", metavar="URL",
+                        help="发布后通过该网址逐个访问新增或更新的文件，确认已上线（如 http://127.0.0.1/）")
     parser.add_argument("--full", action="store_true", help="完整构建（默认在在用版本的基础上只重建改动的页面）")
     parser.add_argument("--commit", metavar="SHA",
                         help="从导出的源码树（不是 Git 工作区）发布时，记录它来自的提交（服务器钩子使用）")
 
 
 def run(args: argparse.Namespace) -> int:
+    url = None if args.confirm_url is None else verify.check_url(args.confirm_url)
     done = publish.publish(args.root, args.to, args.keep, commit=args.commit, full=args.full)
     for warning in done.warnings:
         print(f"警告：{warning}", file=sys.stderr)
@@ -28,5 +31,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"清单：{done.manifest}（sha256 {done.manifest_sha256}，已记入 {args.to / publish.LOG}）")
     if done.removed:
         print(f"已清理旧版本：{'、'.join(done.removed)}")
-    print(f"请访问网站确认新页面已上线：portal verify-site --url <网址> --dir {args.to} --new")
-    return 0
+    if url is None:
+        print(f"请访问网站确认新页面已上线：portal verify-site --url <网址> --dir {args.to} --new")
+        return 0
+    report = verify.verify_url(verify.locate(args.to), url, only_new=True)
+    print(report.text())
+    return 0 if report.ok else 1

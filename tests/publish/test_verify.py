@@ -171,3 +171,21 @@ def test_bad_url_and_new_without_url(run_portal: Run, www: Path) -> None:
     status, _, err = run_portal("verify-site", www, "--new")
     assert status == 1 and "--new 须与 --url 合用" in err
 
+
+
+def test_publish_confirms_its_new_pages_live(
+        run_portal: Run, www: Path, serve: Serve, site_repo: Path, write_item: Callable[..., Path],
+        valid_item: str, tmp_path: Path) -> None:
+    add_item(site_repo, write_item, valid_item)
+    with serve(www / "current") as url:
+        status, out, _ = run_portal("publish", "--to", www, "--confirm-url", url)
+    assert status == 0 and f"  已上线：{NEW_PAGE}" in out and "核验通过" in out
+    stale = tmp_path / "stale"
+    shutil.copytree(www / "current", stale)
+    item = site_repo / "content" / "disaster" / "2026-11-20-di-zhen.md"
+    item.write_text(item.read_text(encoding="utf-8").replace("演练", "培训"), encoding="utf-8")
+    with serve(stale) as url:  # the web server still has the old copy
+        status, out, _ = run_portal("publish", "--to", www, "--confirm-url", url)
+    assert status == 1 and f"被修改：{NEW_PAGE}" in out and "已上线" not in out.replace("确认上线", "")
+    status, _, err = run_portal("publish", "--to", www, "--confirm-url", "localhost")
+    assert status == 1 and "网址“localhost”无效" in err
