@@ -1,13 +1,14 @@
 """Review records read from git history, in the format of review/FORMAT.md.
 
 One `git log` over main and the open review branches gives every commit with its trailers;
-each merge commit on main's first-parent line (Portal-Action: merge) closes one review branch,
+each merge commit on main's first-parent line (Portal-Action: merge, or a forge's merge) closes one review branch,
 whose own commits (submit / approve / reject) are walked back from the merge's second parent.
 """
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,9 +17,10 @@ from typing import NamedTuple
 from portal import clock
 
 RS, US, GS = "\x1e", "\x1f", "\x1d"
+BRANCH_IN_SUBJECT = re.compile(r"review/[^\s'\"]+")
 TRAILERS = ("Portal-Action", "Portal-Stage", "Portal-Reviewer", "Portal-Informant", "Portal-Branch", "Portal-Item")
 # git parses the trailers (the last paragraph of the message, as `git interpret-trailers` does)
-LOG_FORMAT = "%x1e%H%x1f%P%x1f%ct" + "".join(f"%x1f%(trailers:key={k},valueonly,separator=%x1d)" for k in TRAILERS) + "%x1f"
+LOG_FORMAT = "%x1e%H%x1f%P%x1f%ct%x1f%s" + "".join(f"%x1f%(trailers:key={k},valueonly,separator=%x1d)" for k in TRAILERS) + "%x1f"
 
 
 class Commit(NamedTuple):
@@ -26,6 +28,7 @@ class Commit(NamedTuple):
     sha: str
     parents: list[str]
     stamp: int  # committer date, seconds since the epoch
+    subject: str
     action: str
     stage: str
     reviewer: str
@@ -40,13 +43,17 @@ class Commit(NamedTuple):
 
 
 @dataclasses.dataclass(frozen=True)
-class Decision:
-    action: str  # approve / reject
-    stage: str
-    reviewer: str
+class Step:
+    """A submission or a decision on a review branch, in branch order."""
+    index: int
+    action: str  # submit / approve / reject
     time: dt.datetime
-    items: tuple[str, ...]
-    current: bool  # made after the branch's last submission (a later submission makes it stale)
+    items: frozenset[str]  # submit: the items it changed; decision: the items it names (empty: all)
+    stage: str = ""
+    reviewer: str = ""
+
+    def covers(self, path: str) -> bool:
+        return not self.items or path in self.items
 
 
 @dataclasses.dataclass
@@ -54,19 +61,31 @@ class Submission:
     """One review branch: its submissions, the reviewers' decisions and, once merged, the publication."""
     branch: str
     informant: str
-    submitted: dt.datetime  # the first submission
-    last_submitted: dt.datetime
+    steps: list[Step]
     items: set[str]
-    decisions: list[Decision]
     merged: dt.datetime | None = None
 
-    def final_approvals(self) -> dict[str, dt.datetime]:
-        """Stage -> time of the approval in force: the stage's last decision, if it approves
-        the content as last submitted."""
-        last: dict[str, Decision] = {}
+    @property
+    def submitted(self) -> dt.datetime:
+        return next(s.time for s in self.steps if s.action == "submit")
+
+    @property
+    def decisions(self) -> list[Step]:
+        return [s for s in self.steps if s.action != "submit"]
+
+    def submitted_at(self, path: str) -> dt.datetime:
+        """When the item was first submitted on this branch."""
+        return next((s.time for s in self.steps if s.action == "submit" and path in s.items), self.submitted)
+
+    def final_approvals(self, path: str) -> dict[str, dt.datetime]:
+        """Stage -> time of the approval in force for the item: the stage's last decision naming it,
+        if that approves and comes after the last submission that changed the item (older ones are stale)."""
+        changed = max((s.index for s in self.steps if s.action == "submit" and path in s.items), default=-1)
+        last: dict[str, Step] = {}
         for d in self.decisions:
-            last[d.stage] = d
-        return {s: d.time for s, d in last.items() if d.action == "approve" and d.current}
+            if d.covers(path):
+                last[d.stage] = d
+        return {stage: d.time for stage, d in last.items() if d.action == "approve" and d.index > changed}
 
     def rejections(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -85,7 +104,7 @@ class History:
         """For each item path, the submission that first published it (else its first submission)."""
         out: dict[str, Submission] = {}
         never = dt.datetime.max.replace(tzinfo=clock.CST)
-        for sub in sorted(self.submissions, key=lambda s: (s.merged is None, s.merged or never, s.submitted)):
+        for sub in sorted(self.submissions, key=lambda s: (s.merged is None, s.merged or never, s.steps[0].time)):
             for path in sub.items:
                 out.setdefault(path, sub)
         return out
@@ -112,9 +131,9 @@ def in_git(root: Path) -> bool:
 def _parse_log(text: str) -> Iterator[Commit]:
     for chunk in text.split(RS)[1:]:
         f = chunk.split(US)
-        first = [v.split(GS, 1)[0].strip() for v in f[3:8]]
-        yield Commit(f[0], f[1].split(), int(f[2]), first[0].lower(), first[1], first[2], first[3], first[4], f[8],
-                     f[9])
+        first = [v.split(GS, 1)[0].strip() for v in f[4:9]]
+        yield Commit(f[0], f[1].split(), int(f[2]), f[3], first[0].lower(), first[1], first[2], first[3], first[4],
+                     f[9], f[10])
 
 
 def _paths(text: str, sep: str, prefix: str) -> list[str]:
@@ -159,18 +178,17 @@ def _submission(commits: dict[str, Commit], head: str, branch: str, prefix: str,
         chain.append(commits[sha])
         sha = commits[sha].parents[0] if commits[sha].parents else None
     chain.reverse()
-    submits = [i for i, c in enumerate(chain) if c.action == "submit"]
+    steps = []
+    for i, c in enumerate(chain):
+        if c.action == "submit":
+            steps.append(Step(i, c.action, c.time, frozenset(_paths(c.files, "\n", prefix))))
+        elif c.action in ("approve", "reject"):
+            steps.append(Step(i, c.action, c.time, frozenset(_paths(c.items, GS, prefix)), c.stage, c.reviewer))
+    submits = [s for s in steps if s.action == "submit"]
     if not submits:
         return None
-    items = {f for i in submits for f in _paths(chain[i].files, "\n", prefix)}
-    decisions = []
-    for i, c in enumerate(chain):
-        if c.action in ("approve", "reject"):
-            paths = tuple(_paths(c.items, GS, prefix))
-            items.update(paths)
-            decisions.append(Decision(c.action, c.stage, c.reviewer, c.time, paths, i > submits[-1]))
-    first, last = chain[submits[0]], chain[submits[-1]]
-    return Submission(branch, first.informant, first.time, last.time, items, decisions)
+    items = set().union(*(s.items for s in steps))
+    return Submission(branch, next(c.informant for c in chain if c.action == "submit"), steps, items)
 
 
 def read(root: Path) -> History:
@@ -192,8 +210,10 @@ def read(root: Path) -> History:
     stop = {c.sha for c in main}
     subs: list[Submission] = []
     for commit in reversed(main):
-        if commit.action == "merge" and len(commit.parents) > 1:
-            sub = _submission(commits, commit.parents[1], commit.branch, prefix, stop)
+        if len(commit.parents) > 1:  # `portal merge`, or a forge's merge button (no trailers)
+            named = BRANCH_IN_SUBJECT.search(commit.subject)
+            branch = commit.branch or (named.group(0) if named else "")
+            sub = _submission(commits, commit.parents[1], branch, prefix, stop)
             if sub is not None:
                 sub.merged = commit.time
                 subs.append(sub)

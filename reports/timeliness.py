@@ -46,7 +46,7 @@ def _start(article: model.Article, sub: Submission | None) -> tuple[dt.datetime 
         parsed = model.parse_when(article.meta.get("event_date"))
         return article.event_date, "event_date", bool(parsed and parsed[1])
     if sub is not None:
-        return sub.submitted, "submission", True
+        return sub.submitted_at(article.path), "submission", True
     return None, "", False
 
 
@@ -90,16 +90,19 @@ class StageTurnaround:
 
 def turnaround(submissions: Iterable[Submission], period: periods.Period,
                order: Sequence[str] = ()) -> list[StageTurnaround]:
-    """Per stage: hours from the first submission to the stage's final approval, for approvals in the period
-    (an item rejected and approved again counts to the approval in force), and the rejections in the period."""
+    """Per stage and item: hours from the item's first submission to the stage's approval in force, for
+    approvals in the period (an item rejected and approved again counts to the final approval); and the
+    rejections in the period."""
     hours: dict[str, list[float]] = {}
     rejected: dict[str, int] = {}
     for sub in submissions:
-        for stage, when in sub.final_approvals().items():
-            if period.contains(when):
-                hours.setdefault(stage, []).append((when - sub.submitted).total_seconds() / 3600)
-        if sub.merged is not None and period.contains(sub.merged):
-            hours.setdefault(PUBLISH_STAGE, []).append((sub.merged - sub.submitted).total_seconds() / 3600)
+        for path in sorted(sub.items):
+            start = sub.submitted_at(path)
+            for stage, when in sub.final_approvals(path).items():
+                if period.contains(when):
+                    hours.setdefault(stage, []).append((when - start).total_seconds() / 3600)
+            if sub.merged is not None and period.contains(sub.merged):
+                hours.setdefault(PUBLISH_STAGE, []).append((sub.merged - start).total_seconds() / 3600)
         for d in sub.decisions:
             if d.action == "reject" and period.contains(d.time):
                 rejected[d.stage] = rejected.get(d.stage, 0) + 1

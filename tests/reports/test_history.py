@@ -35,9 +35,10 @@ def test_rejected_then_approved_counts_to_the_final_approval(git_portal: GitPort
     assert sub.branch == "review/sun.lixin/20260213-090000-notice"
     assert sub.informant == "sun.lixin"
     assert sub.items == {"content/notices/2026-02-25-notice.md"}
-    assert sub.submitted == at("2026-02-13 09:00") and sub.last_submitted == at("2026-02-14 09:00")
+    assert sub.submitted == at("2026-02-13 09:00") and sub.submitted_at("content/notices/2026-02-25-notice.md") == at("2026-02-13 09:00")
+    assert [s.action for s in sub.steps] == ["submit", "approve", "reject", "submit"] + ["approve"] * 4
     assert sub.merged == at("2026-02-25 10:00")
-    assert sub.final_approvals() == {"初审": at("2026-02-14 10:00"), "保密审查": at("2026-02-24 09:00"),
+    assert sub.final_approvals("content/notices/2026-02-25-notice.md") == {"初审": at("2026-02-14 10:00"), "保密审查": at("2026-02-24 09:00"),
                                      "复审": at("2026-02-24 15:00"), "终审": at("2026-02-25 09:00")}
     assert sub.rejections() == {"保密审查": 1}
 
@@ -49,7 +50,7 @@ def test_an_approval_before_a_later_submission_is_stale(git_portal: GitPortal) -
     rv.decide("2026-03-01 10:00", "approve", "初审", "wu.guoqing")
     rv.submit("2026-03-01 11:00", {path: item("甲（修改）", "2026-03-02 09:00")})
     [sub] = history.read(git_portal.root).submissions
-    assert sub.final_approvals() == {} and sub.merged is None
+    assert sub.final_approvals(path) == {} and sub.merged is None
 
 
 def test_open_branches_and_a_branch_that_merged_main_in(git_portal: GitPortal) -> None:
@@ -71,10 +72,10 @@ def test_open_branches_and_a_branch_that_merged_main_in(git_portal: GitPortal) -
     assert subs[b.name].submitted == at("2026-03-01 09:00")
     assert subs[b.name].merged == at("2026-03-02 11:00")
     assert subs[b.name].items == {"content/news/2026-03-02-b.md"}  # not the items main brought in
-    assert subs[b.name].final_approvals() == {"初审": at("2026-03-01 17:00")}
+    assert subs[b.name].final_approvals("content/news/2026-03-02-b.md") == {"初审": at("2026-03-01 17:00")}
     assert subs[c.name].merged == at("2026-03-01 15:00")
     assert subs[open_branch.name].merged is None
-    assert subs[open_branch.name].final_approvals() == {"初审": at("2026-03-02 10:00")}
+    assert subs[open_branch.name].final_approvals("content/news/2026-03-03-d.md") == {"初审": at("2026-03-02 10:00")}
     by_item = history.History(list(subs.values())).by_item()
     assert by_item["content/news/2026-03-03-d.md"].branch == open_branch.name
 
@@ -89,3 +90,20 @@ def test_outside_git_there_is_no_history(tmp_portal: Path) -> None:
     h = history.read(tmp_portal)
     assert h.submissions == [] and h.is_repo is False
     assert history.first_added(tmp_portal) == {}
+
+
+def test_a_later_submission_makes_only_that_items_approvals_stale(git_portal: GitPortal) -> None:
+    rv = git_portal.branch("review/sun.lixin/20260305-090000-two")
+    a, b = "content/news/2026-03-06-a.md", "content/news/2026-03-06-b.md"
+    rv.submit("2026-03-05 09:00", {a: item("甲", "2026-03-06 09:00"), b: item("乙", "2026-03-06 09:00")})
+    rv.decide("2026-03-05 10:00", "approve", "初审", "wu.guoqing")
+    rv.submit("2026-03-05 11:00", {b: item("乙（改）", "2026-03-06 09:00")})
+    rv.paths = [b]
+    rv.decide("2026-03-05 12:00", "approve", "初审", "wu.guoqing")
+    git_portal.git("checkout", "-q", "main")  # merged with a forge's button: no trailers
+    git_portal.git("merge", "-q", "--no-ff", "-m", f"Merge branch '{rv.name}'", rv.name, when="2026-03-06 09:00")
+    [sub] = history.read(git_portal.root).submissions
+    assert sub.branch == rv.name and sub.merged == at("2026-03-06 09:00")
+    assert sub.final_approvals(a) == {"初审": at("2026-03-05 10:00")}
+    assert sub.final_approvals(b) == {"初审": at("2026-03-05 12:00")}
+    assert sub.submitted_at(b) == at("2026-03-05 09:00")

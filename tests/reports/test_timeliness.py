@@ -20,8 +20,8 @@ def article(cfg: config.Config, column: str, text: str) -> model.Article:
 
 
 def sub(submitted: str, merged: str | None) -> history.Submission:
-    return history.Submission("review/x", "sun.lixin", at(submitted), at(submitted), set(), [],
-                              at(merged) if merged else None)
+    step = history.Step(0, "submit", at(submitted), frozenset())
+    return history.Submission("review/x", "sun.lixin", [step], set(), at(merged) if merged else None)
 
 
 @pytest.fixture
