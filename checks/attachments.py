@@ -15,6 +15,7 @@ import functools
 import os
 import re
 import sys
+import warnings
 import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePosixPath
@@ -146,10 +147,12 @@ def _gps(path: Path) -> list[tuple[str, str]]:
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path) as img:
-            gps = img.getexif().get_ifd(GPS_IFD)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        return [("ATT-MISMATCH", "图片已损坏，无法打开。请重新导出")]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # DecompressionBombWarning: the pixels are never decoded here
+            with Image.open(path) as img:
+                gps = img.getexif().get_ifd(GPS_IFD)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return [("ATT-MISMATCH", "图片已损坏或无法识别，不能打开。请重新导出")]
     if any(tag in gps for tag in GPS_POSITION_TAGS):
         return [("ATT-GPS", "图片的 EXIF 信息中含 GPS 定位（拍摄地点的经纬度），发布后会公开拍摄位置。"
                             "请去除位置信息后重新上传（如 `exiftool -gps:all= 文件名`，或用图片软件另存并去掉位置信息）")]
@@ -205,12 +208,15 @@ def _reference(root: Path, column: str, ref: Reference) -> list[tuple[str, str]]
         return [("ATT-OUTSIDE", f"附件必须放在本栏目的 {folder} 目录下（不能用 .. 引用目录之外的文件）。"
                                 f"请把文件复制到 {folder} 并写成 files/文件名")]
     path = root / ref.rel
-    if not path.is_file():
-        return [("ATT-MISSING", f"找不到文件 {ref.rel}。请把附件放到 {folder}，或改正文件名（区分大小写）")]
-    resolved = path.resolve()
-    if (root / folder).resolve() not in resolved.parents:
-        return [("ATT-OUTSIDE", f"{ref.rel} 是指向 {folder} 之外的符号链接。请把文件本身复制进来")]
-    return inspect(path)
+    try:
+        if not path.is_file():
+            return [("ATT-MISSING", f"找不到文件 {ref.rel}。请把附件放到 {folder}，或改正文件名（区分大小写）")]
+        if (root / folder).resolve() not in path.resolve().parents:
+            return [("ATT-OUTSIDE", f"{ref.rel} 是指向 {folder} 之外的符号链接。请把文件本身复制进来")]
+        return inspect(path)
+    except (OSError, ValueError) as exc:  # a name too long, a file that cannot be read ...
+        return [("ATT-MISSING", f"无法读取 {ref.rel}（{exc.strerror if isinstance(exc, OSError) else exc}）。"
+                                "请检查文件名和文件权限")]
 
 
 @dataclasses.dataclass

@@ -96,14 +96,18 @@ def _site(portal: Portal, article: Article, allowed: Sequence[str]) -> Iterable[
 
 
 def _url(portal: Portal, article: Article, allowed: Sequence[str]) -> Iterable[Finding]:
-    assert article.reprint is not None
+    if article.reprint is None:
+        return
     url, site = article.reprint.url, article.reprint.site
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme.lower() not in SCHEMES or not parts.hostname:
+    try:
+        parts = urllib.parse.urlsplit(url)
+        scheme, host = parts.scheme.lower(), (parts.hostname or "").lower().rstrip(".")
+    except ValueError:  # e.g. an unclosed [ of an IPv6 address
+        scheme = host = ""
+    if not host or scheme not in SCHEMES:
         yield _finding(article, "reprint.url", "REPRINT-URL-INVALID",
                        f"原文链接“{url}”不是有效的网址。请填写以 https:// 或 http:// 开头的完整原文地址", needle=url)
         return
-    host = parts.hostname.lower().rstrip(".")
     domains = portal.config.reprint_sources.get(site, ())
     if site in allowed and not _belongs(host, domains):
         owner = next((name for name in allowed if _belongs(host, portal.config.reprint_sources[name])), "")

@@ -65,7 +65,8 @@ def check_paths(root: Path | str, paths: Sequence[str] | None = None,
     """Load and check what `paths` name (None: the whole portal). `portal check` and the hooks both call this.
 
     A staged columns.yml, roster.yml or accepted.yml means the whole portal; a staged attachment
-    (content/<column>/files/...) means every item of its column, since any of them may reference it."""
+    (content/<column>/files/...) means every item of its column, since any of them may reference it;
+    a folder means the items under it."""
     root = Path(root).resolve()
     wanted: list[str] | None = None
     if paths:
@@ -81,14 +82,19 @@ def check_paths(root: Path | str, paths: Sequence[str] | None = None,
                 wanted = None
                 break
             if rel.parts[:1] == (model.CONTENT,) and rel.parts[2:3] == (model.FILES_DIR,):
-                wanted += [str(i) for i in sorted((root / model.CONTENT / rel.parts[1]).rglob("*.md"))
-                           if model.FILES_DIR not in i.relative_to(root).parts[2:3]]
+                wanted += _items_under(root, root / model.CONTENT / rel.parts[1])
+            elif full.is_dir():
+                wanted += _items_under(root, full)
             else:
                 wanted.append(str(full))
     portal, findings = model.load_or_findings(root, None if wanted is None else list(dict.fromkeys(wanted)))
     if portal is not None:
         findings = run(portal, checks)
     return portal, findings
+
+
+def _items_under(root: Path, folder: Path) -> list[str]:
+    return [str(p) for p in sorted(folder.rglob("*.md")) if model.FILES_DIR not in p.relative_to(root).parts[2:3]]
 
 
 def hook_main(checks: Sequence[CheckModule] | None, argv: Sequence[str] | None = None) -> int:

@@ -88,6 +88,9 @@ CASES = [
     ({}, ["files/../../../roster.yml"], ["ATT-OUTSIDE"]),
     ({}, ["/etc/passwd"], ["ATT-OUTSIDE"]),
     ({}, ["../disaster/files/a.pdf"], ["ATT-OUTSIDE"]),
+    ({}, ["files/" + "长" * 300 + ".pdf"], ["ATT-MISSING"]),
+    ({"bomb.png": b"\x89PNG\r\n\x1a\n" + b"\0" * 8 + b"IHDR" + bytes.fromhex("0000ffff0000ffff") + b"\x08\x02\0\0\0"},
+     ["files/bomb.png"], ["ATT-MISMATCH"]),
 ]
 
 

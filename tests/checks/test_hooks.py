@@ -171,3 +171,10 @@ def test_staged_roster_checks_the_whole_portal(tmp_portal, run_checks):
     run_checks({"content/news/2026-06-03-item.md": item_text("news", author=["wu.guoqing"])})
     done = cli("portal-check", "roster.yml", cwd=tmp_portal)
     assert done.returncode == 1 and "REV-AUTHOR" in done.stdout
+
+
+def test_a_folder_means_the_items_under_it(tmp_portal, run_checks):
+    run_checks({"content/news/2026-06-03-item.md": item_text("news", author=["wu.guoqing"]),
+                "content/disaster/2026-06-03-item.md": item_text("disaster", type="通知", title="关于XX的请示")})
+    done = cli("portal", "check", "content/news", cwd=tmp_portal)
+    assert done.returncode == 1 and "REV-AUTHOR" in done.stdout and "KIND-" not in done.stdout

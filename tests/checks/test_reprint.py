@@ -38,6 +38,7 @@ CASES = [
     ("news", {**XINHUA, "reprint": rp(url="ftp://www.news.cn/1.htm")}, ["REPRINT-URL-INVALID"]),
     ("news", {**XINHUA, "reprint": rp(url="www.news.cn/1.htm")}, ["REPRINT-URL-INVALID"]),
     ("news", {**XINHUA, "reprint": rp(url="javascript:alert(1)")}, ["REPRINT-URL-INVALID"]),
+    ("news", {**XINHUA, "reprint": rp(url="http://[::1/x")}, ["REPRINT-URL-INVALID"]),
     ("news", {**XINHUA, "reprint": rp(time=None)}, ["REPRINT-INCOMPLETE"]),
     ("news", {**XINHUA, "reprint": rp(url=None, time=None)}, ["REPRINT-INCOMPLETE", "REPRINT-INCOMPLETE"]),
     ("news", {**XINHUA, "reprint": rp(site="")}, ["REPRINT-INCOMPLETE"]),
