@@ -47,6 +47,7 @@ class Subject:
     article: Article | None = None  # the item as it will be published (as it was, for a withdrawal)
     last_change: int = -1  # index of the last commit that changed a covered path
     last_change_commit: str = ""
+    last_change_paths: tuple[str, ...] = ()
 
     @property
     def withdrawn(self) -> bool:
@@ -149,7 +150,7 @@ def _staleness(subject: Subject, d: Decision) -> str:
 
 def _stale_reason(subject: Subject, d: Decision) -> str:
     if d.index < subject.last_change:
-        return f"其后稿件在提交 {_short(subject.last_change_commit)} 中又有改动"
+        return f"其后 {'、'.join(subject.last_change_paths)} 在提交 {_short(subject.last_change_commit)} 中又有改动"
     for path, blob in subject.covered.items():
         if d.items.get(path) != blob:
             named = d.items.get(path)

@@ -182,8 +182,9 @@ def _parse(config: Config, path: str, data: bytes | None) -> model.Article | Non
 def _history(subject: Subject, commits: list[Commit]) -> None:
     """The last change of the subject's content, and who submitted its changes (they may not review it)."""
     for i, c in enumerate(commits):
-        if any(p in c.changes for p in subject.covered):
-            subject.last_change, subject.last_change_commit = i, c.sha
+        changed = tuple(p for p in subject.covered if p in c.changes)
+        if changed:
+            subject.last_change, subject.last_change_commit, subject.last_change_paths = i, c.sha, changed
             for person in records.informants(c):
                 subject.informants.add(person)
                 subject.excluded.setdefault(person, "报送人（信息员）")

@@ -85,6 +85,9 @@ def submit(root: Path, paths: list[str], person: str, remote: str) -> tuple[str,
     if portal is not None:
         findings = checks.run(portal)
     person_of(portal.config if portal else _config(root), person)
+    if portal is not None and paths:  # an item's changed attachments go with it
+        changed = set(_changed_paths(repo))
+        rel += [att.file for a in portal.articles for att in a.attachments if att.file in changed and att.file not in rel]
     if any(f.severity == ERROR for f in findings):
         return "", portal, findings
     current = repo.run("rev-parse", "--abbrev-ref", "HEAD").strip()
