@@ -47,16 +47,14 @@ def check(portal: Portal, article: Article) -> Iterable[Finding]:
         return
     reasons = forbidden()
     kind = article.type
-    if kind and kind in portal.config.kinds and kind not in column.kinds:
-        if kind == "报告" and is_public_report(article.title):
-            pass  # a report the law requires to publish
-        elif kind in reasons:
-            line, col = locate.in_field(article, "type")
+    public_report = kind == "报告" and is_public_report(article.title)  # required by law: any column
+    if kind and kind in portal.config.kinds and kind not in column.kinds and not public_report:
+        line, col = locate.in_field(article, "type")
+        if kind in reasons:
             yield Finding(article.path, line, col, "KIND-FORBIDDEN", CATEGORY, ERROR,
                           f"文种“{kind}”：{reasons[kind]}。栏目“{column.title}”允许的文种：{'、'.join(column.kinds)}。"
                           "如内容确需公开，请改写为可公开的文种（如通知、通报、公告）后重新报送", match=kind)
         else:
-            line, col = locate.in_field(article, "type")
             yield Finding(article.path, line, col, "KIND-COLUMN", CATEGORY, ERROR,
                           f"栏目“{column.title}”不发布文种“{kind}”。允许的文种：{'、'.join(column.kinds)}。"
                           "请改为其中之一，或把稿件移到发布该文种的栏目", match=kind)
