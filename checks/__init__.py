@@ -9,6 +9,16 @@ and is listed in CHECKS below. `run()` is the single entry point used by
 """
 from __future__ import annotations
 
-from .runner import CHECKS, hook_main, run
+from typing import Any
 
 __all__ = ["CHECKS", "hook_main", "run"]
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on first use, not with the package: `python -m checks.secrecy` would otherwise
+    # import every check module (secrecy among them) before running it as __main__.
+    if name in __all__:
+        from . import runner
+
+        return getattr(runner, name)
+    raise AttributeError(name)

@@ -32,8 +32,11 @@ TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>\n]*)?/?>")
 
 # Blocks converted by OpenCC, and blocks whose NFKC forms and categories are looked at.
 _HAN = (range(0x3400, 0x4DC0), range(0x4E00, 0xA000), range(0xF900, 0xFB00))
-_OTHER = (range(0x0000, 0x3400), range(0xA000, 0xD800), range(0xE000, 0x10000), range(0x1F000, 0x1FB00),
+_OTHER = (range(0x0000, 0x3400), range(0xA000, 0xD800), range(0xE000, 0x10000), range(0x1D400, 0x1D800),
           range(0x2F800, 0x2FA20))
+# Outside the BMP, whole blocks are separators: emoji and pictographs, and the invisible tag characters.
+# (One range each keeps the regexes fast: sre tests a character against a list of ranges one by one.)
+_ASTRAL_SEPARATORS = (range(0x1F000, 0x1FB00), range(0xE0000, 0xE0080))
 
 
 def _is_separator(ch: str) -> bool:
@@ -82,18 +85,25 @@ class Normalizer:
             elif ch in STARS or _is_separator(ch) or (len(nfkc) == 1 and _is_separator(nfkc)):
                 separators.append(ch)
                 table.pop(ord(ch), None)
+        separators = [c for c in separators if c not in STARS or ord(c) < 0x10000]
+        astral = [chr(c) for r in _ASTRAL_SEPARATORS for c in r]
         self.table = table
-        self.separators = frozenset(separators)
-        self._separator = re.compile(_char_class(separators) + "+")
-        self._exotic = re.compile(_char_class([chr(c) for c in table]))
+        self.separators = frozenset(separators + astral)
+        # the runs of characters that are kept (joining them is faster than deleting the separators);
+        # a text with no character outside the BMP gets the simpler (twice as fast) regex
+        kept = "[^" + _char_class(separators)[1:-1]
+        self._kept_bmp = re.compile(kept + "]+")
+        self._kept = re.compile(kept + "".join(f"{chr(r.start)}-{chr(r.stop - 1)}" for r in _ASTRAL_SEPARATORS) + "]+")
+        # characters the table changes; any character outside the BMP takes the translate path too
+        self._exotic = re.compile(_char_class([chr(c) for c in table if c < 0x10000])[:-1] + "\U00010000-\U0010ffff]")
 
     def compact(self, text: str) -> str:
         """The normalised text (fast: a few passes in C)."""
         if "<" in text:
             text = TAG.sub("", text)
         if self._exotic.search(text):
-            text = text.translate(self.table)
-        return self._separator.sub("", text)
+            return "".join(self._kept.findall(text.translate(self.table)))
+        return "".join(self._kept_bmp.findall(text))
 
     def mapped(self, text: str) -> tuple[str, list[int]]:
         """The normalised text and, for each of its characters, the offset in `text` it came from."""
