@@ -381,8 +381,10 @@ def check(portal: Portal, article: Article) -> Iterable[Finding]:
             line = article.line_of(key) + line_in + (1 if "\n" in texts[i].strip() else 0)
             column = _column_in_file(article, line, hit.text)
             where = f"front-matter 字段 {key}"
+        # the fingerprint names the field (or body) and the text, not the line: an accepted finding
+        # stays accepted when other lines move
         yield Finding(article.path, line, column, hit.rule.id, CATEGORY, hit.rule.severity,
-                      _message(rules, hit, where), match=hit.text)
+                      _message(rules, hit, where), match=f"{key}\0{hit.text}")
     for rel in _published_files(portal, article):
         yield from attachment_findings(rules, portal.root, rel)
 

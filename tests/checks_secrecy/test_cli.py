@@ -51,3 +51,19 @@ def test_hook_module_on_one_file(tmp_portal: Path, item: Callable[..., Path]) ->
     assert bad.stdout.startswith("content/news/2026-06-03-fang-xun.md:14:2: SEC-NOT-PUBLIC [错误] 不公开标注")
     good = run_hook(tmp_portal, "content/news/2026-06-04-clean.md")
     assert (good.returncode, good.stdout) == (0, "")
+
+
+def test_one_accepted_secrecy_finding_is_shown_not_skipped(tmp_portal: Path, item: Callable[..., Path],
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """A public reprint that quotes a marking on purpose: accepted by name in accepted.yml, still listed."""
+    item(body="内部资料\n\n另见：机密★1年\n")
+    assert cli.main(["--root", str(tmp_portal), "check", "--format", "json"]) == 1
+    found = [f for f in json.loads(capsys.readouterr().out) if f["category"] == "secrecy"]
+    assert [f["rule"] for f in found] == ["SEC-INTERNAL", "SEC-MARKING"]
+    first = found[0]
+    (tmp_portal / "accepted.yml").write_text(
+        f"accepted:\n  - file: {first['path']}\n    rule: {first['rule']}\n    fingerprint: {first['fingerprint']}\n"
+        "    by: chen.xiuying\n    reason: 转载上级公开文件的影印件说明，经保密审查员核实\n    date: 2026-11-20\n", encoding="utf-8")
+    cli.main(["--root", str(tmp_portal), "check", "--format", "json"])
+    after = {f["rule"]: f["severity"] for f in json.loads(capsys.readouterr().out) if f["category"] == "secrecy"}
+    assert after == {"SEC-INTERNAL": "accepted", "SEC-MARKING": "error"}
