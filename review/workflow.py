@@ -219,9 +219,14 @@ def decide(root: Path, ref: str, stage: str, person: str, action: str, opinion: 
     local = f"refs/heads/{branch}"
     if repo.rev(local) and repo.run("rev-parse", "--abbrev-ref", "HEAD").strip() != branch:
         repo.run("update-ref", local, sha)
-    after = gate.run(repo, base_ref(repo, remote), sha, with_checks=False)
-    nxt = [(ev.subject.path, n) for ev in after.evaluations if ev.subject.path in items and (n := ev.next)]
+    nxt = [] if action == records.REJECT else [(ev.subject.path, n) for ev in mine if (n := _after(ev, stage))]
     return Decided(branch, sha, items, nxt)
+
+
+def _after(ev: Evaluation, stage: str) -> StageState | None:
+    """The stage that comes next once `stage` is signed."""
+    ids = [s.stage.id for s in ev.states]
+    return next((s for s in ev.states[ids.index(stage) + 1:] if s.decision is None), None)
 
 
 def _secrecy_answers(action: str, is_secrecy: bool, given: dict[str, str] | None) -> dict[str, str]:
