@@ -83,5 +83,5 @@ def turnaround(stages: Sequence[StageTurnaround]) -> str:
         body.append(f'<rect x="{left}" y="{y + 5}" width="{w:.1f}" height="{row_h - 10}" fill="{BLUE}"/>')
         extra = f"，退回 {s.rejections} 次" if s.rejections else ""
         body.append(_text(left + bar_w + 8, y + 17,
-                          f"中位 {s.median_hours:g} 小时（平均 {s.mean_hours:g}，最长 {s.max_hours:g}，{s.count} 次{extra}）"))
+                          f"中位 {s.median_hours:g} 小时（平均 {s.mean_hours:g}，最长 {s.max_hours:g}，{s.count} 篇{extra}）"))
     return _svg(width, height, "各审核环节用时", body)

@@ -111,11 +111,14 @@ class History:
 
 
 def _git(root: Path, *args: str) -> str | None:
+    """git's output, or None if it fails (not a repository, no commits yet, no git)."""
     try:
-        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=False)
+        with subprocess.Popen(["git", "-C", str(root), *args], stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL) as proc:
+            out = proc.stdout.read() if proc.stdout else b""  # one read: a year of history is megabytes
     except OSError:
         return None
-    return done.stdout.decode("utf-8", "replace") if done.returncode == 0 else None
+    return out.decode("utf-8", "replace") if proc.returncode == 0 else None
 
 
 def _prefix(root: Path) -> str | None:
@@ -131,7 +134,7 @@ def in_git(root: Path) -> bool:
 def _parse_log(text: str) -> Iterator[Commit]:
     for chunk in text.split(RS)[1:]:
         f = chunk.split(US)
-        first = [v.split(GS, 1)[0].strip() for v in f[4:9]]
+        first = [v.partition(GS)[0] for v in f[4:9]]  # git gives the values trimmed
         yield Commit(f[0], f[1].split(), int(f[2]), f[3], first[0].lower(), first[1], first[2], first[3], first[4],
                      f[9], f[10])
 
