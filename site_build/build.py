@@ -1,67 +1,229 @@
-"""Build the public site into a directory, all or nothing.
+"""Build the public site into a directory, all or nothing, fully or incrementally.
 
-`build_site` loads the portal, runs every check and refuses to build when one reports an
-error. It writes into a temporary directory next to `out` and renames it into place, so
-`out` is either the old site or the complete new one, never half of each.
+`build_site` runs every check first and builds nothing when one reports an error. It writes into a
+temporary directory next to `out` and renames it into place, so `out` is always either the old
+site or the complete new one.
+
+A full build is a real MkDocs build with the `portal` plugin (site_build.plugin). An incremental
+build (`incremental_from` = the last site, with its state file next to it) starts from a copy of
+that site and rewrites only what changed: the pages of added, edited, withdrawn or newly due items,
+the index pages, home page, feeds and sitemap whose bytes changed, and the search shards of the
+words involved. It reuses the theme's shells recorded by the full build, so its output is byte for
+byte the output of a full build (tests/site/test_incremental.py). Anything that shapes every page
+(mkdocs.yml, the theme, columns.yml, roster.yml, this package) changing makes it a full build.
 """
 from __future__ import annotations
 
 import dataclasses
-import html
+import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from checks import runner
-from portal import model
+from portal import clock, model
 from portal.errors import Finding, has_error
+
+from . import pages, render, search, shell, state
+
+PACKAGE_CONFIG = Path(__file__).parent / "mkdocs.yml"
 
 
 @dataclasses.dataclass
 class BuildResult:
     out: Path  # the site directory
-    pages: list[str]  # every page of the site, as a URL path relative to the site root ("news/x/")
-    written: list[str]  # files (relative to out) this build wrote; all of them for a full build
-    findings: list[Finding]  # what the checks reported (errors mean nothing was built)
+    pages: list[str]  # every page of the site, as a URL path relative to the site root ("" is home, "news/x/")
+    written: list[str]  # files (relative to out) this build wrote: every file for a full build
+    findings: list[Finding]  # what the checks reported; with an error nothing was built
     incremental: bool = False
+    removed: list[str] = dataclasses.field(default_factory=list)  # files an incremental build deleted
 
     @property
     def ok(self) -> bool:
         return not has_error(self.findings)
 
 
+def config_file(root: Path) -> Path:
+    """The portal's own mkdocs.yml, or the packaged default for a portal without one."""
+    own = root / "mkdocs.yml"
+    return own if own.is_file() else PACKAGE_CONFIG
+
+
+def load_mkdocs(root: Path, site_dir: Path) -> Any:
+    from mkdocs.config import load_config
+
+    cfg = load_config(config_file=str(config_file(root)), site_dir=str(site_dir))
+    plugin = cfg.plugins["portal"]
+    plugin.config.root = str(root)
+    return cfg
+
+
 def build_site(root: Path, out: Path, *, incremental_from: Path | None = None) -> BuildResult:
-    """Build the portal at `root` into `out`. On a check error, return the findings and leave `out` alone."""
+    """Build the portal at `root` into `out`; on a check error return the findings and leave `out` alone.
+
+    With `incremental_from` (a site this function built before), rebuild only what changed when
+    its state allows, else fall back to a full build.
+    """
     root, out = Path(root).resolve(), Path(out).resolve()
+    items, others = state.scan(root)
+    if incremental_from is not None:
+        previous = Path(incremental_from).resolve()
+        old = state.load(previous)
+        if old is not None and old.get("key") == _key(root) and old.get("others") == others:
+            return _incremental(root, out, previous, old, items, others)
+    return _full(root, out, items, others)
+
+
+def _key(root: Path) -> str:
+    cfg_file = config_file(root)
+    folder = cfg_file.parent
+    import yaml
+
+    data = yaml.safe_load(cfg_file.read_text(encoding="utf-8")) or {}
+    theme = data.get("theme") or {}
+    dirs = [folder / data.get("docs_dir", "docs")]
+    if isinstance(theme, dict) and theme.get("custom_dir"):
+        dirs.append(folder / theme["custom_dir"])
+    return state.key(root, cfg_file, dirs)
+
+
+def _check(portal: model.Portal | None, findings: list[Finding]) -> list[Finding]:
+    return runner.run(portal) if portal is not None else findings
+
+
+def _full(root: Path, out: Path, items: dict[str, str], others: list[str]) -> BuildResult:
     portal, findings = model.load_or_findings(root)
-    if portal is not None:
-        findings = runner.run(portal)
+    findings = _check(portal, findings)
     if portal is None or has_error(findings):
         return BuildResult(out, [], [], findings)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    with _staging(out) as tmp:
+        cfg = load_mkdocs(root, tmp)
+        plugin = cfg.plugins["portal"]
+        plugin.portal = portal
+        from mkdocs.commands.build import build
+
+        with _quiet():
+            build(cfg)
+        result = plugin.result
+        assert result is not None
+        written = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
+    plan = result.plan
+    hashes = state.FileHashes(root, {})
+    data = {
+        "key": _key(root), "others": others, "own": sorted(result.own), "shells": result.shells,
+        "items": _items(portal, items, {e.path: e for e in plan.entries}),
+        "lists": sorted(p.url for p in plan.lists),
+        "files": {src: hashes.now[src] for e in plan.entries for src, _ in e.files if hashes.get(src)},
+        "search": [e.url for e in search.publication_order(plan.entries)],
+    }
+    state.save(out, data)
+    return BuildResult(out, plan.page_urls, written, findings)
+
+
+def _items(portal: model.Portal, items: dict[str, str], entries: dict[str, pages.Entry]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for a in portal.articles:
+        if a.path in items:
+            due = None if a.draft or a.date is None else a.date.isoformat()
+            entry = entries.get(a.path)
+            out[a.path] = {"sha": items[a.path], "due": due, "entry": entry.as_dict() if entry else None}
+    return out
+
+
+def _incremental(root: Path, out: Path, previous: Path, old: dict[str, Any], items: dict[str, str],
+                 others: list[str]) -> BuildResult:
+    now = clock.now()
+    known: dict[str, Any] = old["items"]
+    hashes = state.FileHashes(root, old.get("files", {}))
+    load = set()
+    for path, digest in items.items():
+        record = known.get(path)
+        if record is None or record["sha"] != digest:
+            load.add(path)
+        elif record["entry"] is None:
+            if record["due"] is not None and record["due"] <= now.isoformat():
+                load.add(path)  # scheduled, and its time has come
+        elif any(hashes.get(src) != old["files"].get(src, [0, 0, ""])[2] for src, _ in record["entry"]["files"]):
+            load.add(path)  # an attachment changed
+    portal, findings = model.load_or_findings(root, sorted(load))
+    findings = _check(portal, findings)
+    if portal is None or has_error(findings):
+        return BuildResult(out, [], [], findings, incremental=True)
+    site = pages.Site(portal.config)
+    entries = {p: pages.Entry.from_dict(r["entry"]) for p, r in known.items()
+               if p in items and p not in load and r["entry"] is not None}
+    item_pages = []
+    for article in portal.articles:
+        if pages.is_listed(article, now):
+            page, entries[article.path] = site.item(article)
+            item_pages.append(page)
+    plan = pages.plan(site, entries.values(), item_pages)
+    shells: dict[str, shell.Shell] = old["shells"]
+    own = set(old["own"])
+    with _staging(out, copy_from=previous) as tmp:
+        o = render.Output(tmp)
+        old_entries = {p: r["entry"] for p, r in known.items() if r["entry"] is not None}
+        new_urls = {e.url for e in plan.entries}
+        for entry in old_entries.values():
+            if entry["url"] not in new_urls:
+                o.remove(f"{entry['url']}index.html")
+        needed = {dest for e in plan.entries for _, dest in e.files}
+        for entry in old_entries.values():
+            for _, dest in entry["files"]:
+                if dest not in needed:
+                    o.remove(dest)
+        changed_files = {src for src in {s for e in plan.entries for s, _ in e.files}
+                         if hashes.get(src) != old["files"].get(src, [0, 0, ""])[2]}
+        render.copy_files(o, root, [e for e in plan.entries if e.path in load or set(s for s, _ in e.files) & changed_files])
+        render.write_pages(o, plan.items, shells, own)
+        render.write_pages(o, plan.lists, shells, own, compare=True)
+        for url in set(old["lists"]) - {p.url for p in plan.lists}:
+            o.remove(f"{url}index.html")
+        render.write_files(o, plan.files, compare=True)
+        ordered = search.publication_order(plan.entries)
+        words = render.words(plan.items)
+        index = search.patch(previous, old["search"], ordered, words, render.column_titles(plan))
+        render.write_files(o, index, compare=True)
+        for stale in (tmp / search.DIR / "d").glob("*.json"):
+            if f"{search.DIR}/d/{stale.name}" not in index:
+                o.remove(f"{search.DIR}/d/{stale.name}")
+    merged = {p: r for p, r in known.items() if p in items and p not in load}
+    merged.update(_items(portal, items, {e.path: e for e in plan.entries}))
+    data = {**old, "others": others, "items": merged, "lists": sorted(p.url for p in plan.lists),
+            "files": {src: hashes.now.get(src) or old["files"][src] for e in plan.entries for src, _ in e.files
+                      if hashes.get(src)},
+            "search": [e.url for e in ordered]}
+    state.save(out, data)
+    return BuildResult(out, plan.page_urls, sorted(set(o.written)), findings, incremental=True,
+                       removed=sorted(o.removed))
+
+
+@contextmanager
+def _staging(out: Path, copy_from: Path | None = None) -> Iterator[Path]:
+    """A directory next to `out` to build in; on success it replaces `out`, on failure it is removed."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
-        pages = _write_simple(portal, tmp)
+        if copy_from is not None:
+            tmp.rmdir()
+            shutil.copytree(copy_from, tmp, symlinks=True, copy_function=_link_or_copy)
+        yield tmp
         _swap(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
-    return BuildResult(out, pages, written, findings)
 
 
-def _write_simple(portal: model.Portal, dest: Path) -> list[str]:
-    """Placeholder renderer (replaced by site_build.pages + the MkDocs shell)."""
-    pages = []
-    for article in portal.articles:
-        if not article.is_public():
-            continue
-        page = dest / article.url / "index.html"
-        page.parent.mkdir(parents=True, exist_ok=True)
-        page.write_text(f"<!doctype html><title>{html.escape(article.title)}</title>", encoding="utf-8")
-        pages.append(article.url)
-    (dest / "index.html").write_text("<!doctype html><title>首页</title>", encoding="utf-8")
-    return ["", *sorted(pages)]
+def _link_or_copy(src: str, dst: str) -> None:
+    """Unchanged files are hard links to the previous site's (every write replaces, never edits, a file)."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
 
 
 def _swap(tmp: Path, out: Path) -> None:
@@ -73,3 +235,15 @@ def _swap(tmp: Path, out: Path) -> None:
     os.rename(tmp, out)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """MkDocs reports each build step at INFO; the portal command prints its own summary."""
+    logger = logging.getLogger("mkdocs")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)

@@ -1,0 +1,118 @@
+/* Site search over the static index under search/ (written by site_build/search.py).
+   Words: NFKC-folded, lower-cased; two-character pairs inside runs of Chinese characters,
+   whole runs of Latin letters and digits. A word's list is in shard crc32(word) % shards.
+   Results are shown newest first; everything is inserted as text, never as HTML. */
+(function () {
+  "use strict";
+  var box = document.getElementById("portal-search");
+  if (!box) { return; }
+  var root = box.getAttribute("data-root") || "./";
+  var input = box.querySelector("input[name=q]");
+  var status = box.querySelector(".portal-search__status");
+  var list = box.querySelector(".portal-search__results");
+  var more = box.querySelector(".portal-search__more");
+  var PAGE = 10, MAX_WORDS = 10;
+  var RUN = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[0-9a-z]+/g;
+
+  var TABLE = (function () {
+    var t = [], c, n, k;
+    for (n = 0; n < 256; n++) {
+      c = n;
+      for (k = 0; k < 8; k++) { c = c & 1 ? 0xEDB88320 ^ (c >>> 1) : c >>> 1; }
+      t[n] = c >>> 0;
+    }
+    return t;
+  })();
+  function crc32(text) {
+    var bytes = new TextEncoder().encode(text), c = 0xFFFFFFFF, i;
+    for (i = 0; i < bytes.length; i++) { c = TABLE[(c ^ bytes[i]) & 0xFF] ^ (c >>> 8); }
+    return (c ^ 0xFFFFFFFF) >>> 0;
+  }
+
+  function words(query) {
+    var runs = query.normalize("NFKC").toLowerCase().match(RUN) || [], all = [], step, i, j, run, pairs;
+    for (i = 0; i < runs.length; i++) {
+      run = runs[i];
+      if (/^[0-9a-z]+$/.test(run)) { if (run.length <= 32) { all.push(run); } continue; }
+      pairs = [];
+      for (j = 0; j + 1 < run.length; j++) { pairs.push(run.slice(j, j + 2)); }
+      all.push.apply(all, pairs);
+    }
+    all = all.filter(function (w, k) { return all.indexOf(w) === k; });
+    if (all.length > MAX_WORDS) {  // fewer downloads: every other pair still covers the query
+      step = Math.ceil(all.length / MAX_WORDS);
+      all = all.filter(function (w, k) { return k % step === 0 || k === all.length - 1; });
+    }
+    return all;
+  }
+
+  function getJSON(path) {
+    return fetch(root + path).then(function (r) { return r.ok ? r.json() : null; });
+  }
+  function decode(gaps) {
+    var out = [], total = 0, i;
+    for (i = 0; i < gaps.length; i++) { total += gaps[i]; out.push(total); }
+    return out;
+  }
+  function intersect(lists) {
+    lists.sort(function (a, b) { return a.length - b.length; });
+    return lists.reduce(function (acc, l) {
+      var set = new Set(l);
+      return acc.filter(function (d) { return set.has(d); });
+    });
+  }
+
+  var meta = null, found = [], shown = 0, chunks = {};
+  function chunk(n) {
+    if (!chunks[n]) { chunks[n] = getJSON("search/d/" + n + ".json"); }
+    return chunks[n];
+  }
+  function showMore() {
+    var ids = found.slice(shown, shown + PAGE);
+    shown += ids.length;
+    return Promise.all(ids.map(function (id) {
+      return chunk(Math.floor(id / meta.chunk)).then(function (rows) { return rows[id % meta.chunk]; });
+    })).then(function (rows) {
+      rows.forEach(function (row) {
+        var li = document.createElement("li"), a = document.createElement("a"), span = document.createElement("span");
+        a.href = root + row[0];
+        a.textContent = row[1];
+        span.className = "portal-search__meta";
+        span.textContent = row[3] + " " + row[2];
+        li.appendChild(a);
+        li.appendChild(span);
+        list.appendChild(li);
+      });
+      more.hidden = shown >= found.length;
+    });
+  }
+
+  function search(query) {
+    var ws = words(query);
+    list.textContent = "";
+    more.hidden = true;
+    if (!ws.length) { status.textContent = "请输入至少两个汉字，或完整的英文单词、数字。"; return Promise.resolve(); }
+    status.textContent = "正在搜索……";
+    return getJSON("search/index.json").then(function (m) {
+      meta = m;
+      return Promise.all(ws.map(function (w) {
+        var shard = (crc32(w) % m.shards).toString(16);
+        if (shard.length < 2) { shard = "0" + shard; }
+        return getJSON("search/t/" + shard + ".json").then(function (s) { return s && s[w] ? decode(s[w]) : []; });
+      }));
+    }).then(function (lists) {
+      found = intersect(lists).sort(function (a, b) { return b - a; });
+      shown = 0;
+      status.textContent = found.length ? "找到 " + found.length + " 条结果" : "没有找到与“" + query + "”相关的信息。";
+      return showMore();
+    }).then(function () {
+      box.setAttribute("data-state", "done");
+    }, function () {
+      status.textContent = "搜索暂时不可用，请稍后再试。";
+    });
+  }
+
+  more.addEventListener("click", function () { showMore(); });
+  var query = new URLSearchParams(window.location.search).get("q") || "";
+  if (query) { input.value = query; search(query); } else { box.setAttribute("data-state", "done"); }
+})();

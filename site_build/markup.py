@@ -1,0 +1,61 @@
+"""Markdown to safe HTML: mistune renders, nh3 (a maintained sanitiser) removes what must not reach a reader.
+
+Raw HTML in an item is allowed through Markdown and then cleaned: no script or style (with their content),
+no event handlers, no javascript: or data: URLs, no HTML comments. Relative links and images that point at
+the column's files/ folder are rewritten for the page's address and reported, so the build copies them.
+"""
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+from collections.abc import Callable
+
+import mistune
+import nh3
+
+_MARKDOWN = mistune.create_markdown(escape=False, plugins=["table", "strikethrough", "footnotes"])
+
+TAGS = set(nh3.ALLOWED_TAGS) - {"area", "map"}
+ATTRIBUTES = {tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()}
+ATTRIBUTES["a"] = {"href", "hreflang", "title"}
+ATTRIBUTES["img"] = {"src", "alt", "title", "width", "height"}
+ATTRIBUTES["*"] = {"id"}
+ATTRIBUTES.pop("q", None)  # cite= URLs are not shown; nothing to keep
+URL_SCHEMES = {"http", "https", "mailto", "tel"}
+_ABSOLUTE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*:|/|#)")
+_TAG = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"\s+")
+
+
+def to_html(markdown: str, link: Callable[[str], str | None] | None = None) -> str:
+    """Render Markdown and sanitise the result. `link(url)` may rewrite a relative href/src (None: keep)."""
+    raw = _MARKDOWN(markdown)
+    assert isinstance(raw, str)
+    return clean(raw, link)
+
+
+def clean(fragment: str, link: Callable[[str], str | None] | None = None) -> str:
+    def rewrite(tag: str, attr: str, value: str) -> str | None:
+        if link is not None and attr in ("href", "src") and value and not _ABSOLUTE.match(value):
+            new = link(value)
+            return value if new is None else new
+        return value
+
+    return nh3.clean(fragment, tags=TAGS, attributes=ATTRIBUTES, url_schemes=URL_SCHEMES,
+                     attribute_filter=rewrite, strip_comments=True, clean_content_tags={"script", "style"})
+
+
+def plain_text(fragment: str) -> str:
+    """The text of an HTML fragment, spaces collapsed (for search and summaries)."""
+    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", fragment))).strip()
+
+
+def relative(from_url: str, to_url: str) -> str:
+    """Relative link between two site URLs ("" is the home page; "news/" a folder, "news/x.html" a file)."""
+    base = from_url.rstrip("/") if from_url.endswith("/") or not from_url else posixpath.dirname(from_url)
+    folder = to_url.endswith("/") or not to_url
+    rel = posixpath.relpath(to_url.rstrip("/") or ".", base or ".")
+    if rel == ".":
+        return "./"
+    return rel + "/" if folder else rel

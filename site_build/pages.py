@@ -1,0 +1,384 @@
+"""Which pages the portal has, their addresses, metadata and content: independent of MkDocs and Material.
+
+From the content model this module computes the home page, one index per column (newest first,
+paginated), one page per public item, the search page, RSS feeds and the sitemap. A theme only
+supplies the page around the content (header, navigation, footer), through site_build.shell.
+
+Lists, feeds and the sitemap are computed from `Entry` records (what a list needs to know of an
+item), so an incremental build can recompute them from its state without loading every item.
+Every value written into HTML or XML is escaped here; nothing else escapes for us.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import email.utils
+import posixpath
+from collections.abc import Iterable, Sequence
+from html import escape
+from pathlib import Path
+
+from portal import clock, model
+from portal.config import Column, Config
+
+from . import markup
+
+PER_PAGE = 20  # items on one page of a column index
+HOME_ITEMS = 8  # newest items of each home column shown on the home page
+FEED_ITEMS = 50  # items in an RSS feed
+SEARCH_URL = "search/"
+FEED = "rss.xml"
+
+ITEM, COLUMN, HOME, SEARCH = "item", "column", "home", "search"
+
+
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    """An item as lists, feeds, the sitemap and the search index see it."""
+
+    path: str  # content/<column>/<file>.md
+    url: str  # <column>/<slug>/
+    column: str
+    title: str
+    date: str  # ISO 8601 with the +08:00 offset; orders the lists
+    shown_date: str  # YYYY-MM-DD or YYYY-MM-DD HH:MM, as the item gives it
+    summary: str
+    files: tuple[tuple[str, str], ...]  # (repository path, site path) of every file the page links to
+
+    @property
+    def when(self) -> dt.datetime:
+        return dt.datetime.fromisoformat(self.date)
+
+    def as_dict(self) -> dict[str, object]:
+        return {**dataclasses.asdict(self), "files": [list(f) for f in self.files]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> Entry:
+        files = tuple((str(a), str(b)) for a, b in data["files"])  # type: ignore[attr-defined]
+        return cls(**{**data, "files": files})  # type: ignore[arg-type]
+
+
+@dataclasses.dataclass(frozen=True)
+class Page:
+    url: str  # "" for the home page; directories end in "/"
+    kind: str  # item / column / home / search
+    column: str  # the column this page belongs to ("" for home and search)
+    depth: int  # number of path segments: where relative links start from
+    title: str  # plain text: shown in the header
+    html_title: str  # plain text: the document <title>
+    head: tuple[tuple[str, str], ...]  # (name, content) of <meta> tags, plain text
+    links: tuple[tuple[str, str, str, str], ...]  # (rel, type, href, title) of <link> tags
+    content: str  # HTML, already escaped and sanitised
+
+    @property
+    def output(self) -> str:
+        return f"{self.url}index.html" if self.url.endswith("/") or not self.url else self.url
+
+    def head_html(self) -> str:
+        tags = [f'<meta name="{escape(n)}" content="{escape(v)}">' for n, v in self.head]
+        for rel, kind, href, title in self.links:
+            kind_attr = f' type="{escape(kind)}"' if kind else ""
+            title_attr = f' title="{escape(title)}"' if title else ""
+            tags.append(f'<link rel="{escape(rel)}"{kind_attr} href="{escape(href)}"{title_attr}>')
+        return "\n    ".join(tags)
+
+
+def depth_of(url: str) -> int:
+    return url.count("/")
+
+
+def item_url(article: model.Article) -> str:
+    """An item's page: a file in its column's folder, so a new copy of the site needs no folder per item."""
+    return f"{article.column}/{article.slug}.html"
+
+
+# ---------------------------------------------------------------- entries
+
+
+def is_listed(article: model.Article, now: dt.datetime | None = None) -> bool:
+    """Whether the item is on the public site at `now`: not a draft, not scheduled later."""
+    return article.is_public(now)
+
+
+def entry(article: model.Article, body_files: Iterable[tuple[str, str]] = ()) -> Entry:
+    """The list record of a public item; `body_files` are the files its body links to."""
+    assert article.date is not None
+    attachments = [(a.file, site_path(a.file)) for a in article.attachments]
+    return Entry(
+        path=article.path, url=item_url(article), column=article.column, title=article.title,
+        date=article.date.astimezone(clock.CST).isoformat(),
+        shown_date=model.format_when(article.date, article.date_has_time),
+        summary=article.summary or "",
+        files=tuple(sorted(set(attachments) | set(body_files))),
+    )
+
+
+def newest_first(entries: Iterable[Entry]) -> list[Entry]:
+    return sorted(entries, key=lambda e: (e.date, e.url), reverse=True)
+
+
+def site_path(repo_path: str) -> str:
+    """Where a file under content/ is published: content/news/files/a.pdf -> news/files/a.pdf."""
+    return repo_path.removeprefix(model.CONTENT + "/")
+
+
+def _render_body(article: model.Article, found: list[tuple[str, str]]) -> str:
+    """The body as safe HTML; files of the column's files/ folder that it links to are added to `found`."""
+    folder = posixpath.dirname(article.path)
+
+    def link(url: str) -> str | None:
+        path, _, frag = url.partition("#")
+        target = posixpath.normpath(posixpath.join(folder, path))
+        if not target.startswith(f"{folder}/{model.FILES_DIR}/"):
+            return None
+        found.append((target, site_path(target)))
+        return markup.relative(item_url(article), site_path(target)) + (f"#{frag}" if frag else "")
+
+    return markup.to_html(article.body, link)
+
+
+# ---------------------------------------------------------------- the site
+
+
+@dataclasses.dataclass
+class Site:
+    """Everything that depends on the configuration but not on the items."""
+
+    config: Config
+
+    @property
+    def name(self) -> str:
+        return self.config.site.name
+
+    def base_head(self) -> list[tuple[str, str]]:
+        s = self.config.site
+        return [("SiteName", s.name), ("SiteDomain", s.domain), ("SiteIDCode", s.id_code)]
+
+    def absolute(self, url: str) -> str:
+        return self.config.site.url.rstrip("/") + "/" + url
+
+    def column_head(self, column: Column) -> list[tuple[str, str]]:
+        return [("ColumnName", column.title), ("ColumnDescription", column.description),
+                ("ColumnKeywords", ",".join(column.keywords)), ("ColumnType", column.type)]
+
+    def links(self, url: str, column: str = "") -> tuple[tuple[str, str, str, str], ...]:
+        out = [("canonical", "", self.absolute(url), ""),
+               ("alternate", "application/rss+xml", markup.relative(url, FEED), f"{self.name} 最新信息")]
+        if column:
+            title = self.config.columns[column].title
+            out.append(("alternate", "application/rss+xml", markup.relative(url, f"{column}/{FEED}"), f"{title} 最新信息"))
+        return tuple(out)
+
+    def title(self, title: str) -> str:
+        return f"{title} - {self.name}"
+
+    # ------------------------------------------------------------ item pages
+
+    def item(self, article: model.Article) -> tuple[Page, Entry]:
+        """The page of a public item and its list record."""
+        assert article.date is not None
+        url = item_url(article)
+        column = self.config.columns[article.column]
+        dept = self.config.departments.get(article.department)
+        head = self.base_head() + [
+            ("ColumnName", column.title), ("ColumnType", column.type),
+            ("ArticleTitle", article.title), ("PubDate", article.date.astimezone(clock.CST).strftime("%Y-%m-%d %H:%M")),
+            ("ContentSource", article.source),
+        ]
+        if article.tags:
+            head.append(("Keywords", ",".join(article.tags)))
+        if article.summary:
+            head.append(("Description", article.summary))
+        head.append(("Url", self.absolute(url)))
+        rows = [("信息来源", escape(article.source)), ("发布部门", escape(dept.name if dept else article.department)),
+                ("发布日期", escape(model.format_when(article.date, article.date_has_time)))]
+        if article.doc_number:
+            rows.append(("发文字号", escape(article.doc_number)))
+        if article.reprint is not None:
+            r = article.reprint
+            rows.append(("转载来源", escape(r.site)))
+            if r.time is not None:
+                rows.append(("转载时间", escape(model.format_when(r.time))))
+            if r.url:
+                rows.append(("原文链接", f'<a href="{escape(r.url)}" rel="noopener noreferrer">{escape(r.url)}</a>'))
+        info = "".join(f'<tr><th scope="row">{k}</th><td>{v}</td></tr>' for k, v in rows)
+        found: list[tuple[str, str]] = []
+        body = _render_body(article, found)
+        parts = [
+            f'<nav class="portal-path"><a href="{markup.relative(url, "")}">首页</a> › '
+            f'<a href="{markup.relative(url, column.id + "/")}">{escape(column.title)}</a></nav>',
+            f'<h1 class="portal-title">{escape(article.title)}</h1>',
+            f'<table class="portal-info"><tbody>{info}</tbody></table>',
+            f'<div class="portal-body" data-portal-body>\n{body}</div>',
+        ]
+        if article.attachments:
+            links = "".join(
+                f'<li><a href="{escape(markup.relative(url, site_path(a.file)))}" download>{escape(a.title)}</a></li>'
+                for a in article.attachments)
+            parts.append(f'<section class="portal-attachments"><h2>附件</h2><ul>{links}</ul></section>')
+        page = Page(url, ITEM, column.id, depth_of(url), article.title, self.title(article.title),
+                    tuple(head), self.links(url, column.id), "\n".join(parts))
+        return page, entry(article, found)
+
+    # ------------------------------------------------------------ lists
+
+    def _list(self, url: str, entries: Sequence[Entry], with_column: bool = False) -> str:
+        if not entries:
+            return '<p class="portal-empty">暂无信息。</p>'
+        rows = []
+        for e in entries:
+            label = f'<span class="portal-list__column">[{escape(self.config.columns[e.column].title)}]</span> ' if with_column else ""
+            rows.append(f'<li>{label}<a href="{escape(markup.relative(url, e.url))}">{escape(e.title)}</a>'
+                        f'<time datetime="{escape(e.date)}">{escape(e.shown_date[:10])}</time></li>')
+        return f'<ul class="portal-list">{"".join(rows)}</ul>'
+
+    def column_pages(self, column: Column, entries: Sequence[Entry]) -> list[Page]:
+        """The index of a column: page 1 at <column>/, then <column>/index_2.html ..., newest first."""
+        count = max(1, -(-len(entries) // PER_PAGE))
+        pages = []
+        for n in range(1, count + 1):
+            url = column_url(column.id, n)
+            chunk = entries[(n - 1) * PER_PAGE:n * PER_PAGE]
+            head = self.base_head() + self.column_head(column)
+            parts = [f'<h1 class="portal-title">{escape(column.title)}</h1>']
+            if column.description:
+                parts.append(f'<p class="portal-column__description">{escape(column.description)}</p>')
+            parts.append(self._list(url, chunk))
+            parts.append(self._pager(column.id, n, count, url, len(entries)))
+            parts.append(f'<p class="portal-feed"><a href="{markup.relative(url, column.id + "/" + FEED)}">'
+                         f'订阅本栏目（RSS）</a></p>')
+            title = column.title if n == 1 else f"{column.title}（第 {n} 页）"
+            pages.append(Page(url, COLUMN, column.id, depth_of(url), title, self.title(title), tuple(head),
+                              self.links(url, column.id), "\n".join(parts)))
+        return pages
+
+    def _pager(self, column: str, n: int, count: int, url: str, total: int) -> str:
+        if count == 1:
+            return f'<p class="portal-pager">共 {total} 条</p>'
+        links = []
+        if n > 1:
+            links.append(f'<a href="{markup.relative(url, column_url(column, n - 1))}" rel="prev">上一页</a>')
+        for k in sorted({1, n - 2, n - 1, n, n + 1, n + 2, count}):
+            if 1 <= k <= count:
+                target = markup.relative(url, column_url(column, k))
+                links.append(f'<span aria-current="page">{k}</span>' if k == n else f'<a href="{target}">{k}</a>')
+        if n < count:
+            links.append(f'<a href="{markup.relative(url, column_url(column, n + 1))}" rel="next">下一页</a>')
+        return f'<nav class="portal-pager" aria-label="分页">{" ".join(links)} <span>共 {total} 条，{count} 页</span></nav>'
+
+    def home_page(self, entries_by_column: dict[str, list[Entry]]) -> Page:
+        parts = [self._search_form("")]
+        for column in self.config.columns.values():
+            if not column.home:
+                continue
+            entries = entries_by_column.get(column.id, [])[:HOME_ITEMS]
+            parts.append(f'<section class="portal-home__column"><h2><a href="{column.id}/">{escape(column.title)}</a>'
+                         f'<a class="portal-more" href="{column.id}/">更多</a></h2>{self._list("", entries)}</section>')
+        head = self.base_head()
+        return Page("", HOME, "", 0, self.name, self.name, tuple(head), self.links(""), "\n".join(parts))
+
+    def _search_form(self, url: str) -> str:
+        return (f'<form class="portal-search" action="{markup.relative(url, SEARCH_URL)}" method="get" role="search">'
+                '<input type="search" name="q" placeholder="请输入关键词（至少两个字）" aria-label="站内搜索">'
+                '<button type="submit">搜索</button></form>')
+
+    def search_page(self) -> Page:
+        url = SEARCH_URL
+        content = (
+            '<h1 class="portal-title">站内搜索</h1>'
+            f'<div id="portal-search" data-root="{markup.relative(url, "")}">{self._search_form(url)}'
+            '<p class="portal-search__status" aria-live="polite"></p><ol class="portal-search__results"></ol>'
+            '<button class="portal-search__more" type="button" hidden>更多结果</button></div>'
+            f'<script src="{markup.relative(url, "assets/portal-search.js")}"></script>'
+        )
+        return Page(url, SEARCH, "", depth_of(url), "站内搜索", self.title("站内搜索"), tuple(self.base_head()),
+                    self.links(url), content)
+
+    # ------------------------------------------------------------ feeds and sitemap
+
+    def feed(self, entries: Sequence[Entry], column: Column | None = None) -> bytes:
+        """RSS 2.0 of the newest items; no build time in it, so an unchanged feed stays byte-identical."""
+        title = f"{self.name} - {column.title}" if column else self.name
+        link = self.absolute(f"{column.id}/" if column else "")
+        description = column.description if column else f"{self.name}最新政务信息"
+        items = []
+        for e in entries[:FEED_ITEMS]:
+            items.append(
+                "<item>"
+                f"<title>{escape(e.title)}</title><link>{escape(self.absolute(e.url))}</link>"
+                f'<guid isPermaLink="true">{escape(self.absolute(e.url))}</guid>'
+                f"<pubDate>{email.utils.format_datetime(e.when)}</pubDate>"
+                f"<category>{escape(self.config.columns[e.column].title)}</category>"
+                + (f"<description>{escape(e.summary)}</description>" if e.summary else "")
+                + "</item>")
+        newest = f"<lastBuildDate>{email.utils.format_datetime(entries[0].when)}</lastBuildDate>" if entries else ""
+        text = ('<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>'
+                f"<title>{escape(title)}</title><link>{escape(link)}</link>"
+                f"<description>{escape(description)}</description><language>zh-cn</language>{newest}"
+                + "".join(items) + "</channel></rss>\n")
+        return text.encode("utf-8")
+
+    def sitemap(self, pages: Iterable[tuple[str, str]]) -> bytes:
+        """sitemap.xml of (url, lastmod date or "") pairs."""
+        rows = []
+        for url, lastmod in sorted(pages):
+            mod = f"<lastmod>{lastmod}</lastmod>" if lastmod else ""
+            rows.append(f"<url><loc>{escape(self.absolute(url))}</loc>{mod}</url>")
+        return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+                '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                + "".join(rows) + "</urlset>\n").encode("utf-8")
+
+
+def column_url(column: str, n: int = 1) -> str:
+    return f"{column}/" if n == 1 else f"{column}/index_{n}.html"
+
+
+# ---------------------------------------------------------------- the plan
+
+
+@dataclasses.dataclass
+class Plan:
+    """The whole site: pages to render (lists always; items only those asked for) and other files."""
+
+    site: Site
+    entries: list[Entry]  # public items, newest first
+    lists: list[Page]  # home, column indexes, search
+    items: list[Page]  # item pages to render
+    files: dict[str, bytes]  # feeds and sitemap: site path -> bytes
+
+    def nav(self) -> list[tuple[str, str]]:
+        """(title, url) of the navigation: home, the columns, search. Items are never in it."""
+        return [("首页", ""), *[(c.title, f"{c.id}/") for c in self.site.config.columns.values()], ("站内搜索", SEARCH_URL)]
+
+    @property
+    def page_urls(self) -> list[str]:
+        return sorted([p.url for p in self.lists] + [e.url for e in self.entries])
+
+
+def plan(site: Site, entries: Iterable[Entry], items: list[Page]) -> Plan:
+    """The site for these public entries, with the item pages to write (all of them in a full build)."""
+    config = site.config
+    ordered = newest_first(entries)
+    by_column: dict[str, list[Entry]] = {c: [] for c in config.columns}
+    for e in ordered:
+        by_column.setdefault(e.column, []).append(e)
+    lists = [site.home_page(by_column)]
+    files = {FEED: site.feed(ordered)}
+    for column in config.columns.values():
+        lists += site.column_pages(column, by_column[column.id])
+        files[f"{column.id}/{FEED}"] = site.feed(by_column[column.id], column)
+    lists.append(site.search_page())
+    lastmod = [(e.url, e.date[:10]) for e in ordered] + [(p.url, "") for p in lists]
+    files["sitemap.xml"] = site.sitemap(lastmod)
+    return Plan(site, ordered, lists, items, files)
+
+
+def full_plan(portal: model.Portal, now: dt.datetime | None = None) -> Plan:
+    site = Site(portal.config)
+    rendered = [site.item(a) for a in portal.articles if is_listed(a, now)]
+    return plan(site, [e for _, e in rendered], [p for p, _ in rendered])
+
+
+def attachment_sources(root: Path, entries: Iterable[Entry]) -> dict[str, Path]:
+    """site path -> file in the repository, for every file a public page links to."""
+    return {dest: root / src for e in entries for src, dest in e.files}
