@@ -64,8 +64,8 @@ def run(repo: Repo, base: str, head: str, *, update: bool = False, with_checks: 
             problems += [Problem(f.path, "", f.rule, f"主分支上的配置有误，无法审核：{f.message}") for f in exc.findings]
             return result
         result.config = config
-        decisions = _decisions(repo, config, commits, problems)
-        subjects = _subjects(repo, config, fork, head_sha, changes, commits, problems)
+        decisions, submitters = _verify(repo, config, commits, problems)
+        subjects = _subjects(repo, config, fork, head_sha, changes, commits, submitters, problems)
         for subject in subjects:
             ev = evaluate(subject, decisions, config)
             result.evaluations.append(ev)
@@ -105,11 +105,16 @@ def _base_config(repo: Repo, base: str, root: Path) -> Config:
     return load_config(root)
 
 
-def _decisions(repo: Repo, config: Config, commits: list[Commit], problems: list[Problem]) -> list[records.Decision]:
-    """The decision commits of the range whose signature and form are good; problems for the others."""
+def _verify(repo: Repo, config: Config, commits: list[Commit],
+            problems: list[Problem]) -> tuple[list[records.Decision], dict[str, str]]:
+    """The decision commits whose signature and form are good (problems for the others), and the proven
+    signer of each signed content commit (the informant: signed submissions prove who submitted)."""
     claimed = [records.parse_decision(c, i) for i, c in enumerate(commits) if records.claims_decision(c)]
+    content = {c.sha: c.trailer(records.INFORMANT) for c in commits
+               if c.changes and not records.claims_decision(c) and len(c.parents) < 2}
     with signatures.Verifier(repo, config) as verifier:
-        sigs = verifier.verify({d.commit.sha: d.reviewer for d in claimed})
+        sigs = verifier.verify({d.commit.sha: d.reviewer for d in claimed} | verifier.signed(content))
+    submitters = {sha: sigs[sha].signer for sha in content if sha in sigs and sigs[sha].signer}
     good = []
     for d in claimed:
         reasons = []
@@ -134,11 +139,11 @@ def _decisions(repo: Repo, config: Config, commits: list[Commit], problems: list
                 problems.append(Problem(path, d.stage, rule, f"{message}（提交 {d.commit.sha[:10]}）", d.commit.sha))
         if not reasons:
             good.append(d)
-    return good
+    return good, submitters
 
 
 def _subjects(repo: Repo, config: Config, fork: str, head: str, changes: dict[str, str], commits: list[Commit],
-              problems: list[Problem]) -> list[Subject]:
+              submitters: dict[str, str], problems: list[Problem]) -> list[Subject]:
     items = sorted(p for p in changes if is_item(p))
     old_blobs = repo.blobs(fork, items)
     wanted = [changes[p] for p in items if changes[p] != ZERO] + list(old_blobs.values())
@@ -168,7 +173,7 @@ def _subjects(repo: Repo, config: Config, fork: str, head: str, changes: dict[st
             continue
         subjects.append(Subject(path, path, chain.id, chain.stages, "", None, {path: changes[path]}, {}))
     for subject in subjects:
-        _history(subject, commits)
+        _history(subject, commits, submitters)
     return subjects
 
 
@@ -179,13 +184,13 @@ def _parse(config: Config, path: str, data: bytes | None) -> model.Article | Non
     return article if article is not None and article.column in config.columns else None
 
 
-def _history(subject: Subject, commits: list[Commit]) -> None:
+def _history(subject: Subject, commits: list[Commit], submitters: dict[str, str]) -> None:
     """The last change of the subject's content, and who submitted its changes (they may not review it)."""
     for i, c in enumerate(commits):
         changed = tuple(p for p in subject.covered if p in c.changes)
         if changed:
             subject.last_change, subject.last_change_commit, subject.last_change_paths = i, c.sha, changed
-            for person in records.informants(c):
+            for person in [*records.informants(c), *([submitters[c.sha]] if c.sha in submitters else [])]:
                 subject.informants.add(person)
                 subject.excluded.setdefault(person, "报送人（信息员）")
 

@@ -90,6 +90,11 @@ class Verifier:
             results = pool.map(lambda job: self._one(job[0], raws.get(job[0], b""), job[1]), jobs)
             return dict(zip(claims, results, strict=True))
 
+    def signed(self, claims: dict[str, str]) -> dict[str, str]:
+        """Those of `claims` whose commits carry a signature at all."""
+        raws = self.repo.read_objects(claims)
+        return {sha: who for sha, who in claims.items() if b"\ngpgsig " in raws.get(sha, b"").partition(b"\n\n")[0]}
+
     def _one(self, sha: str, raw: bytes, claimed: str) -> Signature:
         payload, sig = split_signed(raw)
         if sig is None:

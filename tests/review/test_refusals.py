@@ -106,6 +106,18 @@ def test_informant_approves_what_they_submitted(world: World) -> None:
     assert "报送人" in out
 
 
+def test_signed_submission_proves_the_informant(world: World) -> None:
+    # zhou.ke writes the item but claims sun.lixin submitted it; his signature on the submission tells the truth
+    world.write("zhou.ke", ITEM, item_text(reviewers=CHAIN | {"初审": "zhou.ke"}))
+    assert world.portal("zhou.ke", "submit", ITEM, "--as", "sun.lixin").code == 0
+    branch = git(world.clone("zhou.ke"), "rev-parse", "--abbrev-ref", "HEAD").stdout.strip()
+    assert branch.startswith("review/sun.lixin/")
+    local = world.approve("zhou.ke", branch, "初审")
+    assert local.code == 1 and "报送人" in local.err
+    world.forge(branch, "初审", "zhou.ke")
+    refused(world, branch, "REVIEW-SELF")
+
+
 def test_not_the_named_reviewer(world: World) -> None:
     branch = world.submit()
     local = world.approve("zhou.ke", branch, "初审")
