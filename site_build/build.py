@@ -41,6 +41,7 @@ class BuildResult:
     findings: list[Finding]  # what the checks reported; with an error nothing was built
     incremental: bool = False
     removed: list[str] = dataclasses.field(default_factory=list)  # files an incremental build deleted
+    items: int = 0  # public items on the site
 
     @property
     def ok(self) -> bool:
@@ -121,7 +122,7 @@ def _full(root: Path, out: Path, items: dict[str, str], others: list[str]) -> Bu
         "search": [e.url for e in search.publication_order(plan.entries)],
     }
     state.save(out, data)
-    return BuildResult(out, plan.page_urls, written, findings)
+    return BuildResult(out, plan.page_urls, written, findings, items=len(plan.entries))
 
 
 def _items(portal: model.Portal, items: dict[str, str], entries: dict[str, pages.Entry]) -> dict[str, Any]:
@@ -149,8 +150,10 @@ def _incremental(root: Path, out: Path, previous: Path, old: dict[str, Any], ite
                 load.add(path)  # scheduled, and its time has come
         elif any(hashes.get(src) != old["files"].get(src, [0, 0, ""])[2] for src, _ in record["entry"]["files"]):
             load.add(path)  # an attachment changed
-    portal, findings = model.load_or_findings(root, sorted(load))
-    findings = _check(portal, findings)
+    if load:
+        portal, findings = runner.check_paths(root, [str(root / p) for p in sorted(load)])
+    else:
+        portal, findings = model.load_or_findings(root, [])
     if portal is None or has_error(findings):
         return BuildResult(out, [], [], findings, incremental=True)
     site = pages.Site(portal.config)
@@ -170,7 +173,7 @@ def _incremental(root: Path, out: Path, previous: Path, old: dict[str, Any], ite
         new_urls = {e.url for e in plan.entries}
         for entry in old_entries.values():
             if entry["url"] not in new_urls:
-                o.remove(f"{entry['url']}index.html")
+                o.remove(pages.output_path(entry["url"]))
         needed = {dest for e in plan.entries for _, dest in e.files}
         for entry in old_entries.values():
             for _, dest in entry["files"]:
@@ -182,7 +185,7 @@ def _incremental(root: Path, out: Path, previous: Path, old: dict[str, Any], ite
         render.write_pages(o, plan.items, shells, own)
         render.write_pages(o, plan.lists, shells, own, compare=True)
         for url in set(old["lists"]) - {p.url for p in plan.lists}:
-            o.remove(f"{url}index.html")
+            o.remove(pages.output_path(url))
         render.write_files(o, plan.files, compare=True)
         ordered = search.publication_order(plan.entries)
         words = render.words(plan.items)
@@ -199,7 +202,7 @@ def _incremental(root: Path, out: Path, previous: Path, old: dict[str, Any], ite
             "search": [e.url for e in ordered]}
     state.save(out, data)
     return BuildResult(out, plan.page_urls, sorted(set(o.written)), findings, incremental=True,
-                       removed=sorted(o.removed))
+                       removed=sorted(o.removed), items=len(plan.entries))
 
 
 @contextmanager

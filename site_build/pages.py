@@ -72,7 +72,7 @@ class Page:
 
     @property
     def output(self) -> str:
-        return f"{self.url}index.html" if self.url.endswith("/") or not self.url else self.url
+        return output_path(self.url)
 
     def head_html(self) -> str:
         tags = [f'<meta name="{escape(n)}" content="{escape(v)}">' for n, v in self.head]
@@ -85,6 +85,11 @@ class Page:
 
 def depth_of(url: str) -> int:
     return url.count("/")
+
+
+def output_path(url: str) -> str:
+    """The file a page URL is served from: folders have an index.html."""
+    return f"{url}index.html" if url.endswith("/") or not url else url
 
 
 def item_url(article: model.Article) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -68,9 +69,13 @@ class PortalPlugin(BasePlugin[PortalConfig]):
     def root(self, config: MkDocsConfig) -> Path:
         if self.config.root:
             return Path(self.config.root).resolve()
-        return Path(config.config_file_path or ".").resolve().parent
+        own = Path(config.config_file_path or "mkdocs.yml").resolve()
+        if own.parent == Path(__file__).parent:  # the packaged default: `portal serve` says where the portal is
+            return Path(os.environ.get("PORTAL_ROOT", ".")).resolve()
+        return own.parent
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        self.own, self.shells, self.result = set(), {}, None  # `mkdocs serve` keeps the plugin between builds
         portal = self.portal or self._load(self.root(config))
         self.plan = pages.full_plan(portal)
         self.by_url = {p.url: p for p in self.plan.lists}

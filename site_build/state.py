@@ -15,6 +15,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from checks import runner
 from portal import model
 
 VERSION = 1
@@ -35,7 +36,7 @@ def key(root: Path, config_file: Path, theme_dirs: Iterable[Path]) -> str:
     h = hashlib.sha256()
     for name in PACKAGES:
         h.update(f"{name}={metadata.version(name)}\n".encode())
-    files = [config_file, root / "columns.yml", root / "roster.yml", *sorted(Path(__file__).parent.glob("*.py"))]
+    files = [config_file, *(root / name for name in runner.WHOLE_PORTAL), *sorted(Path(__file__).parent.glob("*.py"))]
     for folder in theme_dirs:
         files += sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
     for path in files:
