@@ -14,8 +14,8 @@ Newlines are kept, so line N of the compact text comes from line N of the origin
 "机密1年", "内部资料", "内部资料". A pattern that needs a separator (the ★ of a
 classification marking) looks at the original text through the offset map.
 
-`compact()` is the fast path, used on every text; `mapped()` gives the same string with the
-original offset of each character, and is only run on texts where something matched.
+`compact()` is used on every text; `mapped()` gives the same string with the original offset of
+each character, for texts where something matched. Both work on the UTF-16 code units with numpy.
 """
 from __future__ import annotations
 
@@ -23,6 +23,9 @@ import functools
 import re
 import sys
 import unicodedata
+from typing import Any
+
+import numpy as np
 
 # Characters that stand for the ★ of GB/T 9704-2012 markings (checks look for them in the original).
 STARS = "★☆✩✪✫✬✭✮✯✰✱✲✳✴✵✶✷✸✹✺✻✼✽⭐⭑⭒🌟🟉🟊*＊﹡∗⋆⁎"
@@ -49,22 +52,8 @@ def _is_private(ch: str) -> bool:
     return unicodedata.category(ch) in ("Co", "Cn")
 
 
-def _char_class(chars: list[str]) -> str:
-    """A regex character class for `chars`, written as ranges."""
-    codes = sorted(ord(c) for c in chars)
-    parts: list[str] = []
-    start = prev = codes[0]
-    for code in codes[1:] + [-1]:
-        if code == prev + 1:
-            prev = code
-            continue
-        parts.append(re.escape(chr(start)) if start == prev else f"{re.escape(chr(start))}-{re.escape(chr(prev))}")
-        start = prev = code
-    return "[" + "".join(parts) + "]"
-
-
 class Normalizer:
-    """Built once per process (about 0.1 s): the character table and the two regexes."""
+    """Built once per process (about 0.15 s): the character table, as a dict and as arrays."""
 
     def __init__(self) -> None:
         import opencc  # the official OpenCC package (C++ library with its dictionaries)
@@ -85,28 +74,54 @@ class Normalizer:
             elif ch in STARS or _is_separator(ch) or (len(nfkc) == 1 and _is_separator(nfkc)):
                 separators.append(ch)
                 table.pop(ord(ch), None)
+        # t2s turns a few hundred rare Extension A characters into Extension B+ ones: they stay as they are,
+        # so that a BMP character is always one UTF-16 unit, before and after
+        table = {code: form for code, form in table.items() if code >= 0x10000 or ord(form) < 0x10000}
         separators = [c for c in separators if c not in STARS or ord(c) < 0x10000]
         astral = [chr(c) for r in _ASTRAL_SEPARATORS for c in r]
         self.table = table
         self.separators = frozenset(separators + astral)
-        # the runs of characters that are kept (joining them is faster than deleting the separators);
-        # a text with no character outside the BMP gets the simpler (twice as fast) regex
-        kept = "[^" + _char_class(separators)[1:-1]
-        self._kept_bmp = re.compile(kept + "]+")
-        self._kept = re.compile(kept + "".join(f"{chr(r.start)}-{chr(r.stop - 1)}" for r in _ASTRAL_SEPARATORS) + "]+")
-        # characters the table changes; any character outside the BMP takes the translate path too
-        self._exotic = re.compile(_char_class([chr(c) for c in table if c < 0x10000])[:-1] + "\U00010000-\U0010ffff]")
+        # The same table as arrays over UTF-16 code units, for texts without characters outside the BMP
+        # (nearly all): one vectorised pass gives the normalised text and the offset map, ten times
+        # faster than a regex or str.translate.
+        self._map = np.arange(0x10000, dtype=np.uint16)
+        for code, form in table.items():
+            if code < 0x10000:
+                self._map[code] = ord(form)
+        self._drop = np.zeros(0x10000, dtype=bool)
+        self._drop[[ord(c) for c in separators if ord(c) < 0x10000]] = True
+
+    def _units(self, text: str) -> tuple[Any, Any] | None:
+        """The UTF-16 code units of `text` and which of them are kept; None if it has astral characters."""
+        data = text.encode("utf-16-le", "surrogatepass")
+        if len(data) != 2 * len(text):
+            return None
+        codes = np.frombuffer(data, dtype=np.uint16)
+        keep = ~self._drop[codes]
+        if "<" in text:
+            for m in TAG.finditer(text):
+                keep[m.start():m.end()] = False
+        return codes, keep
 
     def compact(self, text: str) -> str:
-        """The normalised text (fast: a few passes in C)."""
-        if "<" in text:
-            text = TAG.sub("", text)
-        if self._exotic.search(text):
-            return "".join(self._kept.findall(text.translate(self.table)))
-        return "".join(self._kept_bmp.findall(text))
+        """The normalised text."""
+        units = self._units(text)
+        if units is None:
+            return self.mapped_slowly(text)[0]
+        codes, keep = units
+        return self._map[codes[keep]].tobytes().decode("utf-16-le", "surrogatepass")
 
     def mapped(self, text: str) -> tuple[str, list[int]]:
         """The normalised text and, for each of its characters, the offset in `text` it came from."""
+        units = self._units(text)
+        if units is None:
+            return self.mapped_slowly(text)
+        codes, keep = units
+        index = np.flatnonzero(keep)
+        return self._map[codes[index]].tobytes().decode("utf-16-le", "surrogatepass"), index.tolist()
+
+    def mapped_slowly(self, text: str) -> tuple[str, list[int]]:
+        """mapped() one character at a time: for texts with characters outside the BMP, and the reference."""
         skip: set[int] = set()
         if "<" in text:
             for m in TAG.finditer(text):

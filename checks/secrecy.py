@@ -181,7 +181,11 @@ class Ruleset:
         """The markings in `text` (offsets into `text`); a hit inside another is dropped unless `overlapping`."""
         norm = normalize.normalizer()
         compact = norm.compact(text)
-        found = self._automaton.find_matches_as_indexes(compact, overlapping=True) if self._automaton else []
+        # any keyword at all? (a non-overlapping search is faster; the overlapping one lists them all)
+        if not (self._automaton and self._automaton.find_matches_as_indexes(compact)):
+            found = []
+        else:
+            found = self._automaton.find_matches_as_indexes(compact, overlapping=True)
         latin = list(self._latin_hits(compact)) if self._latin else []
         if not found and not latin:
             return []
@@ -319,15 +323,14 @@ BODY, NAME = "", "\0name"  # keys of the body and of the file name among an item
 
 def _meta_strings(value: Any, key: str, keys: list[str], texts: list[str]) -> None:
     """Every string in the front-matter, with its dotted key (title, tags.0, reprint.site ...)."""
-    if isinstance(value, str):
-        keys.append(key)
-        texts.append(value)
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            _meta_strings(v, f"{key}.{k}" if key else str(k), keys, texts)
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            _meta_strings(v, f"{key}.{i}", keys, texts)
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    prefix = f"{key}." if key else ""
+    for k, v in items:
+        if isinstance(v, str):  # most values: no call
+            keys.append(f"{prefix}{k}")
+            texts.append(v)
+        elif isinstance(v, dict | list):
+            _meta_strings(v, f"{prefix}{k}", keys, texts)
 
 
 def published_texts(article: Article) -> tuple[list[str], list[str]]:

@@ -76,10 +76,11 @@ def test_a_variant_hidden_in_a_sentence_is_still_a_mention() -> None:
     "㊙⼈民ＡＢＣ１２３", "e\u0301t\u00e9", "🌟emoji 🟊 ok", "line1\nline2\n\n", "", "★☆*＊", "< not a tag >",
     Path(__file__).read_text(encoding="utf-8"),
 ])
-def test_fast_and_mapped_normalisation_agree(text: str) -> None:
+def test_vectorised_normalisation_agrees_with_the_reference(text: str) -> None:
     norm = normalize.normalizer()
     compact, index = norm.mapped(text)
     assert norm.compact(text) == compact
+    assert norm.mapped_slowly(text) == (compact, index)
     assert len(index) == len(compact) and index == sorted(set(index))
     for ch, i in zip(compact, index, strict=True):
         assert norm.compact(text[i]) == ch or text[i] == ch, (ch, text[i])
@@ -93,6 +94,13 @@ def test_the_seeds_normalise_consistently() -> None:
     for seed in sorted(SEEDS.glob("*.txt")):
         text = seed.read_text(encoding="utf-8")
         assert norm.compact(text) == norm.mapped(text)[0]
+        assert norm.mapped(text) == norm.mapped_slowly(text)
+
+
+def test_every_bmp_character_normalises_as_the_reference() -> None:
+    norm = normalize.normalizer()
+    text = "".join(chr(c) for c in range(0x20, 0x10000) if not 0xD800 <= c < 0xE000)
+    assert norm.mapped(text) == norm.mapped_slowly(text)
 
 
 def test_forbidden_words_survive_evasion_anywhere(tmp_portal: Path, item: Callable[..., Path],
