@@ -51,7 +51,9 @@ def shard_of(term: str) -> int:
 
 
 def _dump(data: object) -> bytes:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
+    """Compact JSON; <, > and & escaped, so that no file of the site holds markup a browser could run."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").encode("utf-8")
 
 
 def _gaps(ids: Sequence[int]) -> list[int]:

@@ -1,0 +1,208 @@
+"""The built site: pages, metadata, the item page's fields, footer, feeds, sitemap, what never reaches it."""
+from __future__ import annotations
+
+import html.parser
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from site_build.build import BuildResult
+from tests.site.conftest import PDF, SCRIPT_TITLE, read, tree
+
+ITEM = "disaster/fang-xun.html"
+SCRIPT_ITEM = "disaster/tai-feng.html"
+REPRINT = "news/zhuan-zai.html"
+SITE_URL = "https://yjj.linjiang.gov.cn/"
+
+
+class Meta(html.parser.HTMLParser):
+    """The <meta name=...> tags and <title> of a page, as a reader's browser decodes them."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.meta: dict[str, str] = {}
+        self.title = ""
+        self._in_title = False
+        self.feed(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "meta" and a.get("name"):
+            self.meta[str(a["name"])] = str(a.get("content"))
+        self._in_title = tag == "title"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_title = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title += data
+
+
+def nav(page: str) -> str:
+    """The primary navigation of a page."""
+    start = page.index('md-nav--primary')
+    return page[start:page.index("</nav>", start)]
+
+
+def test_pages_exist(built: tuple[Path, BuildResult]) -> None:
+    site, result = built
+    assert result.items == 3
+    for page in ("index.html", "disaster/index.html", "news/index.html", ITEM, SCRIPT_ITEM, REPRINT,
+                 "search/index.html", "rss.xml", "disaster/rss.xml", "sitemap.xml", "search/index.json"):
+        assert (site / page).is_file(), page
+    assert set(result.pages) >= {"", "disaster/", "news/", ITEM, SCRIPT_ITEM, REPRINT, "search/"}
+
+
+def test_navigation_lists_columns_not_items(built: tuple[Path, BuildResult]) -> None:
+    site, _ = built
+    for page in ("index.html", ITEM, "news/index.html"):
+        menu = nav(read(site, page))
+        for column in ("动态要闻", "防灾减灾", "权责清单", "站内搜索"):
+            assert column in menu, (page, column)
+        assert "市应急管理局召开全市防汛工作部署会" not in menu
+
+
+def test_item_page_highlights_its_column(built: tuple[Path, BuildResult]) -> None:
+    site, _ = built
+    menu = nav(read(site, ITEM))
+    active = menu[menu.index("md-nav__item--active"):][:300]
+    assert "防灾减灾" in active and menu.count("md-nav__item--active") == 1
+
+
+def test_meta_tags_on_every_kind_of_page(built: tuple[Path, BuildResult]) -> None:
+    site, _ = built
+    home = Meta(read(site, "index.html")).meta
+    assert home["SiteName"] == "临江市应急管理局" and home["SiteDomain"] == "yjj.linjiang.gov.cn"
+    assert home["SiteIDCode"] == "3310000017"
+    assert "ColumnName" not in home and "ArticleTitle" not in home
+    column = Meta(read(site, "disaster/index.html")).meta
+    assert column["ColumnName"] == "防灾减灾"
+    assert column["ColumnDescription"] == "发布防灾减灾救灾相关的动态信息"
+    assert column["ColumnKeywords"] == "防灾减灾,防汛抗旱,地震,地质灾害"
+    assert column["ColumnType"] == "工作动态"
+    assert column["SiteIDCode"] == "3310000017"
+    article = Meta(read(site, ITEM)).meta
+    assert article["ArticleTitle"] == "市应急管理局召开全市防汛工作部署会"
+    assert article["PubDate"] == "2026-06-03 16:30"
+    assert article["ContentSource"] == "临江市应急管理局防汛抗旱科"
+    assert article["SiteName"] == "临江市应急管理局" and article["ColumnName"] == "防灾减灾"
+    assert article["Keywords"] == "防汛,部署会"
+    assert article["Url"] == SITE_URL + ITEM
+
+
+def test_item_page_shows_source_department_date_number_attachment(built: tuple[Path, BuildResult]) -> None:
+    site, _ = built
+    page = read(site, ITEM)
+    assert '<th scope="row">信息来源</th><td>临江市应急管理局防汛抗旱科</td>' in page
+    assert '<th scope="row">发布部门</th><td>防汛抗旱科</td>' in page  # the roster's name of the department
+    assert '<th scope="row">发布日期</th><td>2026-06-03 16:30</td>' in page
+    assert '<th scope="row">发文字号</th><td>临应急发〔2026〕12号</td>' in page
+    assert '<a href="files/ming-dan.pdf" download>防汛物资储备名单</a>' in page
+    assert '<a href="files/ming-dan.pdf" rel="noopener noreferrer">名单</a>' in page  # the body's link, rewritten
+    assert (site / "disaster/files/ming-dan.pdf").read_bytes() == PDF.read_bytes()
+
+
+def test_department_shows_the_roster_name(built: tuple[Path, BuildResult]) -> None:
+    site, _ = built
+    assert '<th scope="row">发布部门</th><td>宣传教育科</td>' in read(site, REPRINT)  # id 宣教科
+
+
+def test_reprint_shows_source_time_and_link(built: tuple[Path, BuildResult]) -> None:
+    page = read(built[0], REPRINT)
+    assert '<th scope="row">转载来源</th><td>应急管理部</td>' in page
+    assert '<th scope="row">转载时间</th><td>2026-09-28 10:15</td>' in page
+    link = "https://www.mem.gov.cn/xw/202609/t20260927_531208.shtml"
+    assert f'<th scope="row">原文链接</th><td><a href="{link}" rel="noopener noreferrer">{link}</a></td>' in page
+    assert "发文字号" not in page
+
+
+def test_footer_on_every_page(built: tuple[Path, BuildResult]) -> None:
+    site, _ = built
+    for page in ("index.html", "disaster/index.html", ITEM, "search/index.html", "404.html"):
+        text = read(site, page)
+        footer = text[text.index('class="md-footer portal-footer"'):]
+        for shown in ("网站标识码：", "3310000017", "江ICP备2023001234号-1", "江公网安备33100002000123号",
+                      "主办单位：临江市应急管理局", "联系电话：0571-8800123"):
+            assert shown in footer, (page, shown)
+
+
+def test_script_title_is_text_everywhere(built: tuple[Path, BuildResult]) -> None:
+    site, _ = built
+    for rel, data in tree(site).items():
+        assert b"<script>alert(" not in data, rel
+    page = read(site, SCRIPT_ITEM)
+    parsed = Meta(page)
+    assert parsed.title == f"{SCRIPT_TITLE} - 临江市应急管理局"
+    assert parsed.meta["ArticleTitle"] == SCRIPT_TITLE
+    assert "&lt;script&gt;alert(&#x27;标题&#x27;)&lt;/script&gt;防汛“测试”&amp;演练" in page
+    for listing in ("disaster/index.html",):
+        assert "&lt;script&gt;alert(" in read(site, listing), listing
+    feed = ET.parse(site / "disaster/rss.xml").getroot()
+    assert SCRIPT_TITLE in [i.findtext("title") for i in feed.iter("item")]
+    assert [i.findtext("description") for i in feed.iter("item") if i.findtext("title") == SCRIPT_TITLE] == ["<b>台风</b>防御"]
+
+
+def test_raw_html_is_sanitised(built: tuple[Path, BuildResult]) -> None:
+    page = read(built[0], SCRIPT_ITEM)
+    body = page[page.index("data-portal-body"):page.index("</article>")]
+    assert "台风“梅花”逼近" in body and "地震应急演练" in body
+    for bad in ("<script", "onerror", "onclick", "javascript:", "<iframe", "内部备注", "<!--"):
+        assert bad not in body, bad
+    assert "<!--" not in page
+
+
+def test_drafts_and_scheduled_items_never_reach_the_site(built: tuple[Path, BuildResult]) -> None:
+    site, result = built
+    files = tree(site)
+    assert "disaster/cao-gao.html" not in files and "disaster/ding-shi.html" not in files
+    for rel, data in files.items():
+        for secret in ("草稿：不应出现在网站上", "定时发布：十二月的通知", "cao-gao", "ding-shi"):
+            assert secret.encode() not in data, (rel, secret)
+    assert not any(u.endswith(("cao-gao.html", "ding-shi.html")) for u in result.pages)
+
+
+def test_feeds_are_rss_newest_first(built: tuple[Path, BuildResult]) -> None:
+    site, _ = built
+    feed = ET.parse(site / "rss.xml").getroot()
+    assert feed.tag == "rss" and feed.get("version") == "2.0"
+    channel = feed.find("channel")
+    assert channel is not None and channel.findtext("title") == "临江市应急管理局"
+    links = [i.findtext("link") for i in channel.iter("item")]
+    assert links == [SITE_URL + REPRINT, SITE_URL + SCRIPT_ITEM, SITE_URL + ITEM]
+    assert [i.findtext("pubDate") for i in channel.iter("item")][-1] == "Wed, 03 Jun 2026 16:30:00 +0800"
+    column = ET.parse(site / "news/rss.xml").getroot().find("channel")
+    assert column is not None and column.findtext("title") == "临江市应急管理局 - 动态要闻"
+    assert [i.findtext("link") for i in column.iter("item")] == [SITE_URL + REPRINT]
+    empty = ET.parse(site / "powers/rss.xml").getroot().find("channel")
+    assert empty is not None and list(empty.iter("item")) == []
+
+
+def test_sitemap_lists_every_public_page(built: tuple[Path, BuildResult]) -> None:
+    site, result = built
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    root = ET.parse(site / "sitemap.xml").getroot()
+    locs = {u.findtext("s:loc", namespaces=ns) for u in root.findall("s:url", ns)}
+    assert locs == {SITE_URL + u for u in result.pages}
+    assert {SITE_URL, SITE_URL + "disaster/", SITE_URL + ITEM} <= locs
+    item = next(u for u in root.findall("s:url", ns) if u.findtext("s:loc", namespaces=ns) == SITE_URL + ITEM)
+    assert item.findtext("s:lastmod", namespaces=ns) == "2026-06-03"
+
+
+def test_home_shows_newest_items_of_home_columns(built: tuple[Path, BuildResult]) -> None:
+    home = read(built[0], "index.html")
+    assert home.index("动态要闻") < home.index("应急管理部部署中秋国庆假期安全防范工作")
+    assert "市应急管理局召开全市防汛工作部署会" not in home  # 防灾减灾 is not a home column
+    assert '<form class="portal-search" action="search/"' in home
+
+
+def test_no_html_comments_and_no_build_time(built: tuple[Path, BuildResult]) -> None:
+    for rel, data in tree(built[0]).items():
+        if rel.endswith(".html"):
+            assert b"<!--" not in data, rel
+            assert b"lastBuildDate" not in data
+
+
+def test_state_is_kept_outside_the_site(built: tuple[Path, BuildResult]) -> None:
+    site, _ = built
+    assert (site.parent / ".site.build.json").is_file()
+    assert not [r for r in tree(site) if r.endswith(".json") and not r.startswith("search/")]
