@@ -85,7 +85,8 @@ class Verifier:
         """commit sha -> claimed signer (person id) => commit sha -> Signature."""
         raws = self.repo.read_objects(claims)
         jobs = list(claims.items())
-        workers = max(1, min(len(jobs), os.cpu_count() or 1, 8))
+        # each job is mostly the start of an ssh-keygen process: twice as many workers as cores keeps them busy
+        workers = max(1, min(len(jobs), 2 * (os.cpu_count() or 1), 8))
         with ThreadPoolExecutor(workers) as pool:
             results = pool.map(lambda job: self._one(job[0], raws.get(job[0], b""), job[1]), jobs)
             return dict(zip(claims, results, strict=True))
