@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 from portal import clock
-from portal.config import load as load_config
 from portal.config import suggest
 from portal.errors import ERROR, PortalError
 
@@ -233,15 +232,6 @@ def switch(layout: Layout, release: str) -> None:
     _fsync_dir(layout.root)
 
 
-def _items_of(root: Path, result: Any) -> int:
-    """Items published: the build's count if it gives one, else its pages of the form <column>/<slug>/."""
-    if isinstance(getattr(result, "items", None), int):
-        return int(result.items)
-    columns = load_config(root).columns
-    slugs = [p.strip("/").split("/") for p in getattr(result, "pages", [])]
-    return sum(len(s) == 2 and s[0] in columns and not s[1].isdigit() and s[1] != "page" for s in slugs)
-
-
 def _default_build(root: Path, out: Path, previous: Path | None) -> Any:
     from .build import build_site  # the site build is heavy; load it only to publish
 
@@ -325,7 +315,7 @@ def _build_release(root: Path, staging: Path, release: str, git: tuple[str | Non
                         "已改为完整构建。网页可能被篡改过，请用 portal verify-site 核查")
         shutil.rmtree(site)
         result, files = _build_and_scan(root, site, build, None)
-    manifest = mf.Manifest(release, git[0], git[1], _now(), _items_of(root, result), files)
+    manifest = mf.Manifest(release, git[0], git[1], _now(), int(getattr(result, "items", 0)), files)
     sha = mf.write(staging / MANIFEST, manifest)
     os.sync()  # the site's files reach the disk before any link can point at them
     _crash("manifest")

@@ -17,7 +17,7 @@ from .conftest import Run
 from .test_publish import NEW_PAGE, PAGE, add_item, live
 
 Serve = Callable[[Path], contextlib.AbstractContextManager[str]]
-OTHER = "disaster/tai-feng/index.html"
+OTHER = "disaster/tai-feng.html"
 
 
 @pytest.fixture
