@@ -19,8 +19,9 @@ from .chain import Evaluation, Problem, Subject, evaluate
 from .gitutil import ZERO, Commit, Repo
 
 CONFIG_CHAIN = "配置变更"
-# Files of the base that hold policy (besides every .yml at the top: columns.yml, roster.yml, accepted.yml ...);
-# the gate and the checks read them from the base only.
+# Files of the base that hold policy (besides every .yml at the top: columns.yml, roster.yml, accepted.yml ...),
+# written into the scratch root the gate loads the portal from. (The check modules read their rules from the
+# installed package, which the server and the CI templates install from the base.)
 POLICY_FILES = ("checks/rules", "checks/accepted.yml")
 
 

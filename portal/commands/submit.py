@@ -22,7 +22,9 @@ def run(args: argparse.Namespace) -> int:
         print("检查未通过，未报送。请按上面的提示修改后重新运行 portal submit。", file=sys.stderr)
         return 1
     articles = portal.articles if portal else []
-    print(f"已报送到审核分支 {branch}（{len(articles)} 篇稿件），已推送到 {args.remote}。")
+    pushed = f"，已推送到 {args.remote}" if workflow.has_remote(Repo(args.root), args.remote) else \
+        f"（没有远程仓库 {args.remote}，未推送）"
+    print(f"已报送到审核分支 {branch}（{len(articles)} 篇稿件）{pushed}。")
     for article in articles:
         stages = portal.stages_for(article) if portal else ()
         if stages:
