@@ -21,6 +21,8 @@ def test_a_withdrawn_item_disappears_from_the_next_release(run_portal: Run, site
     run_portal("publish", "--to", www)
     before = live(www)
     assert PAGE in mentions(www / "current", TITLE)
+    # its page, its column's index, the feeds and the sitemap name it
+    assert {PAGE, "disaster/index.html", "disaster/rss.xml", "sitemap.xml"} <= set(mentions(www / "current", "fang-xun"))
     git(site_repo, "rm", "-q", ITEM)
     git(site_repo, "commit", "-q", "-m", "撤稿：市应急管理局召开全市防汛工作部署会")
     status, out, _ = run_portal("publish", "--to", www)
