@@ -13,12 +13,12 @@ from reports.audit import audit
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--site", type=Path, default=Path("site"), help="已构建的网站目录（默认 site/）")
+    parser.add_argument("--site", type=Path, help="已构建的网站目录（默认：门户仓库下的 site/）")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="输出格式")
 
 
 def run(args: argparse.Namespace) -> int:
-    site_dir = (args.site if args.site.is_absolute() else Path.cwd() / args.site).resolve()
+    site_dir = (Path.cwd() / args.site if args.site else args.root / "site").resolve()
     if not site_dir.is_dir():
         raise PortalError(f"网站目录 {site_dir} 不存在。请先构建网站（portal build），或用 --site 指定目录")
     portal = model.load(args.root)
