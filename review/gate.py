@@ -58,7 +58,7 @@ def run(repo: Repo, base: str, head: str, *, update: bool = False, with_checks: 
     if not changes:
         return result
     with tempfile.TemporaryDirectory(prefix="portal-gate-") as tmp:
-        root = Path(tmp)
+        root = Path(tmp).resolve()  # the model resolves its root; paths handed to it must match
         try:
             config = _base_config(repo, base_sha, root)
         except ConfigError as exc:
