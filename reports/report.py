@@ -71,62 +71,85 @@ def _rank(rows: list[UnitRow]) -> None:
         row.rank = rows[i - 1].rank if same else i + 1
 
 
-def build(portal: model.Portal, period: periods.Period, history: History) -> Report:
-    cfg, as_of = portal.config, period.as_of
-    public = [a for a in portal.articles if not a.draft and (a.date is None or a.date <= as_of)]
-    warnings = [f"{f.path}:{f.line}: {f.message}" for f in portal.findings if f.rule.startswith("FM-DATE")]
-    if not history.is_repo:
-        warnings.append("门户目录不是 git 仓库：没有报送、审核和合并记录，时效按稿件的 event_date 与发布日期计算，审核用时无数据")
-
+def _columns(portal: model.Portal, public: list[model.Article],
+             period: periods.Period) -> tuple[list[freshness.ColumnFreshness], freshness.Inspection]:
     by_column: dict[str, list[dt.datetime | None]] = {c: [] for c in portal.columns}
     for a in public:
         by_column[a.column].append(a.date)
-    columns = [freshness.column_freshness(c, by_column[c.id], as_of, period) for c in portal.columns.values()]
-    warnings += [f"栏目“{r.title}”：{r.note}" for r in columns if r.note]
+    columns = [freshness.column_freshness(c, by_column[c.id], period.as_of, period) for c in portal.columns.values()]
     home = [d for c in portal.columns.values() if c.home for d in by_column[c.id] if d is not None]
-    inspection = freshness.inspect(columns, home, as_of)
+    return columns, freshness.inspect(columns, home, period.as_of)
 
-    in_period = sorted((a for a in public if a.date is not None and period.contains(a.date)),
-                       key=lambda a: (a.date, a.path))
-    subs = history.by_item()
-    items = [timeliness.item_timeliness(a, portal.columns[a.column], subs.get(a.path)) for a in in_period]
-    gaps = {i.note for i in items if i.late is None and i.note.startswith("工作日历")}
-    warnings += sorted(gaps)
 
-    s = cfg.reports.scoring
-    documents = [a for a in in_period if a.column == s.documents]
-    interpretations = [a for a in public if a.column == s.interpretations and a.date is not None]
-    missing = scores.missing_interpretations(cfg, documents, interpretations)
-    unit_scores, people = scores.score(cfg, in_period, columns, missing)
-
-    days_by_unit: dict[str, list[dt.date]] = {}
+def _days_by_unit(public: list[model.Article]) -> dict[str, list[dt.date]]:
+    out: dict[str, list[dt.date]] = {}
     for a in public:
         if a.date is not None:
-            days_by_unit.setdefault(a.department, []).append(_day(a.date))
-    for days in days_by_unit.values():
+            out.setdefault(a.department, []).append(_day(a.date))
+    for days in out.values():
         days.sort()
-    owners = {d for c in portal.columns.values() for d in c.departments}
-    authors = {a.department for a in in_period}
-    units = [d for d in cfg.departments if d in owners or d in unit_scores or d in authors]
+    return out
+
+
+def _rows(portal: model.Portal, period: periods.Period, units: list[str], days: dict[str, list[dt.date]],
+          items: list[timeliness.ItemTimeliness], unit_scores: dict[str, scores.UnitScore],
+          columns: list[freshness.ColumnFreshness]) -> list[UnitRow]:
     by_unit: dict[str, list[timeliness.ItemTimeliness]] = {}
     for i in items:
         by_unit.setdefault(i.unit, []).append(i)
     rows = []
     for uid in units:
-        quota = quotas.unit_quota(uid, cfg.reports.quota_for(uid), days_by_unit.get(uid, []), period)
+        quota = quotas.unit_quota(uid, portal.config.reports.quota_for(uid), days.get(uid, []), period)
         mine = by_unit.get(uid, [])
-        rows.append(UnitRow(0, uid, cfg.departments[uid].name, quota.items, quota,
+        rows.append(UnitRow(0, uid, portal.config.departments[uid].name, quota.items, quota,
                             unit_scores.get(uid, scores.UnitScore(uid)), [i.path for i in mine if i.late],
                             sum(i.late is None for i in mine),
                             [(c.id, c.status) for c in columns if uid in c.departments and c.status != "ok"]))
     _rank(rows)
+    return rows
 
-    chart = period.months()
-    if len(chart) < CHART_MONTHS:
-        first = freshness.add_months(period.end.replace(day=1), 1 - CHART_MONTHS)
-        chart = periods.months_between(first, period.end)
-    monthly = quotas.monthly_counts({u: days_by_unit.get(u, []) for u in units}, chart)
-    stages = timeliness.turnaround(history.submissions, period, _stage_order(portal))
-    return Report(cfg.site.name, period, clock.now(), inspection, columns, rows, items, stages,
-                  [m.label for m in chart], monthly, sorted(people.values(), key=lambda p: (-p.points, p.person)),
-                  history.is_repo, warnings)
+
+def _chart_months(period: periods.Period) -> list[periods.Window]:
+    months = period.months()
+    if len(months) >= CHART_MONTHS:
+        return months
+    return periods.months_between(freshness.add_months(period.end.replace(day=1), 1 - CHART_MONTHS), period.end)
+
+
+def build(portal: model.Portal, period: periods.Period, history: History) -> Report:
+    cfg, as_of = portal.config, period.as_of
+    public = [a for a in portal.articles if not a.draft and (a.date is None or a.date <= as_of)]
+    columns, inspection = _columns(portal, public, period)
+
+    in_period = sorted((a for a in public if a.date is not None and period.contains(a.date)),
+                       key=lambda a: (a.date, a.path))
+    subs = history.by_item()
+    items = [timeliness.item_timeliness(a, portal.columns[a.column], subs.get(a.path)) for a in in_period]
+
+    s = cfg.reports.scoring
+    documents = [a for a in in_period if a.column == s.documents]
+    interpretations = [a for a in public if a.column == s.interpretations and a.date is not None]
+    unit_scores, people = scores.score(cfg, in_period, columns,
+                                       scores.missing_interpretations(cfg, documents, interpretations))
+
+    listed = {d for c in portal.columns.values() for d in c.departments} | set(unit_scores) | {i.unit for i in items}
+    units = [d for d in cfg.departments if d in listed]
+    days = _days_by_unit(public)
+    rows = _rows(portal, period, units, days, items, unit_scores, columns)
+    chart = _chart_months(period)
+    return Report(cfg.site.name, period, clock.now(), inspection, columns, rows, items,
+                  timeliness.turnaround(history.submissions, period, _stage_order(portal)),
+                  [m.label for m in chart], quotas.monthly_counts({u: days.get(u, []) for u in units}, chart),
+                  sorted(people.values(), key=lambda p: (-p.points, p.person)), history.is_repo,
+                  _warnings(portal, history, columns, items))
+
+
+def _warnings(portal: model.Portal, history: History, columns: list[freshness.ColumnFreshness],
+              items: list[timeliness.ItemTimeliness]) -> list[str]:
+    out = [f"{f.path}:{f.line}: {f.message}" for f in portal.findings if f.rule.startswith("FM-DATE")]
+    if not history.is_repo:
+        out.append("门户目录不是 git 仓库：没有报送、审核和合并记录，时效按稿件的 event_date 与发布日期计算，审核用时无数据")
+    out += [f"栏目“{r.title}”：{r.note}" for r in columns if r.note]
+    # with both a start and an end, only a year missing from the calendar leaves an item undecided
+    out += sorted({i.note for i in items if i.late is None and i.start is not None and i.published is not None})
+    return out
