@@ -112,3 +112,14 @@ def test_demo_portal_over_its_year(demo_root: Path, tmp_path: Path) -> None:
     assert data["inspection"]["counts"]["empty"] == 0
     assert all(not u["missing_interpretations"] for u in data["units"])
     assert data["inspection"]["home_age_days"] is not None and data["inspection"]["home_age_days"] <= 14
+
+
+def test_outside_git_the_report_still_works_and_says_why_it_lacks_review_data(
+        write_item, tmp_portal: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_item("news/2026-11-20-a.md", item("甲", "2026-11-20 09:00", event_date="2026-11-19 10:00"))
+    assert run_report(tmp_portal, tmp_path, "--format", "json") == 0
+    assert "不是 git 仓库" in capsys.readouterr().out
+    data = json.loads((tmp_path / "report-2026-11.json").read_text(encoding="utf-8"))
+    assert data["has_history"] is False and data["stages"] == []
+    [row] = data["items"]
+    assert (row["start_source"], row["published_source"], row["late"]) == ("event_date", "date", False)
