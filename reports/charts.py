@@ -70,8 +70,8 @@ def freshness(rows: Sequence[ColumnFreshness]) -> str:
 
 def turnaround(stages: Sequence[StageTurnaround]) -> str:
     """One bar per review stage: median hours from submission to that stage's final approval."""
-    left, bar_w, row_h, top = 110, 320, 26, 10
-    width, height = left + bar_w + 330, top + row_h * max(1, len(stages)) + 10
+    left, bar_w, row_h, top = 110, 300, 26, 10
+    width, height = left + bar_w + 480, top + row_h * max(1, len(stages)) + 10
     if not stages:
         return _svg(width, 40, "各审核环节用时", [_text(10, 24, "本期没有审核记录", fill="#555")])
     longest = max(s.median_hours for s in stages) or 1.0
@@ -82,6 +82,7 @@ def turnaround(stages: Sequence[StageTurnaround]) -> str:
         body.append(_text(left - 8, y + 17, s.stage, "end"))
         body.append(f'<rect x="{left}" y="{y + 5}" width="{w:.1f}" height="{row_h - 10}" fill="{BLUE}"/>')
         extra = f"，退回 {s.rejections} 次" if s.rejections else ""
-        body.append(_text(left + bar_w + 8, y + 17,
-                          f"中位 {s.median_hours:g} 小时（平均 {s.mean_hours:g}，最长 {s.max_hours:g}，{s.count} 篇{extra}）"))
+        days = f"（约 {s.median_hours / 24:.1f} 天）" if s.median_hours >= 48 else ""
+        body.append(_text(left + bar_w + 8, y + 17, f"中位 {s.median_hours:g} 小时{days}，平均 {s.mean_hours:g}，"
+                                                    f"最长 {s.max_hours:g}，{s.count} 篇{extra}"))
     return _svg(width, height, "各审核环节用时", body)

@@ -251,7 +251,8 @@ def _timeliness(r: Report) -> str:
     unknown = [i for i in r.items if i.late is None]
     src = {"event_date": "信息产生日期", "submission": "报送时间", "": "—"}
     pub = {"merge": "合并发布时间", "date": "稿件发布日期"}
-    rows = [[escape(i.title), escape(i.unit), escape(r_title(r, i.column)), f"{_when(i.start)}<br>（{src[i.start_source]}）",
+    rows = [[escape(i.title), escape(i.unit), escape(r_title(r, i.column)),
+             f"{model.format_when(i.start, i.start_has_time) if i.start else '—'}<br>（{src[i.start_source]}）",
              f"{_when(i.published)}<br>（{pub[i.published_source]}）", escape(i.deadline), escape(i.due),
              escape(i.taken), '<span class="bad">迟发</span>'] for i in late]
     body = (f"<p>本期 {len(r.items)} 篇稿件中，按时 {len(r.items) - len(late) - len(unknown)} 篇，"

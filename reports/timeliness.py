@@ -38,6 +38,7 @@ class ItemTimeliness:
     taken: str
     late: bool | None  # None: cannot be judged
     note: str = ""
+    start_has_time: bool = True
 
 
 def _start(article: model.Article, sub: Submission | None) -> tuple[dt.datetime | None, str, bool]:
@@ -55,7 +56,7 @@ def item_timeliness(article: model.Article, column: Column, sub: Submission | No
     merged = sub.merged if sub is not None else None
     published = merged or article.date
     row = ItemTimeliness(article.path, article.title, article.column, article.department, start, source, published,
-                         "merge" if merged else "date", column.deadline.describe(), "", "", None)
+                         "merge" if merged else "date", column.deadline.describe(), "", "", None, "", has_time)
     if start is None or published is None:
         row.note = "无信息产生日期（event_date）也无报送记录，无法判定" if published else "稿件没有发布日期"
         return row
