@@ -127,14 +127,15 @@ def evaluate(subject: Subject, decisions: list[Decision], config: Config) -> Eva
         for state in states:
             if state.decision is not None:
                 continue
-            who = state.reviewer or "具有该角色的人员"
+            role = config.roles.get(state.stage.role)
+            who = f" {state.reviewer} " if state.reviewer else f"任一{role.title if role else state.stage.role}"
             if state.stale:
                 last = state.stale[-1]
                 problem(state.stage.id, "REVIEW-STALE",
                         f"{last.reviewer} 的审核（提交 {_short(last.commit.sha)}）针对的是旧版本："
-                        f"{_stale_reason(subject, last)}。请 {who} 重新审核", last)
+                        f"{_stale_reason(subject, last)}。请{who}重新审核", last)
             else:
-                problem(state.stage.id, "REVIEW-MISSING", f"尚未经过“{state.stage.title}”（应由 {who} 签署）")
+                problem(state.stage.id, "REVIEW-MISSING", f"尚未经过“{state.stage.title}”（应由{who}签署）")
     return ev
 
 

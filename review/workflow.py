@@ -176,7 +176,7 @@ def _refusal(ev: Evaluation, state: StageState, person: str, config: Config) -> 
         return f"你在名册中不是可签署“{state.stage.title}”的{role.title if role else state.stage.role}"
     nxt = ev.next
     if nxt is not None and nxt.stage.id != state.stage.id:
-        who = nxt.reviewer or "具有该角色的人员"
+        who = nxt.reviewer or "任一有该角色者"
         return f"还没轮到“{state.stage.id}”：下一环节是“{nxt.stage.id}”（{who}）"
     return ""
 

@@ -28,7 +28,7 @@ def decide(args: argparse.Namespace, action: str, opinion: str) -> int:
     verb = records.DECISION_TITLES[action]
     print(f"已签署“{args.stage}”：{verb}（{len(done.items)} 个文件），提交 {done.commit[:10]}，已推送到 {done.branch}。")
     for path, state in done.next:
-        print(f"  {path}：下一环节“{state.stage.title}”，请 {state.reviewer or '具有该角色的人员'} 审核")
+        print(f"  {path}：下一环节“{state.stage.title}”，请 {state.reviewer or '任一有该角色者'} 审核")
     if action == records.APPROVE and not done.next:
         print(f"审核链已完成，可以合并发布：portal merge {done.branch}")
     return 0

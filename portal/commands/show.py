@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
                   f"{STATUS[status]}\t{decision.commit.sha[:10]}\t{decision.opinion}")
         nxt = ev.next
         if nxt is not None:
-            print(f"   下一环节：{nxt.stage.title}（{nxt.reviewer or '具有该角色的人员'}）")
+            print(f"   下一环节：{nxt.stage.title}（{nxt.reviewer or '任一有该角色者'}）")
         elif ev.rejected is not None:
             print("   已退回，等待信息员修改后重新报送")
     if result.findings:
