@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from portal import clock, model
 from portal.errors import ERROR, WARNING, Finding
+from site_build.pages import item_url, output_path
 
 from . import freshness, history, site
 
@@ -99,8 +100,8 @@ def audit(portal: model.Portal, site_dir: Path, as_of: dt.datetime | None = None
     if "index.html" not in pages:
         findings.append(_finding("index.html", 1, "AUDIT-HOME-MISSING", f"{site_dir} 中没有首页 index.html。请先构建网站（portal build）"))
     public = [a for a in portal.articles if a.is_public(as_of)]
-    item_pages = {f"{a.url}index.html": a for a in public}
-    column_pages = {f"{c}/index.html": c for c in portal.columns}
+    item_pages = {output_path(item_url(a)): a for a in public}  # where the site build puts each page
+    column_pages = {output_path(f"{c}/"): c for c in portal.columns}
     dates: dict[str, list[dt.datetime | None]] = {c: [] for c in portal.columns}
     for rel, page in pages.items():
         findings += _metadata(page, REQUIRED_ALL, "网页")
