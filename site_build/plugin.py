@@ -180,6 +180,7 @@ class PortalPlugin(BasePlugin[PortalConfig]):
 
 
 def _mark(page: MkPage) -> None:
+    page.canonical_url = None  # site_build.pages writes the canonical link (MkDocs' names the pretend page)
     page.meta = {"title": shell.TITLE, "portal_html_title": shell.HTML_TITLE, "portal_head": shell.HEAD,
                  "hide": ["toc"]}
     page.content = shell.CONTENT

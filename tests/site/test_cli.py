@@ -84,3 +84,37 @@ def test_portal_logic_does_not_depend_on_mkdocs() -> None:
     for name in ("pages", "shell", "search", "render", "markup"):
         source = (package / f"{name}.py").read_text(encoding="utf-8")
         assert "import mkdocs" not in source and "from mkdocs" not in source, name
+
+
+def test_serve_previews_and_rebuilds_on_change(mini: Path) -> None:
+    """`portal serve` on 127.0.0.1: the site, then a new item appears without restarting."""
+    import socket
+    import time
+    import urllib.error
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "portal", "--root", str(mini), "serve", "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    def fetch(path: str, deadline: float) -> str:
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/{path}", timeout=5) as r:
+                    return r.read().decode("utf-8")
+            except (urllib.error.URLError, ConnectionError):
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise
+                time.sleep(0.5)
+
+    try:
+        assert "<title>临江市应急管理局</title>" in fetch("", time.monotonic() + 120)
+        assert "市应急管理局召开全市防汛工作部署会" in fetch("disaster/fang-xun.html", time.monotonic() + 10)
+        write(mini, "disaster/2026-11-20-di-zhen.md", item("全市开展地震应急疏散演练", "2026-11-20 10:00"))
+        assert "全市开展地震应急疏散演练" in fetch("disaster/di-zhen.html", time.monotonic() + 120)
+    finally:
+        proc.terminate()
+        out = proc.communicate(timeout=30)[0]
+    assert "预览地址：http://127.0.0.1:" in out
