@@ -44,12 +44,17 @@ UNSCANNED_RULE = "SEC-ATTACHMENT-UNSCANNED"
 OPEN_QUOTES, CLOSE_QUOTES = "“‘「『\"'《〈﹁﹃＂＇", "”’」』\"'》〉﹂﹄＂＇"
 # ASCII [] are Markdown's link brackets: "详见[内部资料](…)" is a sentence, not a bracketed marking
 OPEN_BRACKETS, CLOSE_BRACKETS = "【（(〔［〖{｛＜", "】）)〕］〗}｝＞"
-_QUOTED = re.compile(f"[{re.escape(OPEN_QUOTES)}]\x01*\x02\x01*[{re.escape(CLOSE_QUOTES)}]")
+_ENCLOSING = set(OPEN_QUOTES + CLOSE_QUOTES + OPEN_BRACKETS + CLOSE_BRACKETS)
+# a quote around the hit, possibly with other markings and brackets inside: “【内部资料】”
+_QUOTED = re.compile(f"[{re.escape(OPEN_QUOTES)}][\x01{re.escape(OPEN_BRACKETS)}]*\x02"
+                     f"[\x01{re.escape(CLOSE_BRACKETS)}]*[{re.escape(CLOSE_QUOTES)}]")
 _BRACKETED = re.compile(f"[{re.escape(OPEN_BRACKETS)}]\x01*\x02\x01*[{re.escape(CLOSE_BRACKETS)}]")
 _LABEL = re.compile(f"[\x01{re.escape(OPEN_BRACKETS)}]*\x02")
 _LIST_ITEM = re.compile(r"\s*(?:[-*+]\s|\d+[.)、．]|[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+、)")
 _LINK_TARGET = re.compile(r"\]\([^)\n]*\)")
 _LATIN_RUN = re.compile(r"[0-9]*[A-Za-z][A-Za-z0-9]*")
+WINDOW = 200  # characters of context each side of a hit that decide marking or mention
+NEAR = 24  # read first: usually enough to meet a word on both sides
 _STANDALONE = set("\x01\x02" + OPEN_BRACKETS + CLOSE_BRACKETS)
 
 
@@ -204,9 +209,10 @@ class Ruleset:
                 candidates += [(rule, m.start(), m.end(), m, "") for m in rule.pattern.finditer(compact) if m.end() > m.start()]
         if not candidates:
             return []
-        tokens = [(index[s], index[e - 1] + 1) for _, s, e, _, _ in candidates]
+        spans = [(index[s], index[e - 1] + 1) for _, s, e, _, _ in candidates]
         if self.companions is not None:
-            tokens += [(index[m.start()], index[m.end() - 1] + 1) for m in self.companions.finditer(compact) if m.end() > m.start()]
+            spans += [(index[m.start()], index[m.end() - 1] + 1) for m in self.companions.finditer(compact) if m.end() > m.start()]
+        tokens = _Tokens(sorted(spans))
         hits = []
         for rule, s, e, m, word in candidates:
             start, end = index[s], index[e - 1] + 1
@@ -225,27 +231,32 @@ class Ruleset:
                     yield from ((word, m.start() + at, m.start() + at + len(form)) for word in words)
                     at = run.find(form, at + 1)
 
-    def _is_marking(self, rule: Rule, text: str, start: int, end: int, tokens: list[tuple[int, int]],
+    def _is_marking(self, rule: Rule, text: str, start: int, end: int, tokens: _Tokens,
                     compact: str, compact_start: int) -> bool:
         if rule.context == "anywhere":
             return True
-        line_start = text.rfind("\n", 0, start) + 1
-        line_end = len(text) if (n := text.find("\n", end)) < 0 else n
+        # the line around the hit, at most WINDOW characters each side (a cut side counts as more text)
+        low, high = max(0, start - WINDOW), min(len(text), end + WINDOW)
+        n = text.rfind("\n", low, start)
+        line_start, cut_left = (n + 1, False) if n >= 0 or low == 0 else (low, True)
+        n = text.find("\n", end, high)
+        line_end, cut_right = (n, False) if n >= 0 else (high, high < len(text))
         left, right = line_start, line_end
         if "|" in text[line_start:line_end]:  # a Markdown table: the cell is the unit
             left = text.rfind("|", line_start, start) + 1 or line_start
             right = n if (n := text.find("|", end, line_end)) >= 0 else line_end
-        skeleton = _skeleton(text, left, right, start, end, tokens)
+        skeleton = _skeleton(text, left, right, start, end, tokens, cut_left and left == line_start,
+                             cut_right and right == line_end)
         if _QUOTED.search(skeleton):
             return False
         if rule.context == "statement":
-            before = compact[compact.rfind("\n", 0, compact_start) + 1:compact_start]
+            before = compact[compact.rfind("\n", max(0, compact_start - 20), compact_start) + 1:compact_start]
             return not (self.mention_before and self.mention_before.search(before))
         if rule.context == "label":
             return _LABEL.match(skeleton) is not None
         if _BRACKETED.search(skeleton):
             return True
-        if left == line_start and _LIST_ITEM.match(text, line_start):
+        if left == line_start and not cut_left and _LIST_ITEM.match(text, line_start):
             return False
         return set(skeleton) <= _STANDALONE
 
@@ -262,36 +273,63 @@ def _starred(text: str, index: list[int], m: re.Match[str]) -> bool:
     return any(c in normalize.STARS and c != "*" for c in text[after_level:upto])
 
 
-def _skeleton(text: str, left: int, right: int, start: int, end: int, tokens: list[tuple[int, int]]) -> str:
-    """The cell text[left:right] reduced to what decides marking or mention:
-    \\x02 the hit, \\x01 other markings and companions, brackets and quotes, x for any other word."""
+def _skeleton(text: str, left: int, right: int, start: int, end: int, tokens: _Tokens,
+              cut_left: bool = False, cut_right: bool = False) -> str:
+    """The cell text[left:right] around the hit, reduced to what decides marking or mention:
+    \x02 the hit, \x01 other markings and companions, brackets and quotes, x for a word.
+
+    Read outwards from the hit and only up to the first word on each side: nothing further
+    changes the decision. A side cut short (a very long line) ends with a word. The close
+    neighbourhood is read first; the whole cell only when that is not enough."""
+    near_left, near_right = max(left, start - NEAR), min(right, end + NEAR)
+    before, after, open_left, open_right = _sides(text, near_left, near_right, start, end, tokens)
+    if (open_left and near_left > left) or (open_right and near_right < right):
+        before, after, open_left, open_right = _sides(text, left, right, start, end, tokens)
+    return "".join(reversed(before + (["x"] if open_left and cut_left else []))) + "\x02" + \
+        "".join(after + (["x"] if open_right and cut_right else []))
+
+
+def _sides(text: str, left: int, right: int, start: int, end: int,
+           tokens: _Tokens) -> tuple[list[str], list[str], bool, bool]:
+    """The symbols before the hit (nearest first) and after it, each up to the first word,
+    and whether each side reached the edge of text[left:right] without meeting a word."""
     marks = bytearray(right - left)
-    for ts, te in tokens:
-        for i in range(max(ts, left), min(te, right)):
-            marks[i - left] = 1
-    for i in range(start, end):
-        marks[i - left] = 2
+    for ts, te in tokens.between(left, right):
+        a, b = max(ts, left) - left, min(te, right) - left
+        marks[a:b] = b"\x01" * (b - a)
+    marks[start - left:end - left] = b"\x02" * (end - start)
     segment = text[left:right]
     ignored = bytearray(right - left)  # HTML tags and the (target) of [text](target)
-    for m in normalize.TAG.finditer(segment):
-        ignored[m.start():m.end()] = b"\x01" * (m.end() - m.start())
-    for m in _LINK_TARGET.finditer(segment):
-        ignored[m.start() + 1:m.end()] = b"\x01" * (m.end() - m.start() - 1)
-    out: list[str] = []
-    previous = 0
-    for i, ch in enumerate(segment):
-        mark = marks[i]
-        if mark:
-            if mark != previous:
-                out.append(chr(mark))
-        elif ignored[i]:
-            pass
-        elif ch in OPEN_QUOTES or ch in CLOSE_QUOTES or ch in OPEN_BRACKETS or ch in CLOSE_BRACKETS:
-            out.append(ch)
-        elif unicodedata.category(ch)[0] in "LN":
-            out.append("x")
-        previous = mark
-    return "".join(out)
+    if "<" in segment:
+        for m in normalize.TAG.finditer(segment):
+            ignored[m.start():m.end()] = b"\x01" * (m.end() - m.start())
+    if "](" in segment:
+        for m in _LINK_TARGET.finditer(segment):
+            ignored[m.start() + 1:m.end()] = b"\x01" * (m.end() - m.start() - 1)
+
+    def side(positions: range) -> tuple[list[str], bool]:
+        out: list[str] = []
+        previous = 0
+        for i in positions:
+            mark = marks[i]
+            if mark:
+                if mark != previous:
+                    out.append(chr(mark))
+                previous = mark
+                continue
+            previous = 0
+            ch = segment[i]
+            if ignored[i]:
+                continue
+            if ch in _ENCLOSING:
+                out.append(ch)
+            elif unicodedata.category(ch)[0] in "LN":
+                return out + ["x"], False
+        return out, True
+
+    before, open_left = side(range(start - left - 1, -1, -1))
+    after, open_right = side(range(end - left, right - left))
+    return before, after, open_left, open_right
 
 
 def _outermost(hits: list[Hit], order: dict[str, int]) -> list[Hit]:
@@ -299,10 +337,27 @@ def _outermost(hits: list[Hit], order: dict[str, int]) -> list[Hit]:
     of hits on the same text, keep the first rule of the file."""
     hits.sort(key=lambda h: (h.start, h.start - h.end, order.get(h.rule.id, len(order))))
     out: list[Hit] = []
+    reach = -1  # the furthest end of a kept hit; every kept hit starts at or before the current one
     for h in hits:
-        if not any(o.start <= h.start and h.end <= o.end for o in out):
+        if h.end > reach:
             out.append(h)
+            reach = h.end
     return out
+
+
+class _Tokens:
+    """The spans of every marking word and companion in a text, sorted, to look up by line."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        self.spans = spans
+        self.starts = [s for s, _ in spans]
+        self.longest = max((e - s for s, e in spans), default=0)
+
+    def between(self, left: int, right: int) -> list[tuple[int, int]]:
+        """The spans that overlap text[left:right]."""
+        i = bisect.bisect_left(self.starts, left - self.longest)
+        j = bisect.bisect_left(self.starts, right)
+        return [(s, e) for s, e in self.spans[i:j] if e > left]
 
 
 @functools.cache
