@@ -44,21 +44,37 @@ def find_root(start: Path) -> Path:
     return start
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with `only`, import just that subcommand's module (the others cost start-up time)."""
     parser = argparse.ArgumentParser(prog="portal", description="政务信息发布系统")
     parser.add_argument("--root", type=Path, help="门户仓库目录（默认：向上查找 columns.yml）")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name, help_text in COMMANDS.items():
-        module = importlib.import_module(f"portal.commands.{name.replace('-', '_')}")
         p = sub.add_parser(name, help=help_text, description=help_text)
-        module.add_arguments(p)
-        p.set_defaults(module=module)
+        if only in (None, name):
+            module = importlib.import_module(f"portal.commands.{name.replace('-', '_')}")
+            module.add_arguments(p)
+            p.set_defaults(module=module)
     return parser
 
 
+def _command_in(argv: Sequence[str]) -> str | None:
+    args = list(argv)
+    while args:
+        arg = args.pop(0)
+        if arg == "--root":
+            args = args[1:]
+        elif arg in COMMANDS:
+            return arg
+        elif not arg.startswith("--root="):
+            return None
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_command_in(argv))
     args = parser.parse_args(argv)
     args.root = (args.root or find_root(Path.cwd())).resolve()
     try:
