@@ -114,3 +114,18 @@ def test_forbidden_words_survive_evasion_anywhere(tmp_portal: Path, item: Callab
     assert got == [(word, 2, f"{prefix}“江盾行动”"), (word, 14, f"{prefix}“江盾行动”"),
                    (word, 16, f"{prefix}“Skynet”"), (word, 16, f"{prefix}“Skynet”"), (word, 16, f"{prefix}“Skynet”")]
     assert [f.column for f in findings() if f.line == 16] == [6, 16, 25]
+
+
+def test_a_sheet_full_of_markings_reports_each_one() -> None:
+    rows = ["秘密", "内部资料　注意保存", "涉密信息不得上网，秘密级以上信息", "（此件不公开）"] * 2000
+    hits = secrecy.ruleset().scan("\n".join(rows))
+    assert sorted({h.rule.id for h in hits}) == ["SEC-INTERNAL", "SEC-LEVEL", "SEC-NOT-PUBLIC"]
+    assert len(hits) == 4 * 2000
+
+
+def test_a_marking_in_a_very_long_line_is_judged_by_its_neighbourhood() -> None:
+    sentence = "各单位要严格落实信息发布保密审查制度，确保涉密信息不上网。" * 40
+    rules = secrecy.ruleset()
+    assert rules.scan(sentence + "标注“内部资料”的材料不得上网。" + sentence) == []
+    assert [h.rule.id for h in rules.scan(sentence + "【内部资料】" + sentence)] == ["SEC-INTERNAL"]
+    assert [h.rule.id for h in rules.scan(sentence + "机密★1年" + sentence)] == ["SEC-MARKING"]
