@@ -21,17 +21,22 @@ from .runner import hook_main
 CATEGORY = "fields"
 
 
-def eligible(config: Config, stage: Stage, department: str) -> list[str]:
-    """“姓名（id）” of everyone who may sign `stage` for `department`."""
+def eligible(config: Config, stage: Stage, department: str, exclude: Iterable[str] = ()) -> list[str]:
+    """“姓名（id）” of everyone who may sign `stage` for `department`, but those in `exclude` (the authors)."""
     role = config.roles.get(stage.role)
     if role is None:
         return []
-    return [f"{p.name}（{p.id}）" for p in config.people.values() if p.may_sign(role, department)]
+    skip = set(exclude)
+    return [f"{p.name}（{p.id}）" for p in config.people.values() if p.may_sign(role, department) and p.id not in skip]
 
 
-def _who(config: Config, stage: Stage, department: str) -> str:
-    names = eligible(config, stage, department)
-    return f"可签署的人员：{'、'.join(names)}" if names else "roster.yml 中没有人能签署该环节，请网站管理员补充人员或角色"
+def _who(config: Config, stage: Stage, department: str, authors: Iterable[str] = ()) -> str:
+    names = eligible(config, stage, department, authors)
+    if names:
+        return f"可签署的人员：{'、'.join(names)}"
+    if eligible(config, stage, department):
+        return "除撰稿人外没有人能签署该环节，请改由他人撰稿，或请网站管理员在 roster.yml 中补充人员"
+    return "roster.yml 中没有人能签署该环节，请网站管理员补充人员或角色"
 
 
 def check(portal: Portal, article: Article) -> Iterable[Finding]:
@@ -51,7 +56,7 @@ def check(portal: Portal, article: Article) -> Iterable[Finding]:
             yield finding("reviewers", "REV-MISSING",
                           f"缺少“{stage.id}”（{stage.title}）环节的审核人。本稿件的审核链为"
                           f"{' → '.join(s.id for s in stages)}；请在 reviewers 下补写“{stage.id}: 人员 id”。"
-                          f"{_who(cfg, stage, dept)}", stage.id)
+                          f"{_who(cfg, stage, dept, article.authors)}", stage.id)
     for stage_id, person_id in article.reviewers.items():
         key = f"reviewers.{stage_id}"
         if stage_id not in wanted:
@@ -65,11 +70,11 @@ def check(portal: Portal, article: Article) -> Iterable[Finding]:
         if role is not None and not person.may_sign(role, dept):
             yield finding(key, "REV-ROLE",
                           f"{person.name}（{person.id}）不能签署“{stage.id}”：该环节须由{_role_text(role.title, role.scope, dept)}"
-                          f"签署。{_who(cfg, stage, dept)}", person_id)
+                          f"签署。{_who(cfg, stage, dept, article.authors)}", person_id)
         if person_id in article.authors:
             yield finding(key, "REV-AUTHOR",
                           f"{person.name}（{person.id}）是本稿件的撰稿人，不能再审核自己的稿件（“{stage.id}”）。"
-                          f"请改由他人签署。{_who(cfg, stage, dept)}", person_id)
+                          f"请改由他人签署。{_who(cfg, stage, dept, article.authors)}", person_id)
     yield from _duplicates(portal, article, stages, finding)
 
 

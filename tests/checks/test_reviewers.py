@@ -76,3 +76,10 @@ def test_wrong_person_points_at_their_line_and_lists_eligible_people(run_checks,
 def test_extra_stage_of_higher_importance_suggests_importance(run_checks):
     (f,) = run_checks({PATH: item_text("news", reviewers=chain(审定="wang.jianguo"))}, reviewers)
     assert "importance" in f.message
+
+
+def test_author_is_not_offered_as_a_signer_of_their_own_item(run_checks):
+    (f,) = run_checks({PATH: item_text("news", author=["wu.guoqing"], reviewers=chain())}, reviewers)
+    assert f.rule == "REV-AUTHOR"
+    # wu.guoqing is 宣教科's only unit head: nobody else may sign, and the message says so
+    assert "wu.guoqing）不能" not in f.message and "除撰稿人外" in f.message
