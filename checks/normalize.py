@@ -105,11 +105,15 @@ class Normalizer:
 
     def compact(self, text: str) -> str:
         """The normalised text."""
+        return self.compact_utf16(text).decode("utf-16-le", "surrogatepass")
+
+    def compact_utf16(self, text: str) -> bytes:
+        """The normalised text encoded as UTF-16-LE (what the keyword pre-filter reads, without decoding)."""
         units = self._units(text)
         if units is None:
-            return self.mapped_slowly(text)[0]
+            return self.mapped_slowly(text)[0].encode("utf-16-le", "surrogatepass")
         codes, keep = units
-        return self._map[codes[keep]].tobytes().decode("utf-16-le", "surrogatepass")
+        return self._map[codes[keep]].tobytes()
 
     def mapped(self, text: str) -> tuple[str, list[int]]:
         """The normalised text and, for each of its characters, the offset in `text` it came from."""

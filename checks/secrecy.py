@@ -19,6 +19,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import functools
+import posixpath
 import re
 import sys
 import unicodedata
@@ -178,23 +179,24 @@ class Ruleset:
         self._order = {r.id: i for i, r in enumerate(self.rules)}
         self._patterns = list(targets)
         self._targets = [targets[p] for p in self._patterns]
-        # the DFA takes more memory to build and scans twice as fast as the default automaton
-        self._automaton = ahocorasick_rs.AhoCorasick(self._patterns, implementation=ahocorasick_rs.Implementation.DFA) \
-            if self._patterns else None
+        # The pre-filter reads the normalised text as UTF-16 bytes, as the normaliser makes it (no decoding);
+        # a match at an odd offset would be a false alarm, which only costs the full scan. The DFA takes
+        # more memory to build and scans twice as fast as the default automaton.
+        dfa = ahocorasick_rs.Implementation.DFA
+        self._prefilter = ahocorasick_rs.BytesAhoCorasick([p.encode("utf-16-le") for p in self._patterns],
+                                                          implementation=dfa) if self._patterns else None
+        self._automaton = ahocorasick_rs.AhoCorasick(self._patterns, implementation=dfa) if self._patterns else None
 
     def scan(self, text: str, overlapping: bool = False) -> list[Hit]:
         """The markings in `text` (offsets into `text`); a hit inside another is dropped unless `overlapping`."""
         norm = normalize.normalizer()
-        compact = norm.compact(text)
-        # any keyword at all? (a non-overlapping search is faster; the overlapping one lists them all)
-        if not (self._automaton and self._automaton.find_matches_as_indexes(compact)):
-            found = []
-        else:
-            found = self._automaton.find_matches_as_indexes(compact, overlapping=True)
-        latin = list(self._latin_hits(compact)) if self._latin else []
-        if not found and not latin:
+        data = norm.compact_utf16(text)
+        keyword = self._prefilter is not None and bool(self._prefilter.find_matches_as_indexes(data))
+        latin = list(self._latin_hits(data.decode("utf-16-le", "surrogatepass"))) if self._latin else []
+        if not keyword and not latin:
             return []
         compact, index = norm.mapped(text)
+        found = self._automaton.find_matches_as_indexes(compact, overlapping=True) if self._automaton else []
         rules: set[str] = set()
         candidates: list[tuple[Rule, int, int, re.Match[str] | None, str]] = [
             (self.word_rule, start, end, None, word) for word, start, end in latin]
@@ -394,7 +396,7 @@ def published_texts(article: Article) -> tuple[list[str], list[str]]:
     texts: list[str] = []
     _meta_strings(article.meta, "", keys, texts)
     keys += [NAME, BODY]
-    texts += [PurePosixPath(article.path).stem, article.body]
+    texts += [posixpath.splitext(posixpath.basename(article.path))[0], article.body]
     return keys, texts
 
 
@@ -450,6 +452,8 @@ def check(portal: Portal, article: Article) -> Iterable[Finding]:
 def _published_files(portal: Portal, article: Article) -> list[str]:
     """The files the item references (attachments and files/ links) that exist inside content/."""
     out: list[str] = []
+    if not article.attachments and "files/" not in article.body:
+        return out
     for ref in attachments.references(article):
         path = (portal.root / ref.rel).resolve()
         if ref.rel not in out and (portal.root / CONTENT).resolve() in path.parents and path.is_file() \
