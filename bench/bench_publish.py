@@ -2,8 +2,9 @@
 
     .venv/bin/python -m bench.bench_publish --items 2000
 
-Times a plain build_site into a directory, then `portal publish` twice (the second after one new item),
-then `portal verify-site` on disk and over HTTP (http.server on 127.0.0.1).
+Times a plain build_site into a directory, then `portal publish` twice (the second after one new item;
+the difference from a plain incremental build is what publishing adds: manifest, sync, switch),
+then `portal verify-site` on disk and over HTTP (http.server on 127.0.0.1, 8 requests at a time).
 """
 from __future__ import annotations
 
@@ -61,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
         _timed("manifest scan (sha256 of every file)", mf.scan, first.site)
         new = next((root / "content" / "news").glob("*.md"))
         new.with_name("2026-11-22-bench-new-item.md").write_bytes(new.read_bytes())
+        _timed("build_site incremental, one new item (no publish)", build_site, root, Path(tmp) / "plain2",
+               incremental_from=Path(tmp) / "plain")
         _timed("portal publish (one new item)", publish.publish, root, www)
         located = verify.locate(www)
         report = _timed("verify-site DIR", verify.verify_dir, located, www / "current")
