@@ -189,3 +189,12 @@ def test_publish_confirms_its_new_pages_live(
     assert status == 1 and f"被修改：{NEW_PAGE}" in out and "已上线" not in out.replace("确认上线", "")
     status, _, err = run_portal("publish", "--to", www, "--confirm-url", "localhost")
     assert status == 1 and "网址“localhost”无效" in err
+
+
+def test_over_http_a_server_that_never_answers_times_out(run_portal: Run, www: Path) -> None:
+    with socket.socket() as s:  # listening, so the connection is accepted by the kernel, but never served
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        url = f"http://127.0.0.1:{s.getsockname()[1]}/"
+        status, _, err = run_portal("verify-site", "--url", url, "--dir", www, "--timeout", "0.2")
+    assert status == 1 and "超时（0.2 秒）" in err and "--timeout" in err and "Traceback" not in err
