@@ -218,8 +218,10 @@ class Ruleset:
         hits = []
         for rule, s, e, m, word in candidates:
             start, end = index[s], index[e - 1] + 1
-            if m is not None and rule.star and not _starred(text, index, m):
-                continue
+            if m is not None and rule.star:
+                if (starred := _starred(text, index, m)) is None:
+                    continue
+                end = starred
             if self._is_marking(rule, text, start, end, tokens, compact, s):
                 hits.append(Hit(rule, start, end, text[start:end], word))
         return hits if overlapping else _outermost(hits, self._order)
@@ -263,16 +265,20 @@ class Ruleset:
         return set(skeleton) <= _STANDALONE
 
 
-def _starred(text: str, index: list[int], m: re.Match[str]) -> bool:
-    """Whether the original has a star between the level and the period (GB/T 9704: 秘密★1年).
+def _starred(text: str, index: list[int], m: re.Match[str]) -> int | None:
+    """Where the marking ends in the original if it has a star between the level and the period
+    (GB/T 9704: 秘密★1年), else None.
 
-    Without a period only a star-shaped sign counts: a Markdown `*` after 秘密 is emphasis."""
+    Without a period only a star-shaped sign counts (a Markdown `*` after 秘密 is emphasis), and the
+    marking ends after it."""
     after_level = index[m.end("level") - 1] + 1
     period = m.start("period") if "period" in m.groupdict() and m.group("period") else -1
     if period >= 0:
-        return any(c in normalize.STARS for c in text[after_level:index[period]])
+        starred = any(c in normalize.STARS for c in text[after_level:index[period]])
+        return index[m.end() - 1] + 1 if starred else None
     upto = index[m.end()] if m.end() < len(index) else len(text)
-    return any(c in normalize.STARS and c != "*" for c in text[after_level:upto])
+    star = next((i for i in range(after_level, upto) if text[i] in normalize.STARS and text[i] != "*"), -1)
+    return star + 1 if star >= 0 else None
 
 
 def _skeleton(text: str, left: int, right: int, start: int, end: int, tokens: _Tokens,
