@@ -94,12 +94,13 @@ def search_bytes(site: Path, query: str) -> int:
     meta = json.loads((site / "search/index.json").read_bytes())
     total = sum((site / p).stat().st_size for p in ("search/index.html", "assets/portal-search.js", "search/index.json"))
     lists = []
-    for shard in sorted({search.shard_of(w) for w in search.terms(query)}):
-        path = site / f"search/t/{shard:02x}.json"
+    words = search.terms(query)
+    for shard in sorted({search.shard_of(w) for w in words}):
+        path = site / search.shard_path(shard)
         total += path.stat().st_size
-        data = json.loads(path.read_bytes())
-        lists += [set(search._ids(data[w])) for w in search.terms(query) if search.shard_of(w) == shard and w in data]
-    found = sorted(set.intersection(*lists), reverse=True)[:10] if lists else []
+        lines = dict(line.split(" ", 1) for line in path.read_text(encoding="utf-8").splitlines())
+        lists += [set(search._ids(lines[w])) for w in words if search.shard_of(w) == shard and w in lines]
+    found = sorted(set.intersection(*lists), reverse=True)[:10] if len(lists) == len(words) else []
     for chunk in sorted({d // meta["chunk"] for d in found}):
         total += (site / f"search/d/{chunk}.json").stat().st_size
     return total

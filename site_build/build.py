@@ -70,13 +70,13 @@ def build_site(root: Path, out: Path, *, incremental_from: Path | None = None) -
     its state allows, else fall back to a full build.
     """
     root, out = Path(root).resolve(), Path(out).resolve()
-    items, others = state.scan(root)
-    if incremental_from is not None:
-        previous = Path(incremental_from).resolve()
-        old = state.load(previous)
-        if old is not None and old.get("key") == _key(root) and old.get("others") == others:
-            return _incremental(root, out, previous, old, items, others)
-    return _full(root, out, items, others)
+    previous = None if incremental_from is None else Path(incremental_from).resolve()
+    old = None if previous is None else state.load(previous)
+    hashes = state.FileHashes(root, old["stats"] if old else {})
+    items, others = state.scan(root, hashes)
+    if previous is not None and old is not None and old.get("key") == _key(root) and old.get("others") == others:
+        return _incremental(root, out, previous, old, items, others, hashes)
+    return _full(root, out, items, others, hashes)
 
 
 def _key(root: Path) -> str:
@@ -96,7 +96,7 @@ def _check(portal: model.Portal | None, findings: list[Finding]) -> list[Finding
     return runner.run(portal) if portal is not None else findings
 
 
-def _full(root: Path, out: Path, items: dict[str, str], others: list[str]) -> BuildResult:
+def _full(root: Path, out: Path, items: dict[str, str], others: list[str], hashes: state.FileHashes) -> BuildResult:
     portal, findings = model.load_or_findings(root)
     findings = _check(portal, findings)
     if portal is None or has_error(findings):
@@ -113,12 +113,13 @@ def _full(root: Path, out: Path, items: dict[str, str], others: list[str]) -> Bu
         assert result is not None
         written = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
     plan = result.plan
-    hashes = state.FileHashes(root, {})
+    for src in {src for e in plan.entries for src, _ in e.files}:
+        hashes.get(src)
     data = {
         "key": _key(root), "others": others, "own": sorted(result.own), "shells": result.shells,
         "items": _items(portal, items, {e.path: e for e in plan.entries}),
         "lists": sorted(p.url for p in plan.lists),
-        "files": {src: hashes.now[src] for e in plan.entries for src, _ in e.files if hashes.get(src)},
+        "stats": hashes.now,
         "search": [e.url for e in search.publication_order(plan.entries)],
     }
     state.save(out, data)
@@ -136,10 +137,10 @@ def _items(portal: model.Portal, items: dict[str, str], entries: dict[str, pages
 
 
 def _incremental(root: Path, out: Path, previous: Path, old: dict[str, Any], items: dict[str, str],
-                 others: list[str]) -> BuildResult:
+                 others: list[str], hashes: state.FileHashes) -> BuildResult:
     now = clock.now()
     known: dict[str, Any] = old["items"]
-    hashes = state.FileHashes(root, old.get("files", {}))
+    before = {rel: str(stat[2]) for rel, stat in old["stats"].items()}
     load = set()
     for path, digest in items.items():
         record = known.get(path)
@@ -148,7 +149,7 @@ def _incremental(root: Path, out: Path, previous: Path, old: dict[str, Any], ite
         elif record["entry"] is None:
             if record["due"] is not None and record["due"] <= now.isoformat():
                 load.add(path)  # scheduled, and its time has come
-        elif any(hashes.get(src) != old["files"].get(src, [0, 0, ""])[2] for src, _ in record["entry"]["files"]):
+        elif any(hashes.get(src) != before.get(src) for src, _ in record["entry"]["files"]):
             load.add(path)  # an attachment changed
     if load:
         portal, findings = runner.check_paths(root, [str(root / p) for p in sorted(load)])
@@ -179,8 +180,7 @@ def _incremental(root: Path, out: Path, previous: Path, old: dict[str, Any], ite
             for _, dest in entry["files"]:
                 if dest not in needed:
                     o.remove(dest)
-        changed_files = {src for src in {s for e in plan.entries for s, _ in e.files}
-                         if hashes.get(src) != old["files"].get(src, [0, 0, ""])[2]}
+        changed_files = {src for src in {s for e in plan.entries for s, _ in e.files} if hashes.get(src) != before.get(src)}
         render.copy_files(o, root, [e for e in plan.entries if e.path in load or set(s for s, _ in e.files) & changed_files])
         render.write_pages(o, plan.items, shells, own)
         render.write_pages(o, plan.lists, shells, own, compare=True)
@@ -197,8 +197,7 @@ def _incremental(root: Path, out: Path, previous: Path, old: dict[str, Any], ite
     merged = {p: r for p, r in known.items() if p in items and p not in load}
     merged.update(_items(portal, items, {e.path: e for e in plan.entries}))
     data = {**old, "others": others, "items": merged, "lists": sorted(p.url for p in plan.lists),
-            "files": {src: hashes.now.get(src) or old["files"][src] for e in plan.entries for src, _ in e.files
-                      if hashes.get(src)},
+            "stats": hashes.now,
             "search": [e.url for e in ordered]}
     state.save(out, data)
     return BuildResult(out, plan.page_urls, sorted(set(o.written)), findings, incremental=True,

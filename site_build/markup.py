@@ -53,6 +53,9 @@ def plain_text(fragment: str) -> str:
 
 def relative(from_url: str, to_url: str) -> str:
     """Relative link between two site URLs ("" is the home page; "news/" a folder, "news/x.html" a file)."""
+    folder_of_from = from_url[:from_url.rfind("/") + 1]
+    if to_url.startswith(folder_of_from):  # the usual case: a page of the same folder or below
+        return to_url[len(folder_of_from):] or "./"
     base = from_url.rstrip("/") if from_url.endswith("/") or not from_url else posixpath.dirname(from_url)
     folder = to_url.endswith("/") or not to_url
     rel = posixpath.relpath(to_url.rstrip("/") or ".", base or ".")

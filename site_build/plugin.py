@@ -151,7 +151,9 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         render.write_files(out, plan.files)
         render.copy_files(out, self.root(config), plan.entries)
         ordered = search.publication_order(plan.entries)
-        render.write_files(out, search.build(ordered, render.words(plan.items), render.column_titles(plan)))
+        by_url = {p.url: p for p in plan.items}
+        render.write_files(out, search.build(ordered, lambda e: render.page_words(by_url[e.url]),
+                                             render.column_titles(plan)))
         self.result = FullBuild(plan, self.shells, self.own, out.written)
 
     def render_shell(self, config: MkDocsConfig, page: pages.Page) -> shell.Shell:

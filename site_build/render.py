@@ -67,10 +67,14 @@ def copy_files(out: Output, root: Path, entries: Iterable[Entry]) -> None:
         out.copy(root / src, dest)
 
 
+def page_words(page: Page) -> set[str]:
+    """The search words of an item page: its title, body and attachment titles."""
+    return search.terms(page.title + "\n" + markup.plain_text(page.content.partition("data-portal-body>")[2]))
+
+
 def words(pages: Iterable[Page]) -> dict[str, set[str]]:
     """The search words of item pages, by URL."""
-    return {p.url: search.terms(p.title + "\n" + markup.plain_text(p.content.partition("data-portal-body>")[2]))
-            for p in pages if p.kind == ITEM}
+    return {p.url: page_words(p) for p in pages if p.kind == ITEM}
 
 
 def column_titles(plan: Plan) -> dict[str, str]:

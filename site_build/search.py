@@ -1,24 +1,25 @@
-"""The site's Chinese full-text search index: static JSON files a reader fetches a few of per query.
+"""The site's Chinese full-text search index: static files a reader fetches a few of per query.
 
 Why not Pagefind or Material's search: see README "## 网站构建". Words here are character
 bigrams for Chinese (so any two-character word is found without a dictionary) and whole words for
-Latin letters and digits, after NFKC folding (full-width digits match half-width ones).
+Latin letters and digits, after folding full-width forms and case (２０２６ finds 2026).
 
 Files under search/:
   index.json     {"v", "shards", "chunk", "count"}
-  t/XX.json      terms whose crc32 % shards == XX: {"term": [first id, gap, gap, ...]}
+  t/XX.txt       the words whose crc32 % shards == XX, one line each, sorted: "word first-id,gap,gap,..."
   d/N.json       documents N*chunk .. N*chunk+chunk-1: [[url, title, date, column], ...]
-Document ids follow publication order (oldest first), so a new item is appended and only the shards
-of its own words change. A reader downloads index.json, one shard per word and one document chunk
-per ten results shown. assets/portal-search.js does the same tokenising in the browser.
+Document ids follow publication order (oldest first), so a new item is appended: only the lines of
+its own words change, and they change by text appended at their end. A reader downloads index.json,
+one shard per word and one document chunk per ten results shown. assets/portal-search.js tokenises
+the query the same way.
 """
 from __future__ import annotations
 
 import json
+import operator
 import re
-import unicodedata
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from .pages import Entry
@@ -26,28 +27,30 @@ from .pages import Entry
 SHARDS = 256
 CHUNK = 200
 DIR = "search"
-VERSION = 1
+VERSION = 2
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_RUN = re.compile(f"[{_CJK}]+|[0-9a-z]+")
-_PAIR = re.compile("..", re.S)
+_PAIR = re.compile(f"[{_CJK}]{{2}}")
+_WORD = re.compile("[0-9a-z]+")
+# full-width ASCII and the ideographic space, as NFKC folds them (the browser uses the same table)
+_FOLD = str.maketrans({chr(0xFF01 + i): chr(0x21 + i) for i in range(94)} | {"\u3000": " "})
 MAX_WORD = 32  # longer Latin runs (hashes, URLs) are not words anyone searches for
 
 
 def terms(text: str) -> set[str]:
-    found: set[str] = set()
-    for run in _RUN.findall(unicodedata.normalize("NFKC", text).lower()):
-        if run.isascii():
-            if len(run) <= MAX_WORD:
-                found.add(run)
-        elif len(run) > 1:
-            found.update(_PAIR.findall(run))
-            found.update(_PAIR.findall(run, 1))
+    text = text.translate(_FOLD).lower()
+    # every pair of neighbouring characters, made in C; the pattern keeps the Chinese ones
+    found = set(_PAIR.findall(" ".join(set(map(operator.add, text, text[1:])))))
+    found.update(w for w in _WORD.findall(text) if len(w) <= MAX_WORD)
     return found
 
 
 def shard_of(term: str) -> int:
     return zlib.crc32(term.encode("utf-8")) % SHARDS
+
+
+def shard_path(i: int) -> str:
+    return f"{DIR}/t/{i:02x}.txt"
 
 
 def _dump(data: object) -> bytes:
@@ -56,15 +59,27 @@ def _dump(data: object) -> bytes:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").encode("utf-8")
 
 
-def _gaps(ids: Sequence[int]) -> list[int]:
-    return [ids[0], *(b - a for a, b in zip(ids, ids[1:], strict=False))] if ids else []
+def _gaps(ids: Sequence[int]) -> str:
+    return ",".join(map(str, [ids[0], *map(operator.sub, ids[1:], ids)]))
 
 
-def _ids(gaps: Iterable[int]) -> list[int]:
+def _ids(gaps: str) -> list[int]:
     out, total = [], 0
-    for g in gaps:
+    for g in map(int, gaps.split(",")):
         total += g
         out.append(total)
+    return out
+
+
+def _shard(lines: dict[str, str]) -> bytes:
+    return "".join(f"{t} {lines[t]}\n" for t in sorted(lines)).encode("utf-8")
+
+
+def _read_shard(path: Path) -> dict[str, str]:
+    out = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        term, _, gaps = line.partition(" ")
+        out[term] = gaps
     return out
 
 
@@ -81,29 +96,24 @@ def _doc_files(ordered: Sequence[Entry], column_titles: dict[str, str]) -> dict[
     return files
 
 
-def _shard_file(shard: dict[str, list[int]]) -> bytes:
-    """A shard given as term -> gaps."""
-    return _dump(shard)
+def _shard_files(postings: dict[str, list[int]]) -> dict[str, bytes]:
+    shards: list[dict[str, str]] = [{} for _ in range(SHARDS)]
+    for term, ids in postings.items():
+        shards[shard_of(term)][term] = _gaps(ids)
+    return {shard_path(i): _shard(lines) for i, lines in enumerate(shards)}
 
 
-def build(ordered: Sequence[Entry], words: dict[str, set[str]], column_titles: dict[str, str]) -> dict[str, bytes]:
-    """Every search file, for entries in publication order with the words of each (by URL)."""
-    shards: list[dict[str, list[int]]] = [{} for _ in range(SHARDS)]
+def build(ordered: Sequence[Entry], words: Callable[[Entry], set[str]], column_titles: dict[str, str]) -> dict[str, bytes]:
+    """Every search file, for entries in publication order; `words` is asked for each entry in turn."""
+    postings: dict[str, list[int]] = {}
     for doc, e in enumerate(ordered):
-        for term in words[e.url]:
-            shard = shards[shard_of(term)]
-            if term in shard:
-                shard[term].append(doc)
+        for term in words(e):
+            ids = postings.get(term)
+            if ids is None:
+                postings[term] = [doc]
             else:
-                shard[term] = [doc]
-    files = _doc_files(ordered, column_titles)
-    for i, shard in enumerate(shards):
-        files[_shard_path(i)] = _shard_file({t: _gaps(ids) for t, ids in shard.items()})
-    return files
-
-
-def _shard_path(i: int) -> str:
-    return f"{DIR}/t/{i:02x}.json"
+                ids.append(doc)
+    return {**_doc_files(ordered, column_titles), **_shard_files(postings)}
 
 
 def patch(previous: Path, old_order: Sequence[str], ordered: Sequence[Entry], words: dict[str, set[str]],
@@ -118,36 +128,30 @@ def patch(previous: Path, old_order: Sequence[str], ordered: Sequence[Entry], wo
     new_order = [e.url for e in ordered]
     position = {url: i for i, url in enumerate(new_order)}
     appended = (new_order[:len(old_order)] == list(old_order) and all(position[u] >= len(old_order) for u in words))
-
-    def load(i: int) -> dict[str, list[int]]:
-        data: dict[str, list[int]] = json.loads((previous / _shard_path(i)).read_bytes())
-        return data
-
     files = _doc_files(ordered, column_titles)
     if appended:
-        shards: dict[int, dict[str, list[int]]] = {}
+        shards: dict[int, dict[str, str]] = {}
         for url in sorted(words, key=position.__getitem__):
             doc = position[url]
             for term in words[url]:
                 i = shard_of(term)
-                shard = shards[i] if i in shards else shards.setdefault(i, load(i))
-                gaps = shard.setdefault(term, [])
-                gaps.append(doc - sum(gaps))
-        for i, shard in shards.items():
-            files[_shard_path(i)] = _shard_file(shard)
+                if i not in shards:
+                    shards[i] = _read_shard(previous / shard_path(i))
+                gaps = shards[i].get(term)
+                shards[i][term] = f"{gaps},{doc - sum(map(int, gaps.split(',')))}" if gaps else str(doc)
+        files.update({shard_path(i): _shard(lines) for i, lines in shards.items()})
         return files
     remap = {old: position[url] for old, url in enumerate(old_order) if url in position and url not in words}
-    by_term: list[dict[str, list[int]]] = []
+    postings: dict[str, list[int]] = {}
     for i in range(SHARDS):
-        shard = {}
-        for term, gaps in load(i).items():
+        for term, gaps in _read_shard(previous / shard_path(i)).items():
             ids = [remap[d] for d in _ids(gaps) if d in remap]
             if ids:
-                shard[term] = ids
-        by_term.append(shard)
+                postings[term] = ids
     for url, found in words.items():
         for term in found:
-            by_term[shard_of(term)].setdefault(term, []).append(position[url])
-    for i, shard in enumerate(by_term):
-        files[_shard_path(i)] = _shard_file({t: _gaps(sorted(ids)) for t, ids in shard.items()})
+            postings.setdefault(term, []).append(position[url])
+    for ids in postings.values():
+        ids.sort()
+    files.update(_shard_files(postings))
     return files

@@ -45,7 +45,7 @@ def key(root: Path, config_file: Path, theme_dirs: Iterable[Path]) -> str:
     return h.hexdigest()
 
 
-def scan(root: Path) -> tuple[dict[str, str], list[str]]:
+def scan(root: Path, hashes: FileHashes) -> tuple[dict[str, str], list[str]]:
     """(content hash of every item, other files under content/ outside the files/ folders)."""
     items: dict[str, str] = {}
     others: list[str] = []
@@ -60,14 +60,14 @@ def scan(root: Path) -> tuple[dict[str, str], list[str]]:
             if name.startswith("."):
                 continue
             if name.endswith(".md") and not (Path(dirpath) / name).is_symlink():
-                items[rel] = sha((root / rel).read_bytes())
+                items[rel] = hashes.get(rel)
             else:
                 others.append(rel)
     return items, others
 
 
 class FileHashes:
-    """Hashes of attachments, recomputed only when a file's size or modification time changed."""
+    """Hashes of the portal's files, recomputed only when a file's size or modification time changed."""
 
     def __init__(self, root: Path, known: dict[str, list[Any]]) -> None:
         self.root = root

@@ -49,7 +49,7 @@ def test_patch_equals_build(tmp_path: Path, change: str) -> None:
     titles = {"news": "动态要闻"}
     old = {n: entry(n, n % 27 + 1) for n in range(30)}
     old_order = search.publication_order(old.values())
-    write(tmp_path, search.build(old_order, {e.url: words_of(int(e.url[6:-5])) for e in old_order}, titles))
+    write(tmp_path, search.build(old_order, lambda e: words_of(int(e.url[6:-5])), titles))
     new = dict(old)
     changed: set[int] = set()
     if change == "append":
@@ -66,7 +66,7 @@ def test_patch_equals_build(tmp_path: Path, change: str) -> None:
     all_words = {e.url: words_of(int(e.url[6:-5])) for e in order}
     if change == "edit":
         all_words["news/x9.html"] = search.terms("台风防御")
-    expected = search.build(order, all_words, titles)
+    expected = search.build(order, lambda e: all_words[e.url], titles)
     patch = search.patch(tmp_path, [e.url for e in old_order], order, {f"news/x{n}.html": all_words[f"news/x{n}.html"]
                                                                         for n in changed}, titles)
     for rel, data in patch.items():
@@ -78,9 +78,11 @@ def test_patch_equals_build(tmp_path: Path, change: str) -> None:
         assert len([r for r in patch if r.startswith("search/t/")]) == len({search.shard_of(w) for w in all_words["news/x30.html"]})
 
 
-def test_index_files_are_small_json(tmp_path: Path) -> None:
-    order = search.publication_order(entry(n, 1) for n in range(3))
-    files = search.build(order, {e.url: {"<b>"} for e in order}, {"news": "动态要闻"})
-    assert json.loads(files["search/index.json"]) == {"v": 1, "shards": 256, "chunk": 200, "count": 3}
-    assert json.loads(files[f"search/t/{search.shard_of('<b>'):02x}.json"]) == {"<b>": [0, 1, 1]}
-    assert b"<" not in b"".join(files.values())
+def test_index_files(tmp_path: Path) -> None:
+    order = search.publication_order([entry(0, 1), entry(1, 2), entry(2, 3), entry(3, 4)])
+    files = search.build(order, lambda e: {"防汛", "2026"} if e.url != "news/x2.html" else {"防汛"}, {"news": "<动态>"})
+    assert json.loads(files["search/index.json"]) == {"v": 2, "shards": 256, "chunk": 200, "count": 4}
+    assert files[search.shard_path(search.shard_of("防汛"))] == "防汛 0,1,1,1\n".encode()
+    assert files[search.shard_path(search.shard_of("2026"))] == b"2026 0,1,2\n"
+    assert json.loads(files["search/d/0.json"])[2] == ["news/x2.html", "第2条", "2026-10-03", "<动态>"]
+    assert b"<" not in b"".join(files.values())  # JSON escapes it: no file holds markup

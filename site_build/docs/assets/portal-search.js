@@ -1,6 +1,6 @@
 /* Site search over the static index under search/ (written by site_build/search.py).
-   Words: NFKC-folded, lower-cased; two-character pairs inside runs of Chinese characters,
-   whole runs of Latin letters and digits. A word's list is in shard crc32(word) % shards.
+   Words: full-width forms folded, lower-cased; two-character pairs inside runs of Chinese
+   characters, whole runs of Latin letters and digits. A word's line is in shard crc32(word) % shards.
    Results are shown newest first; everything is inserted as text, never as HTML. */
 (function () {
   "use strict";
@@ -29,8 +29,13 @@
     return (c ^ 0xFFFFFFFF) >>> 0;
   }
 
+  function fold(text) {  // full-width ASCII and the ideographic space, as site_build/search.py folds them
+    return text.replace(/[\uff01-\uff5e]/g, function (c) { return String.fromCharCode(c.charCodeAt(0) - 0xfee0); })
+      .replace(/\u3000/g, " ");
+  }
+
   function words(query) {
-    var runs = query.normalize("NFKC").toLowerCase().match(RUN) || [], all = [], step, i, j, run, pairs;
+    var runs = fold(query).toLowerCase().match(RUN) || [], all = [], step, i, j, run, pairs;
     for (i = 0; i < runs.length; i++) {
       run = runs[i];
       if (/^[0-9a-z]+$/.test(run)) { if (run.length <= 32) { all.push(run); } continue; }
@@ -49,9 +54,18 @@
   function getJSON(path) {
     return fetch(root + path).then(function (r) { return r.ok ? r.json() : null; });
   }
-  function decode(gaps) {
-    var out = [], total = 0, i;
-    for (i = 0; i < gaps.length; i++) { total += gaps[i]; out.push(total); }
+  function getText(path) {
+    return fetch(root + path).then(function (r) { return r.ok ? r.text() : ""; });
+  }
+  function lookup(shard, word) {  // the ids on the line "word id,gap,gap,..." of a shard
+    var lines = shard.split("\n"), out = [], total = 0, i, j, gaps;
+    for (i = 0; i < lines.length; i++) {
+      if (lines[i].slice(0, word.length + 1) === word + " ") {
+        gaps = lines[i].slice(word.length + 1).split(",");
+        for (j = 0; j < gaps.length; j++) { total += parseInt(gaps[j], 10); out.push(total); }
+        break;
+      }
+    }
     return out;
   }
   function intersect(lists) {
@@ -98,7 +112,7 @@
       return Promise.all(ws.map(function (w) {
         var shard = (crc32(w) % m.shards).toString(16);
         if (shard.length < 2) { shard = "0" + shard; }
-        return getJSON("search/t/" + shard + ".json").then(function (s) { return s && s[w] ? decode(s[w]) : []; });
+        return getText("search/t/" + shard + ".txt").then(function (s) { return lookup(s, w); });
       }));
     }).then(function (lists) {
       found = intersect(lists).sort(function (a, b) { return b - a; });
