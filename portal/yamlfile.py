@@ -12,9 +12,21 @@ import yaml
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is ten times faster
 
 
+STR = "tag:yaml.org,2002:str"
+# first characters of every plain scalar that YAML 1.1 may read as something other than text
+# (numbers, booleans, null, dates, merge keys); anything else is text without asking the resolver
+_MAYBE_TYPED = frozenset("0123456789+-.~nNtTfFyYoO<=")
+
+
 class _Loader(_Base):  # type: ignore[valid-type, misc]
     """Safe loading that leaves dates as text: the model parses them itself, with a line-numbered
     error for an impossible date such as 2026-02-30 (PyYAML would raise a bare ValueError)."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        # the resolver runs for every scalar; most of ours are Chinese text or ids
+        if kind is yaml.ScalarNode and implicit[0] and value and value[0] not in _MAYBE_TYPED:
+            return STR
+        return super().resolve(kind, value, implicit)
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -43,8 +55,7 @@ def load(text: str, first_line: int = 1) -> tuple[Any, dict[str, int]]:
         if node is None:
             return None, {}
         lines: dict[str, int] = {}
-        _index(node, "", lines, first_line - 1)
-        return loader.construct_document(node), lines
+        return _build(loader, node, "", lines, first_line - 1), lines
     except yaml.MarkedYAMLError as exc:
         # the context mark is where the broken construct starts (an unclosed "[" ...), the better place to look
         mark = exc.context_mark or exc.problem_mark
@@ -57,23 +68,35 @@ def load(text: str, first_line: int = 1) -> tuple[Any, dict[str, int]]:
         loader.dispose()
 
 
-def _index(node: yaml.Node, prefix: str, lines: dict[str, int], offset: int) -> None:
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            if key in seen:
-                raise DuplicateKey(key_node.start_mark.line + 1 + offset, key_node.start_mark.column + 1,
-                                   f"键“{key}”重复出现")
-            seen.add(key)
-            path = f"{prefix}{key}"
-            lines[path] = key_node.start_mark.line + 1 + offset
-            _index(value_node, path + ".", lines, offset)
-    elif isinstance(node, yaml.SequenceNode):
+def _build(loader: Any, node: yaml.Node, prefix: str, lines: dict[str, int], offset: int) -> Any:
+    """Construct the value of `node` and record the line of every key and item on the way
+    (one walk instead of PyYAML's construction plus a second walk for the lines)."""
+    if isinstance(node, yaml.ScalarNode):
+        return node.value if node.tag == STR else loader.construct_object(node, deep=True)
+    if isinstance(node, yaml.SequenceNode):
+        out = []
         for i, item in enumerate(node.value):
             path = f"{prefix}{i}"
             lines[path] = item.start_mark.line + 1 + offset
-            _index(item, path + ".", lines, offset)
+            out.append(_build(loader, item, path + ".", lines, offset))
+        return out
+    if any(k.tag == "tag:yaml.org,2002:merge" for k, _ in node.value):
+        return loader.construct_object(node, deep=True)  # "<<" merge keys: rare, let PyYAML do it
+    mapping: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        key = _build(loader, key_node, "", {}, offset)
+        if key in mapping:
+            raise DuplicateKey(key_node.start_mark.line + 1 + offset, key_node.start_mark.column + 1,
+                               f"键“{key}”重复出现")
+        try:
+            hash(key)
+        except TypeError:
+            raise YamlError(key_node.start_mark.line + 1 + offset, key_node.start_mark.column + 1,
+                            "键不能是列表或映射") from None
+        path = f"{prefix}{key}"
+        lines[path] = key_node.start_mark.line + 1 + offset
+        mapping[key] = _build(loader, value_node, path + ".", lines, offset)
+    return mapping
 
 
 def _describe(exc: yaml.MarkedYAMLError) -> str:
