@@ -26,9 +26,9 @@ FIRST_YEAR = 1949
 YEAR = re.compile(r"[〔\[【(（［〈<{｛〖「]\s*([0-9０-９]{4})\s*[〕\]】)）］〉>}｝〗」]")
 
 
-def _finding(article: Article, key: str, rule: str, message: str, needle: str = "") -> Finding:
+def _finding(article: Article, key: str, rule: str, message: str, needle: str = "", severity: str = ERROR) -> Finding:
     line, col = locate.in_field(article, key, needle)
-    return Finding(article.path, line, col, rule, CATEGORY, ERROR, message, match=f"{key}\0{needle}")
+    return Finding(article.path, line, col, rule, CATEGORY, severity, message, match=f"{key}\0{needle}")
 
 
 def later(a: dt.datetime, b: dt.datetime, a_has_time: bool, b_has_time: bool) -> bool:
@@ -81,8 +81,9 @@ def doc_number_problems(number: str, year_limit: int) -> list[tuple[str, str]]:
 
 
 def doc_number(article: Article, number: str, year_limit: int) -> Iterable[Finding]:
+    severity = {r.id: r.severity for r in rulefile.load(RULES)}  # the year rules are the code's: errors
     for rule, message in doc_number_problems(number, year_limit):
-        yield _finding(article, "doc_number", rule, message, number)
+        yield _finding(article, "doc_number", rule, message, number, severity.get(rule, ERROR))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

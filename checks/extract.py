@@ -23,6 +23,11 @@ MAX_UNZIPPED = 200 * 1024 * 1024  # a zip bomb is not a document
 TEXT_TYPES = {"txt", "csv", "md", "html", "htm", "xml", "json"}
 OLE_TYPES = {"doc", "xls", "ppt", "wps", "et", "dps"}
 IMAGE_TYPES = {"jpg", "jpeg", "png", "gif", "bmp", "webp", "tif", "tiff", "svg"}
+# a document's text properties, as python-docx and openpyxl name them
+_WORD_PROPERTIES = ("title", "subject", "author", "keywords", "comments", "category", "last_modified_by",
+                    "identifier", "content_status", "language", "version")
+_EXCEL_PROPERTIES = ("title", "subject", "creator", "keywords", "description", "category", "lastModifiedBy",
+                     "identifier", "contentStatus", "language", "version")
 _WORD_PARTS = (  # part name pattern -> what to call it
     (re.compile(r"word/document\d*\.xml$"), "正文"),
     (re.compile(r"word/header\d*\.xml$"), "页眉"),
@@ -138,13 +143,17 @@ def _docx(path: Path, zf: zipfile.ZipFile) -> list[Chunk]:
                 out.append(Chunk(f"{title}（{name}）第 {n} 段", text, n))
             if deleted.strip():
                 out.append(Chunk(f"{title}（{name}）第 {n} 段修订中删除的文字", deleted, n))
-    props = document.core_properties
-    for key in ("title", "subject", "author", "keywords", "comments", "category", "last_modified_by",
-                "identifier", "content_status", "language", "version"):
+    out += _core_properties(document.core_properties, _WORD_PROPERTIES)
+    return out + _property_parts(zf)
+
+
+def _core_properties(props: object, keys: tuple[str, ...]) -> list[Chunk]:
+    """The text properties (title, author ...) of a Word or Excel document, as each library names them."""
+    out = []
+    for key in keys:
         value = getattr(props, key, None)
         if isinstance(value, str) and value.strip():
             out.append(Chunk(f"文档属性 {key}", value))
-    out += _property_parts(zf)
     return out
 
 
@@ -197,14 +206,8 @@ def _xlsx(path: Path, zf: zipfile.ZipFile) -> list[Chunk]:
                     out.append(Chunk(f"{sheet}单元格 {cell.coordinate}", str(cell.value), cell.row, cell.column))
                 if cell.comment is not None and cell.comment.text:
                     out.append(Chunk(f"{sheet}单元格 {cell.coordinate} 的批注", cell.comment.text, cell.row, cell.column))
-    props = wb.properties
-    for key in ("title", "subject", "creator", "keywords", "description", "category", "lastModifiedBy",
-                "identifier", "contentStatus", "language", "version"):
-        value = getattr(props, key, None)
-        if isinstance(value, str) and value.strip():
-            out.append(Chunk(f"文档属性 {key}", value))
-    out += _property_parts(zf)
-    return out
+    out += _core_properties(wb.properties, _EXCEL_PROPERTIES)
+    return out + _property_parts(zf)
 
 
 def _pdf(path: Path) -> Iterator[Chunk]:

@@ -76,7 +76,7 @@ def _text(article: Article, allowed: Sequence[str], reasons: dict[str, str]) -> 
         else:
             line, col = locate.in_body(article, hit.start() + len(hit.group()) - len(hit.group().lstrip()))
         text = hit.group().strip().split("\n")[0]
-        yield Finding(article.path, line, col, rule.id, CATEGORY, ERROR,
+        yield Finding(article.path, line, col, rule.id, CATEGORY, rule.severity,
                       f"{rule.description}（“{text}”），看起来是{kind}：{reasons.get(kind, '')}。"
                       "请删除或改写为可公开的内容；如确属误报，请在 accepted.yml 中登记并说明理由", match=hit.group())
 

@@ -1,47 +1,65 @@
 """Rules as data: checks/rules/<name>.yml, each rule with samples that must and must not match.
 
-A rules file is a mapping with a `rules` list (and any tables its check reads, see `settings`);
-every rule has at least
+One format for every rules file. A rules file is a mapping with a `rules` list (and any tables
+its check reads, see `settings`); every rule has
 
     id: KIND-TITLE-QINGSHI            # stable rule id, as printed in findings
     description: 标题为“关于……的请示”   # what it finds, in Chinese
+    severity: error                   # error (blocks publication) or warning
     pattern: '关于.+的请示$'            # Python regex (re.M: ^ and $ are line ends)
-    match: [ ... ]                    # samples that must be found
-    no_match: [ ... ]                 # samples that must not be found
+    samples:
+      match: [ ... ]                  # samples that must be found
+      no_match: [ ... ]               # samples that must not be found
 
-and optionally `allow` (regexes: a hit whose line matches one of them is not a hit),
-`keywords` (pre-filter: only the lines holding one of them are searched; without keywords the
-whole text is), `span_lines: true` (the pattern crosses lines: the whole text is searched when
-a keyword occurs) and whatever fields the check itself reads (kept in `Rule.data`). Loading validates everything and names the rule id
-in every error, so that an organisation extending a file sees what it got wrong.
+and optionally `keywords` (pre-filter: only the lines holding one of them are searched; without
+keywords the whole text is). The generic files read here (kinds, dates, wording) may also have
+`allow` (regexes: a hit whose line matches one of them is not a hit), `span_lines: true` (the
+pattern crosses lines: the whole text is searched when a keyword occurs) and whatever fields the
+check itself reads (kept in `Rule.data`). checks/secrecy.py reads its own file with the same
+helpers (`read`, `parse_rules`, `strings`, `regex`, `wrong_samples`) and its own extra fields.
+
+Loading validates everything and names the rule id, the file and the line in every error, so
+that an organisation extending a file sees what it got wrong.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from portal import yamlfile
-from portal.errors import PortalError
+from portal.errors import ERROR, WARNING, PortalError
 
 RULES_DIR = Path(__file__).resolve().parent / "rules"
-_KNOWN = {"id", "description", "pattern", "allow", "keywords", "match", "no_match"}  # the rest: Rule.data
+SEVERITIES = (ERROR, WARNING)
+COMMON = frozenset({"id", "description", "severity", "pattern", "keywords", "samples"})  # in every rules file
+_KNOWN = COMMON | {"allow"}  # the rest of a generic rule's fields: Rule.data
 
 
 @dataclasses.dataclass(frozen=True)
-class Rule:
+class BaseRule:
+    """What every rule of every rules file has."""
+
     id: str
     description: str
+    severity: str
     pattern: re.Pattern[str]
-    allow: tuple[re.Pattern[str], ...]
-    keywords: tuple[str, ...]
-    match: tuple[str, ...]
-    no_match: tuple[str, ...]
-    data: dict[str, Any]
-    line: int
+    keywords: tuple[str, ...] = ()
+    match: tuple[str, ...] = ()
+    no_match: tuple[str, ...] = ()
+    line: int = 0  # where the rule starts in its file
+
+
+@dataclasses.dataclass(frozen=True)
+class Rule(BaseRule):
+    """A rule of a generic rules file (kinds, dates, wording)."""
+
+    allow: tuple[re.Pattern[str], ...] = ()
+    data: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     @property
     def spans_lines(self) -> bool:
@@ -116,55 +134,113 @@ class RuleSet:
                 yield from ((rule, m) for m in rule.finditer(text, rule.spans(text, positions[rule.id])))
 
 
-def _compile(rule_id: str, what: str, pattern: Any) -> re.Pattern[str]:
-    if not isinstance(pattern, str) or not pattern:
-        raise PortalError(f"{rule_id}: {what} 应为非空的正则表达式文本")
+# ---------------------------------------------------------------- reading and validating (every rules file)
+
+
+def read(name: str, text: str) -> tuple[dict[str, Any], dict[str, int]]:
+    """A rules file's mapping and the line of every key and item in it (as portal.yamlfile gives them)."""
     try:
-        return re.compile(pattern, re.M)
-    except re.error as exc:
-        raise PortalError(f"{rule_id}: {what} 不是有效的正则表达式（{exc}）：{pattern}") from None
+        data, lines = yamlfile.load(text)
+    except yamlfile.YamlError as exc:
+        raise PortalError(f"规则文件 {name} 第 {exc.line} 行：{exc.problem}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("rules", []), list):
+        raise PortalError(f"规则文件 {name} 应为映射，其中 rules 为规则列表")
+    return data, lines
 
 
-def _strings(rule_id: str, key: str, value: Any) -> tuple[str, ...]:
-    if value is None:
+@contextlib.contextmanager
+def at(name: str, line: int) -> Iterator[None]:
+    """Add the file and the line to the message of a PortalError raised inside."""
+    try:
+        yield
+    except PortalError as exc:
+        raise PortalError(f"{exc}（{name} 第 {line} 行）") from None
+
+
+def strings(where: str, key: str, value: Any, required: bool = True) -> tuple[str, ...]:
+    """A list of non-empty texts; at least one if `required`, else absent means none."""
+    if value is None and not required:
         return ()
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise PortalError(f"{rule_id}: {key} 应为文本列表")
+    if not isinstance(value, list) or (required and not value):
+        raise PortalError(f"{where}: {key} 应为{'非空' if required else ''}文本列表")
+    for i, v in enumerate(value):
+        if not isinstance(v, str) or not v:
+            raise PortalError(f"{where}: {key} 第 {i + 1} 项应为非空文本，实际是 {v!r}（含“: ”的文本请加引号）")
     return tuple(value)
+
+
+def regex(where: str, key: str, value: Any) -> re.Pattern[str]:
+    if not isinstance(value, str) or not value:
+        raise PortalError(f"{where}: {key} 应为非空的正则表达式")
+    try:
+        return re.compile(value, re.M)
+    except re.error as exc:
+        raise PortalError(f"{where}: {key} 不是有效的正则表达式（{exc}）：{value}") from None
+
+
+def _common(item: Any, index: int) -> dict[str, Any]:
+    """The fields of BaseRule, validated (but `line`)."""
+    if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"]:
+        raise PortalError(f"第 {index + 1} 条规则: 缺少 id")
+    rid = item["id"]
+    if not isinstance(item.get("description"), str) or not item["description"]:
+        raise PortalError(f"{rid}: 缺少 description（规则说明）")
+    if item.get("severity") not in SEVERITIES:
+        raise PortalError(f"{rid}: severity 应为 {' 或 '.join(SEVERITIES)}（error 阻止发布，warning 只提示）")
+    pattern = regex(rid, "pattern", item.get("pattern"))
+    keywords = strings(rid, "keywords", item.get("keywords"), required=False)
+    samples = item.get("samples")
+    if not isinstance(samples, dict) or set(samples) != {"match", "no_match"}:
+        raise PortalError(f"{rid}: samples 应含 match（必须命中的文本）与 no_match（不得命中的文本）两个列表，"
+                          "写成 samples: {match: [...], no_match: [...]}")
+    return {"id": rid, "description": item["description"], "severity": item["severity"], "pattern": pattern,
+            "keywords": keywords, "match": strings(rid, "samples.match", samples["match"]),
+            "no_match": strings(rid, "samples.no_match", samples["no_match"])}
+
+
+R = TypeVar("R", bound=BaseRule)
+
+
+def parse_rules(name: str, data: dict[str, Any], lines: dict[str, int],
+                make: Callable[[dict[str, Any], dict[str, Any]], R]) -> list[R]:
+    """The rules of a file as `read` returned it. The fields of BaseRule are validated here, ids must
+    be unique; `make(item, common)` validates the check's own fields and returns the rule (`common`:
+    BaseRule's fields as keyword arguments). Every error names the rule, the file and the line."""
+    rules: list[R] = []
+    seen: set[str] = set()
+    for i, item in enumerate(data.get("rules", [])):
+        line = lines.get(f"rules.{i}", 1)
+        with at(name, line):
+            common = _common(item, i)
+            if common["id"] in seen:
+                raise PortalError(f"{common['id']}: 规则 id 重复")
+            seen.add(common["id"])
+            rules.append(make(item, {**common, "line": line}))
+    return rules
+
+
+def wrong_samples(rule: BaseRule, *finds: Callable[[str], bool]) -> list[str]:
+    """What is wrong with a rule's samples: a `match` sample that one of the ways of searching misses,
+    a `no_match` sample that one of them finds (`finds`: sample -> whether the rule hits it)."""
+    out = [f"{rule.id}: 应命中却未命中：{s!r}" for s in rule.match if not all(find(s) for find in finds)]
+    return out + [f"{rule.id}: 不应命中却命中了：{s!r}" for s in rule.no_match if any(find(s) for find in finds)]
+
+
+# ---------------------------------------------------------------- the generic rules files
+
+
+def _rule(item: dict[str, Any], common: dict[str, Any]) -> Rule:
+    rid = common["id"]
+    allow = tuple(regex(rid, "allow", a) for a in strings(rid, "allow", item.get("allow"), required=False))
+    return Rule(**common, allow=allow, data={k: v for k, v in item.items() if k not in _KNOWN})
 
 
 def parse(name: str, text: str) -> tuple[list[Rule], dict[str, Any]]:
     """Parse and validate a rules file's text: (rules, the file's other top-level keys).
 
     Raise PortalError naming the rule at fault."""
-    try:
-        data, lines = yamlfile.load(text)
-    except yamlfile.YamlError as exc:
-        raise PortalError(f"规则文件 {name} 第 {exc.line} 行：{exc.problem}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("rules", []), list):
-        raise PortalError(f"规则文件 {name} 应为映射，rules 应为列表")
-    rules: list[Rule] = []
-    seen: set[str] = set()
-    for i, item in enumerate(data.get("rules", [])):
-        where = f"{name} 第 {i + 1} 条规则"
-        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-            raise PortalError(f"{where}: 缺少 id")
-        rid = item["id"]
-        if rid in seen:
-            raise PortalError(f"{rid}: 规则 id 重复（{name}）")
-        seen.add(rid)
-        if not isinstance(item.get("description"), str):
-            raise PortalError(f"{rid}: 缺少 description（规则说明）")
-        match = _strings(rid, "match", item.get("match"))
-        no_match = _strings(rid, "no_match", item.get("no_match"))
-        if not match or not no_match:
-            raise PortalError(f"{rid}: 每条规则都须带 match 与 no_match 样例（应命中与不应命中的文本）")
-        rules.append(Rule(
-            id=rid, description=item["description"], pattern=_compile(rid, "pattern", item.get("pattern")),
-            allow=tuple(_compile(rid, "allow", a) for a in _strings(rid, "allow", item.get("allow"))),
-            keywords=_strings(rid, "keywords", item.get("keywords")), match=match, no_match=no_match,
-            data={k: v for k, v in item.items() if k not in _KNOWN}, line=lines.get(f"rules.{i}", 1)))
-    return rules, {k: v for k, v in data.items() if k != "rules"}
+    data, lines = read(name, text)
+    return parse_rules(name, data, lines, _rule), {k: v for k, v in data.items() if k != "rules"}
 
 
 @functools.cache
@@ -191,15 +267,7 @@ def settings(name: str) -> dict[str, Any]:
 
 
 def sample_errors(rule: Rule) -> list[str]:
-    """What is wrong with a rule's samples: a `match` sample not found, a `no_match` sample found.
-
-    Each sample goes through both ways of searching (Rule alone, and a RuleSet)."""
+    """What is wrong with a rule's samples, each searched both ways (the Rule alone, and a RuleSet)."""
     alone = RuleSet([rule])
-    out = []
-    for sample in rule.match:
-        if rule.search(sample) is None or next(alone.finditer(sample), None) is None:
-            out.append(f"{rule.id}: 应命中却未命中：{sample}")
-    for sample in rule.no_match:
-        if rule.search(sample) is not None or next(alone.finditer(sample), None) is not None:
-            out.append(f"{rule.id}: 不应命中却命中了：{sample}")
-    return out
+    return wrong_samples(rule, lambda s: rule.search(s) is not None,
+                         lambda s: next(alone.finditer(s), None) is not None)

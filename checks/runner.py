@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Protocol
 
 from portal import model
-from portal.errors import ACCEPTED, ERROR, Finding, to_json
+from portal.errors import ACCEPTED, ERROR, Finding, PortalError, to_json
 
 from . import accepted
 
@@ -104,7 +104,11 @@ def hook_main(checks: Sequence[CheckModule] | None, argv: Sequence[str] | None =
     parser.add_argument("--root", default=".")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     args = parser.parse_args(argv)
-    _portal, findings = check_paths(args.root, args.filenames, checks)
+    try:
+        _portal, findings = check_paths(args.root, args.filenames, checks)
+    except PortalError as exc:  # a broken rules file, say: a message, not a traceback
+        print(f"portal: {exc}", file=sys.stderr)
+        return 1
     return report(findings, args.format)
 
 

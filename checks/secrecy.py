@@ -27,17 +27,15 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from portal import yamlfile
 from portal.errors import ERROR, WARNING, Finding, PortalError
 from portal.model import CONTENT, Article, Portal
 
-from . import attachments, extract, normalize
+from . import attachments, extract, normalize, rulefile
 from .runner import hook_main
 
 CATEGORY = "secrecy"
 RULES_FILE = Path(__file__).resolve().parent / "rules" / "secrecy.yml"
 CONTEXTS = ("anywhere", "standalone", "label", "statement")
-SEVERITIES = (ERROR, WARNING)
 WORD_RULE = "SEC-WORDLIST"
 UNREADABLE_RULE = "SEC-ATTACHMENT-UNREADABLE"
 UNSCANNED_RULE = "SEC-ATTACHMENT-UNSCANNED"
@@ -60,16 +58,12 @@ _STANDALONE = set("\x01\x02" + OPEN_BRACKETS + CLOSE_BRACKETS)
 
 
 @dataclasses.dataclass(frozen=True)
-class Rule:
-    id: str
-    description: str
-    severity: str
-    pattern: re.Pattern[str]
-    keywords: tuple[str, ...]
-    context: str
+class Rule(rulefile.BaseRule):
+    """A secrecy rule: the fields of every rules file, plus when a hit is a marking (`context`)
+    and whether the marking needs a star between level and period (`star`)."""
+
+    context: str = "anywhere"
     star: bool = False
-    match: tuple[str, ...] = ()
-    no_match: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,71 +78,22 @@ class Hit:
 # ---------------------------------------------------------------- rules file
 
 
-def _fail(rule_id: str, message: str) -> PortalError:
-    return PortalError(f"{rule_id}: {message}（{RULES_FILE.name}）")
-
-
-def _strings(rule_id: str, key: str, value: Any, required: bool = True) -> tuple[str, ...]:
-    if value is None and not required:
-        return ()
-    if not isinstance(value, list) or not value:
-        raise _fail(rule_id, f"{key} 应为非空文本列表")
-    for i, v in enumerate(value):
-        if not isinstance(v, str) or not v:
-            raise _fail(rule_id, f"{key} 第 {i + 1} 项应为非空文本，实际是 {v!r}（含“: ”的文本请加引号）")
-    return tuple(value)
-
-
-def _regex(rule_id: str, key: str, value: Any) -> re.Pattern[str]:
-    if not isinstance(value, str) or not value:
-        raise _fail(rule_id, f"{key} 应为非空的正则表达式")
-    try:
-        return re.compile(value, re.M)
-    except re.error as exc:
-        raise _fail(rule_id, f"{key} 不是有效的正则表达式（{exc}）：{value}") from None
-
-
-def _rule(item: Any, index: int) -> Rule:
-    if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-        raise _fail(f"第 {index + 1} 条规则", "缺少 id")
-    rid = item["id"]
-    unknown = set(item) - {"id", "description", "severity", "pattern", "keywords", "context", "star", "samples"}
+def _rule(item: dict[str, Any], common: dict[str, Any]) -> Rule:
+    """A rule from its item, the common fields already validated by rulefile.parse_rules."""
+    rid = common["id"]
+    unknown = set(item) - rulefile.COMMON - {"context", "star"}
     if unknown:
-        raise _fail(rid, f"未知字段 {'、'.join(sorted(unknown))}")
-    if not isinstance(item.get("description"), str) or not item["description"]:
-        raise _fail(rid, "缺少 description（规则说明）")
-    if item.get("severity") not in SEVERITIES:
-        raise _fail(rid, f"severity 应为 {' 或 '.join(SEVERITIES)}")
+        raise PortalError(f"{rid}: 未知字段 {'、'.join(sorted(unknown))}")
     if item.get("context") not in CONTEXTS:
-        raise _fail(rid, f"context 应为 {' / '.join(CONTEXTS)} 之一")
-    pattern = _regex(rid, "pattern", item.get("pattern"))
-    if item.get("star") and "level" not in pattern.groupindex:
-        raise _fail(rid, "star: true 的规则须用 (?P<level>…) 标出密级，可用 (?P<period>…) 标出保密期限")
-    keywords = _strings(rid, "keywords", item.get("keywords"))
-    for k in keywords:
+        raise PortalError(f"{rid}: context 应为 {' / '.join(CONTEXTS)} 之一")
+    if item.get("star") and "level" not in common["pattern"].groupindex:
+        raise PortalError(f"{rid}: star: true 的规则须用 (?P<level>…) 标出密级，可用 (?P<period>…) 标出保密期限")
+    if not common["keywords"]:
+        raise PortalError(f"{rid}: keywords 应为非空文本列表（预筛关键词，规范化形式）")
+    for k in common["keywords"]:
         if normalize.compact(k) != k:
-            raise _fail(rid, f"关键词“{k}”不是规范化形式，应写成“{normalize.compact(k)}”")
-    samples = item.get("samples")
-    if not isinstance(samples, dict) or set(samples) != {"match", "no_match"}:
-        raise _fail(rid, "samples 应含 match（必须命中的文本）与 no_match（不得命中的文本）两个列表")
-    return Rule(rid, item["description"], item["severity"], pattern, keywords, item["context"],
-                bool(item.get("star")), _strings(rid, "samples.match", samples["match"]),
-                _strings(rid, "samples.no_match", samples["no_match"]))
-
-
-def parse_rules(text: str) -> tuple[list[Rule], dict[str, Any]]:
-    """The rules and settings of a rules file; PortalError naming the rule at fault."""
-    try:
-        data, _ = yamlfile.load(text)
-    except yamlfile.YamlError as exc:
-        raise PortalError(f"{RULES_FILE.name} 第 {exc.line} 行：{exc.problem}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
-        raise PortalError(f"{RULES_FILE.name} 应为映射，其中 rules 为规则列表")
-    rules = [_rule(item, i) for i, item in enumerate(data["rules"])]
-    ids = [r.id for r in rules]
-    for rid in {i for i in ids if ids.count(i) > 1}:
-        raise _fail(rid, "规则 id 重复")
-    return rules, data
+            raise PortalError(f"{rid}: 关键词“{k}”不是规范化形式，应写成“{normalize.compact(k)}”")
+    return Rule(**common, context=item["context"], star=bool(item.get("star")))
 
 
 class Ruleset:
@@ -157,14 +102,20 @@ class Ruleset:
     def __init__(self, text: str, words: Sequence[str] = ()) -> None:
         import ahocorasick_rs
 
-        self.rules, data = parse_rules(text)
+        name = RULES_FILE.name
+        data, lines = rulefile.read(name, text)
+        self.rules = rulefile.parse_rules(name, data, lines, _rule)
+        if not self.rules:
+            raise PortalError(f"规则文件 {name} 中没有规则：rules 应为非空的规则列表")
         self.advice = str(data.get("advice") or "")
-        companions = _strings("companions", "companions", data.get("companions"), required=False)
-        self.companions = _regex("companions", "companions", "|".join(companions)) if companions else None
-        before = data.get("mention_before")
-        self.mention_before = _regex("mention_before", "mention_before", before) if before else None
+        with rulefile.at(name, lines.get("companions", 1)):
+            companions = rulefile.strings("companions", "companions", data.get("companions"), required=False)
+            self.companions = rulefile.regex("companions", "companions", "|".join(companions)) if companions else None
+        with rulefile.at(name, lines.get("mention_before", 1)):
+            before = data.get("mention_before")
+            self.mention_before = rulefile.regex("mention_before", "mention_before", before) if before else None
         self.word_rule = Rule(WORD_RULE, "出现本单位规定不得发布的词语（columns.yml 的 secrecy.forbidden_words）",
-                              ERROR, re.compile("(?!)"), (), "anywhere")
+                              ERROR, re.compile("(?!)"), context="anywhere")
         targets: dict[str, list[Rule | str]] = {}
         for rule in self.rules:
             for k in rule.keywords:
@@ -500,24 +451,17 @@ def _attachment_findings(rules: Ruleset, path: Path, rel: str, mtime: int, size:
 
 
 def sample_errors(rules: Ruleset) -> list[str]:
-    """What is wrong with the rules' samples: a `match` sample the rule misses, a `no_match` one it hits."""
-    out = []
-    for rule in rules.rules:
-        for sample in rule.match:
-            if all(h.rule.id != rule.id for h in rules.scan(sample, overlapping=True)):
-                out.append(f"{rule.id}: 应命中却未命中：{sample!r}")
-        for sample in rule.no_match:
-            if any(h.rule.id == rule.id for h in rules.scan(sample, overlapping=True)):
-                out.append(f"{rule.id}: 不应命中却命中了：{sample!r}")
-    return out
+    """What is wrong with the rules' samples: a `match` sample the rule misses, a `no_match` one it hits
+    (each sample scanned by the whole ruleset, as an item is)."""
+    return [e for rule in rules.rules for e in rulefile.wrong_samples(rule, functools.partial(_hits, rules, rule.id))]
+
+
+def _hits(rules: Ruleset, rule_id: str, sample: str) -> bool:
+    return any(h.rule.id == rule_id for h in rules.scan(sample, overlapping=True))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    try:
-        return hook_main([sys.modules[__name__]], argv)  # type: ignore[list-item]
-    except PortalError as exc:
-        print(f"portal: {exc}", file=sys.stderr)
-        return 1
+    return hook_main([sys.modules[__name__]], argv)  # type: ignore[list-item]
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Outdated names of organs and common miswritings (错敏词), as warnings.
+"""Outdated names of organs and common miswritings (错敏词), as warnings (`severity` in the rules file).
 
 Rules are data (checks/rules/wording.yml): each has the date from which the wording is wrong
 (`since`; an item published before it was right to use the old name) and, when a later rule takes
@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterable, Sequence
 
 from portal import clock
-from portal.errors import WARNING, Finding, PortalError
+from portal.errors import Finding, PortalError
 from portal.model import Article, Portal, parse_when
 
 from . import locate, rulefile
@@ -71,7 +71,7 @@ def check(portal: Portal, article: Article) -> Iterable[Finding]:
 def _finding(article: Article, rule: Rule, word: str, line: int, col: int, context: str) -> Finding:
     since = _day(rule, "since")
     advice = f"自 {since:%Y-%m-%d} 起应改为" if since else "建议改为"
-    return Finding(article.path, line, col, rule.id, CATEGORY, WARNING,
+    return Finding(article.path, line, col, rule.id, CATEGORY, rule.severity,
                    f"“{word}”：{rule.description}。{advice}“{rule.data.get('replace', '')}”", match=context)
 
 
