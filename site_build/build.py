@@ -15,6 +15,7 @@ byte the output of a full build (tests/site/test_incremental.py). Anything that 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 import os
 import shutil
@@ -26,7 +27,7 @@ from typing import Any
 
 from checks import runner
 from portal import clock, model
-from portal.errors import Finding, has_error
+from portal.errors import Finding, PortalError, has_error
 
 from . import pages, render, search, shell, state
 
@@ -70,6 +71,7 @@ def build_site(root: Path, out: Path, *, incremental_from: Path | None = None) -
     its state allows, else fall back to a full build.
     """
     root, out = Path(root).resolve(), Path(out).resolve()
+    _check_out(root, out)
     previous = None if incremental_from is None else Path(incremental_from).resolve()
     old = None if previous is None else state.load(previous)
     hashes = state.FileHashes(root, old["stats"] if old else {})
@@ -77,6 +79,14 @@ def build_site(root: Path, out: Path, *, incremental_from: Path | None = None) -
     if previous is not None and old is not None and old.get("key") == _key(root) and old.get("others") == others:
         return _incremental(root, out, previous, old, items, others, hashes)
     return _full(root, out, items, others, hashes)
+
+
+def _check_out(root: Path, out: Path) -> None:
+    """The build replaces `out` as a whole: never the portal itself, its content, or a folder we did not build."""
+    if out == root or out in root.parents or (root / model.CONTENT) in (out, *out.parents):
+        raise PortalError(f"输出目录 {out} 不能是门户仓库本身、它的上级目录或 content/ 下的目录。请换一个目录（默认 site/）")
+    if out.is_dir() and any(out.iterdir()) and not state.path_for(out).is_file() and not (out / "sitemap.xml").is_file():
+        raise PortalError(f"输出目录 {out} 已存在且不是构建出的网站，构建会整个替换它。请指定新目录，或确认无用后先删除")
 
 
 def _key(root: Path) -> str:
@@ -147,7 +157,7 @@ def _incremental(root: Path, out: Path, previous: Path, old: dict[str, Any], ite
         if record is None or record["sha"] != digest:
             load.add(path)
         elif record["entry"] is None:
-            if record["due"] is not None and record["due"] <= now.isoformat():
+            if record["due"] is not None and dt.datetime.fromisoformat(record["due"]) <= now:
                 load.add(path)  # scheduled, and its time has come
         elif any(hashes.get(src) != before.get(src) for src, _ in record["entry"]["files"]):
             load.add(path)  # an attachment changed

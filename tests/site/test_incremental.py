@@ -124,3 +124,17 @@ def test_hard_links_are_never_written_through(mini: Path, first: Path, tmp_path:
     assert page.read_bytes() == before
     shutil.rmtree(tmp_path / "v2")
     assert page.read_bytes() == before
+
+
+def test_never_replaces_the_portal_or_a_folder_it_did_not_build(mini: Path, tmp_path: Path) -> None:
+    from portal.errors import PortalError
+
+    mine = tmp_path / "documents"
+    mine.mkdir()
+    (mine / "工作总结.docx").write_bytes(b"not a site")
+    for out in (mini, mini.parent, mini / "content", mini / "content" / "site", mine):
+        with pytest.raises(PortalError):
+            build_site(mini, out)
+    assert (mine / "工作总结.docx").read_bytes() == b"not a site"
+    assert (mini / "content" / "disaster" / "2026-06-03-fang-xun.md").is_file()
+    assert build_site(mini, tmp_path / "empty").ok  # a new or empty folder is fine
