@@ -18,7 +18,8 @@ from typing import Any
 from checks import runner
 from portal import model
 
-VERSION = 1
+VERSION = 2
+FIELDS = ("key", "others", "own", "shells", "items", "lists", "stats", "search")
 PACKAGES = ("mkdocs", "mkdocs-material", "mistune", "nh3")
 WITNESSES = ("sitemap.xml", "search/index.json")  # files every build rewrites when its pages change
 
@@ -98,8 +99,8 @@ def load(site: Path) -> dict[str, Any] | None:
         data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if data.get("version") != VERSION or data.get("witnesses") != witnesses(site):
-        return None
+    if data.get("version") != VERSION or any(f not in data for f in FIELDS) or data.get("witnesses") != witnesses(site):
+        return None  # written by another version, or the site changed since: build in full
     return data
 
 

@@ -206,3 +206,13 @@ def test_state_is_kept_outside_the_site(built: tuple[Path, BuildResult]) -> None
     site, _ = built
     assert (site.parent / ".site.build.json").is_file()
     assert not [r for r in tree(site) if r.endswith(".json") and not r.startswith("search/")]
+
+
+def test_the_site_passes_the_portals_own_audit(built: tuple[Path, BuildResult]) -> None:
+    """`portal audit` (reports/audit.py) reads what readers see: metadata on every page, no dead links."""
+    from portal import model
+    from reports import audit
+
+    site, _ = built
+    findings = audit.audit(model.load(site.parent / "portal"), site).findings
+    assert [f.format() for f in findings if f.rule in ("AUDIT-META-MISSING", "AUDIT-LINK-BROKEN", "AUDIT-UNDATED", "AUDIT-HOME-MISSING", "AUDIT-COLUMN-MISSING", "AUDIT-ITEM-MISSING")] == []
