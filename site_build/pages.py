@@ -293,7 +293,8 @@ class Site:
             '<h1 class="portal-title">站内搜索</h1>'
             f'<div id="portal-search" data-root="{markup.relative(url, "")}">{self._search_form(url)}'
             '<p class="portal-search__status" aria-live="polite"></p><ol class="portal-search__results"></ol>'
-            '<button class="portal-search__more" type="button" hidden>更多结果</button></div>'
+            '<button class="portal-search__more" type="button" hidden>更多结果</button>'
+            '<noscript><p>站内搜索需要浏览器启用 JavaScript；也可从各栏目页按时间查找信息。</p></noscript></div>'
             f'<script src="{markup.relative(url, "assets/portal-search.js")}"></script>'
         )
         return Page(url, SEARCH, "", depth_of(url), "站内搜索", self.title("站内搜索"), tuple(self.base_head()),
