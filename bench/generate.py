@@ -18,7 +18,7 @@ from portal import clock, config
 
 REPO = Path(__file__).resolve().parent.parent
 
-PLACES = ["临江区", "江北区", "滨海新区", "青山县", "白沙县", "高新区", "经开区", "东港镇", "西岭乡"]
+PLACES = ["云江区", "江北区", "滨海新区", "青山县", "白沙县", "高新区", "经开区", "东港镇", "西岭乡"]
 SUBJECTS = ["危险化学品", "非煤矿山", "烟花爆竹", "工贸企业", "城镇燃气", "建筑施工", "道路交通", "森林防火",
             "防汛抗旱", "地质灾害", "地震应急", "自然灾害救助", "应急物资储备", "消防安全", "有限空间作业"]
 ACTIONS = ["安全生产专项检查", "隐患排查整治", "应急演练", "工作部署会", "业务培训", "督导检查", "宣传咨询活动",
@@ -91,9 +91,9 @@ def generate(root: Path, n: int, seed: int = 0, body_chars: int = 1800) -> Path:
         extra = ""
         if kind in cfg.official_kinds:
             counters[str(date.year)] = counters.get(str(date.year), 0) + 1
-            extra = f"doc_number: 临应急发〔{date.year}〕{counters[str(date.year)]}号\n"
+            extra = f"doc_number: 云应急发〔{date.year}〕{counters[str(date.year)]}号\n"
         text = (
-            f"---\ntitle: {title}\ndate: {date:%Y-%m-%d %H:%M}\nsource: 临江市应急管理局{cfg.departments[dept].name}\n"
+            f"---\ntitle: {title}\ndate: {date:%Y-%m-%d %H:%M}\nsource: 云江市应急管理局{cfg.departments[dept].name}\n"
             f"department: {dept}\ntype: {kind}\nauthor: [{author}]\n{extra}reviewers:\n" + "\n".join(reviewers)
             + f"\nsummary: {place}{subject}{action}有关情况\n---\n\n"
             + _body(rng, subject, place, action, body_chars) + "\n"

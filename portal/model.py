@@ -82,10 +82,6 @@ class Article:
             key = key.rpartition(".")[0]
         return self.lines.get(key, 1)
 
-    @property
-    def url(self) -> str:
-        return f"{self.column}/{self.slug}/"
-
     def is_public(self, now: dt.datetime | None = None) -> bool:
         """Published on a build at `now`: not a draft and not dated later (scheduled)."""
         now = now or clock.now()

@@ -16,7 +16,7 @@ VALID_ITEM = """\
 ---
 title: 市应急管理局召开全市防汛工作部署会
 date: 2026-06-03 16:30
-source: 临江市应急管理局防汛抗旱科
+source: 云江市应急管理局防汛抗旱科
 department: 防汛抗旱科
 type: 动态
 author: [{informant}]

@@ -49,7 +49,7 @@ def item_text(column: str = "news", body: str = "6月3日，市应急管理局�
     meta: dict[str, Any] = {
         "title": "市应急管理局召开全市防汛工作部署会",
         "date": "2026-06-03 16:30",
-        "source": f"临江市应急管理局{department}",
+        "source": f"云江市应急管理局{department}",
         "department": department,
         "type": kind,
         "author": [informant(department)],

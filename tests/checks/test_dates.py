@@ -36,7 +36,7 @@ def test_dates(run_checks, fields, expected):
 NUMBER_CASES = [
     # (发文字号, year of the publication date, expected)
     ("盘应急发〔2025〕22号", 2025, []),
-    ("临应急办函〔2026〕1号", 2026, []),
+    ("云应急办函〔2026〕1号", 2026, []),
     ("国办发〔2019〕1号", 2026, []),
     ("盘应急发[2025]22号", 2025, ["DOC-NUMBER-BRACKET"]),
     ("盘应急发【2025】22号", 2025, ["DOC-NUMBER-BRACKET"]),
@@ -65,14 +65,14 @@ def test_doc_number(number, year, expected):
 
 def test_doc_number_in_an_item_points_at_it(run_checks, tmp_portal):
     path = "content/documents/2026-06-03-item.md"
-    findings = run_checks({path: item_text("documents", type="通知", doc_number="临应急〔2026〕第3号")}, dates)
+    findings = run_checks({path: item_text("documents", type="通知", doc_number="云应急〔2026〕第3号")}, dates)
     (f,) = findings
     assert f.rule == "DOC-NUMBER-DI" and f.category == "date" and f.severity == "error"
     line = (tmp_portal / path).read_text(encoding="utf-8").splitlines()[f.line - 1]
-    assert line.startswith("doc_number:") and line[f.column - 1:].startswith("临应急")
+    assert line.startswith("doc_number:") and line[f.column - 1:].startswith("云应急")
     assert "不加“第”字" in f.message
 
 
 def test_year_is_compared_with_the_items_date(run_checks):
-    item = item_text("documents", type="通知", date="2025-12-30", doc_number="临应急〔2026〕3号")
+    item = item_text("documents", type="通知", date="2025-12-30", doc_number="云应急〔2026〕3号")
     assert rules_of(run_checks({"content/documents/2025-12-30-item.md": item}, dates)) == ["DOC-NUMBER-YEAR-LATE"]

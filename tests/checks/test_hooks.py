@@ -28,7 +28,7 @@ SCRIPTS = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["
 BIN = Path(sys.executable).parent
 CLEAN = item_text("documents", type="通知", title="关于做好2026年汛期防汛物资储备工作的通知", department="法规科",
                   date="2026-06-03 10:00", body="各县区应急局，机关各科室：\n现将有关事项通知如下，请认真贯彻落实。")
-QINGSHI = item_text("documents", type="通知", title="临江市应急管理局关于申请新建防汛物资储备库资金的请示",
+QINGSHI = item_text("documents", type="通知", title="云江市应急管理局关于申请新建防汛物资储备库资金的请示",
                     department="法规科", date="2026-06-04 10:00", body="市人民政府：\n……\n妥否，请批示。")
 MARKED = item_text("documents", type="通知", title="关于做好今冬明春安全防范工作的通知", department="法规科",
                    date="2026-06-05 10:00", body="秘密★1年\n\n各县区应急局：\n现将有关事项通知如下。")

@@ -11,7 +11,7 @@ QINGSHI = """市人民政府：
 为做好今年汛期防汛物资储备工作，我局拟新建市级防汛物资储备库一座，所需资金500万元，恳请市政府予以安排。
 妥否，请批示。
 
-临江市应急管理局
+云江市应急管理局
 2026年6月3日"""
 
 PIFU = """青山县应急管理局：
@@ -32,7 +32,7 @@ CASES = [
     ("news", {"type": "请示"}, None, ["KIND-FORBIDDEN"]),
     ("documents", {"type": "报告"}, None, ["KIND-FORBIDDEN"]),
     ("documents", {"type": "函"}, None, ["KIND-FORBIDDEN"]),
-    ("documents", {"type": "通知", "title": "临江市应急管理局关于申请新建防汛物资储备库资金的请示"}, None,
+    ("documents", {"type": "通知", "title": "云江市应急管理局关于申请新建防汛物资储备库资金的请示"}, None,
      ["KIND-TITLE-QINGSHI"]),
     ("documents", {"type": "通知", "title": "关于2026年上半年安全生产工作情况的报告"}, None, ["KIND-TITLE-BAOGAO"]),
     ("documents", {"type": "通知", "title": "关于商请协助开展危险化学品联合执法检查的函"}, None, ["KIND-TITLE-HAN"]),
@@ -46,14 +46,14 @@ CASES = [
     # what only mentions these kinds passes
     ("documents", {"type": "批复", "title": "关于同意青山县应急管理局安全生产专项资金请示的批复"}, PIFU, []),
     ("meetings", {"type": "新闻", "title": "局党委听取2026年安全生产工作情况报告"}, MEETING, []),
-    ("documents", {"type": "报告", "title": "临江市应急管理局2025年政府信息公开工作年度报告"}, ANNUAL, []),
-    ("documents", {"type": "公告", "title": "临江市应急管理局2025年政府信息公开工作年度报告"}, ANNUAL, []),
-    ("news", {"type": "报告", "title": "临江市应急管理局关于2025年度法治政府建设工作情况的报告"}, None, []),
+    ("documents", {"type": "报告", "title": "云江市应急管理局2025年政府信息公开工作年度报告"}, ANNUAL, []),
+    ("documents", {"type": "公告", "title": "云江市应急管理局2025年政府信息公开工作年度报告"}, ANNUAL, []),
+    ("news", {"type": "报告", "title": "云江市应急管理局关于2025年度法治政府建设工作情况的报告"}, None, []),
     ("accidents", {"type": "通报", "title": "关于青山县“7·12”较大火灾事故的调查报告"}, None, []),
     ("news", {"title": "市政府常务会议审议关于防汛工作情况的报告"}, None, []),
     ("news", {}, "请各县区应急局于6月30日前将自查情况报告市应急管理局。特此通知。", []),
     # the proposals column publishes 函 (replies to deputies and members)
-    ("proposals", {"type": "函", "title": "临江市应急管理局关于市政协十三届三次会议第125号提案的复函"},
+    ("proposals", {"type": "函", "title": "云江市应急管理局关于市政协十三届三次会议第125号提案的复函"},
      "王委员：\n您提出的《关于加强社区应急避难场所建设的提案》收悉，现答复如下：……\n特此函复。", []),
     ("proposals", {"type": "函"}, "当否，请批示。", ["KIND-CLOSE-QINGSHI"]),
 ]
@@ -82,6 +82,6 @@ def test_unknown_kind_is_the_models_finding(run_checks):
 
 
 def test_public_reports_are_listed_in_data():
-    assert kinds.is_public_report("临江市应急管理局2025年政府信息公开工作年度报告")
+    assert kinds.is_public_report("云江市应急管理局2025年政府信息公开工作年度报告")
     assert not kinds.is_public_report("关于2026年上半年安全生产工作情况的报告")
     assert set(kinds.forbidden()) == {"请示", "报告", "函"}

@@ -36,7 +36,7 @@ def test_title_that_mentions_internal_material_passes(item: Callable[..., Path],
 
 
 def test_every_front_matter_value_is_scanned(item: Callable[..., Path], findings: Found) -> None:
-    item(tags="[防汛, 内部资料]", source="临江市应急管理局（内部文件）",
+    item(tags="[防汛, 内部资料]", source="云江市应急管理局（内部文件）",
          summary="|\n  会议部署了防汛工作。\n  秘密★1年",
          reprint='{site: 机密★1年, url: "https://www.gov.cn/x", time: 2026-06-03}')
     # the line of the key, the column where the text starts on it; a block scalar's lines below its key
@@ -63,7 +63,7 @@ def test_body_comments_links_images_and_tables(item: Callable[..., Path], findin
 
 
 def test_marking_on_the_first_line_like_a_paper_document(item: Callable[..., Path], findings: Found) -> None:
-    item(body="000123\n机密★1年\n特急\n\n临江市应急管理局关于……的通知\n")
+    item(body="000123\n机密★1年\n特急\n\n云江市应急管理局关于……的通知\n")
     assert where(findings()) == [("SEC-MARKING", 15, 1)]
 
 

@@ -20,11 +20,11 @@ from checks import extract
 from portal.errors import Finding
 
 FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")  # fonts-noto-cjk, installed by .ci/run
-CLEAN = ["临江市应急管理局关于做好2026年汛期防汛工作的通知", "各县（区）应急管理局：", "现将有关事项通知如下。"]
+CLEAN = ["云江市应急管理局关于做好2026年汛期防汛工作的通知", "各县（区）应急管理局：", "现将有关事项通知如下。"]
 
 
 def word(body: list[str] = CLEAN, *, header: str = "", footer: str = "", comment: str = "", inserted: str = "",
-         deleted: str = "", title: str = "临江市应急管理局文件", table: str = "") -> bytes:
+         deleted: str = "", title: str = "云江市应急管理局文件", table: str = "") -> bytes:
     d = docx.Document()
     for text in body:
         d.add_paragraph(text)
@@ -48,7 +48,7 @@ def word(body: list[str] = CLEAN, *, header: str = "", footer: str = "", comment
     if table:
         d.add_table(rows=1, cols=2).rows[0].cells[1].text = table
     d.core_properties.title = title
-    d.core_properties.author = "临江市应急管理局"
+    d.core_properties.author = "云江市应急管理局"
     out = io.BytesIO()
     d.save(out)
     return out.getvalue()
@@ -135,7 +135,7 @@ def test_docx_marking_is_caught(attach: Callable[[str, bytes], Path], findings: 
 
 
 def test_clean_docx_passes(attach: Callable[[str, bytes], Path], findings: Callable[[], list[Finding]]) -> None:
-    attach("tongzhi.docx", word(header="临江市应急管理局", footer="第 1 页", comment="请核对数字",
+    attach("tongzhi.docx", word(header="云江市应急管理局", footer="第 1 页", comment="请核对数字",
                                 inserted="（此件公开发布）", deleted="原稿"))
     assert findings() == []
 

@@ -1,4 +1,4 @@
-"""The demo portal (临江市应急管理局): it passes every check and looks like a portal that is kept up."""
+"""The demo portal (云江市应急管理局): it passes every check and looks like a portal that is kept up."""
 from __future__ import annotations
 
 import datetime as dt
@@ -50,9 +50,9 @@ def refers_to(interpretation: str, document: str) -> bool:
 
 
 @pytest.mark.parametrize(("interpretation", "document", "expected"), [
-    ("《临江市应急物资储备库管理细则》解读", "临江市应急管理局关于同意《临江市应急物资储备库管理细则》的批复", True),
+    ("《云江市应急物资储备库管理细则》解读", "云江市应急管理局关于同意《云江市应急物资储备库管理细则》的批复", True),
     ("一图读懂《2026年全市应急管理工作要点》", "关于印发《2026年全市应急管理工作要点》的通知", True),
-    ("《临江市应急物资储备库管理细则》解读", "关于印发《2026年全市应急管理工作要点》的通知", False),
+    ("《云江市应急物资储备库管理细则》解读", "关于印发《2026年全市应急管理工作要点》的通知", False),
 ])
 def test_refers_to(interpretation: str, document: str, expected: bool) -> None:
     assert refers_to(interpretation, document) is expected

@@ -23,7 +23,7 @@ def test_valid_item_loads_into_typed_fields(tmp_portal, write_item, valid_item):
     portal = model.load(tmp_portal)
     assert portal.findings == []
     (a,) = portal.articles
-    assert a.column == "disaster" and a.slug == "fang-xun" and a.url == "disaster/fang-xun/"
+    assert a.column == "disaster" and a.slug == "fang-xun"
     assert a.title == "市应急管理局召开全市防汛工作部署会"
     assert model.format_when(a.date) == "2026-06-03 16:30" and a.date_has_time
     assert a.department == "防汛抗旱科" and a.type == "动态" and a.importance == "一般"
@@ -41,11 +41,11 @@ BAD_FRONT_MATTER = [
     # (description, edit old -> new, rule, line)
     ("invalid YAML", ("title: 市", "title: [市"), "FM-YAML", 2),
     ("colon in value", ("title: 市应急管理局召开", "title: 通知: 市应急管理局召开"), "FM-YAML", 2),
-    ("missing key", ("source: 临江市应急管理局防汛抗旱科\n", ""), "FM-REQUIRED", 2),
+    ("missing key", ("source: 云江市应急管理局防汛抗旱科\n", ""), "FM-REQUIRED", 2),
     ("misspelled key", ("source:", "sorce:"), "FM-UNKNOWN-KEY", 4),
     ("unknown key", ("type: 动态\n", "type: 动态\ncolour: red\n"), "FM-UNKNOWN-KEY", 7),
     ("duplicate key", ("type: 动态\n", "type: 动态\ntype: 新闻\n"), "FM-DUPLICATE-KEY", 7),
-    ("wrong type", ("source: 临江市应急管理局防汛抗旱科", "source: [a, b]"), "FM-TYPE", 4),
+    ("wrong type", ("source: 云江市应急管理局防汛抗旱科", "source: [a, b]"), "FM-TYPE", 4),
     ("date not a date", ("date: 2026-06-03 16:30", "date: 六月三日"), "FM-DATE-INVALID", 3),
     ("impossible date", ("date: 2026-06-03 16:30", "date: 2026-02-30"), "FM-DATE-INVALID", 3),
     ("future date", ("date: 2026-06-03 16:30", "date: 2027-01-01"), "FM-DATE-FUTURE", 3),
@@ -132,7 +132,7 @@ CONFIG_ERRORS = [
     ("columns.yml", "departments: [宣教科]", "departments: [宣传科]", "CFG-DEPT-UNKNOWN"),
     ("columns.yml", "    cycle: daily", "    cycle: dayly", "CFG-CYCLE"),
     ("columns.yml", "chain: 三审\n", "chain: 四审\n", "CFG-CHAIN-UNKNOWN"),
-    ("columns.yml", "SiteName: 临江市应急管理局", "SiteName: [临江", "CFG-YAML"),
+    ("columns.yml", "SiteName: 云江市应急管理局", "SiteName: [云江", "CFG-YAML"),
     ("roster.yml", "roles: [director, leading_group]", "roles: [director, boss]", "CFG-ROLE-UNKNOWN"),
     ("roster.yml", "department: 局领导", "department: 局领导组", "CFG-DEPT-UNKNOWN"),
 ]

@@ -18,7 +18,7 @@ def item(title: str, date: str | None, department: str = "宣教科", kind: str 
     """A valid item of the demo roster; `extra` adds front-matter lines (event_date, adoption, doc_number...)."""
     p = people_for(department)
     lines = ["---", f"title: {title}"] + ([f"date: {date}"] if date else []) + [
-        f"source: 临江市应急管理局{department}", f"department: {department}", f"type: {kind}",
+        f"source: 云江市应急管理局{department}", f"department: {department}", f"type: {kind}",
         f"author: [{', '.join(authors or [p['informant']])}]", "reviewers:", f"  初审: {p['unit_head']}",
         f"  保密审查: {p['secrecy']}", f"  复审: {p['leader']}", f"  终审: {p['office']}"]
     lines += [f"{k}: {v}" for k, v in extra.items()]

@@ -55,13 +55,13 @@ def test_the_demo_site_passes(demo_root: Path, tmp_path: Path, capsys: pytest.Ca
 
 @pytest.mark.parametrize("url, target", [
     ("../", "index.html"), ("a/", "news/a/index.html"), ("/news/", "news/index.html"),
-    ("https://yjj.linjiang.gov.cn/news/a/?x=1#p", "news/a/index.html"), ("//yjj.linjiang.gov.cn/", "index.html"),
+    ("https://yjj.yunjiang.gov.cn/news/a/?x=1#p", "news/a/index.html"), ("//yjj.yunjiang.gov.cn/", "index.html"),
     ("a/%E5%9B%BE.png", "news/a/图.png"), ("../../../etc/passwd", "../../etc/passwd"),
     ("https://www.gov.cn/", None), ("mailto:a@b.cn", None), ("javascript:void(0)", None), ("#top", None),
     ("?page=2", None), ("data:image/png;base64,AA", None),
 ])
 def test_which_links_are_internal(url: str, target: str | None) -> None:
-    assert site.target("news/index.html", url, "yjj.linjiang.gov.cn") == target
+    assert site.target("news/index.html", url, "yjj.yunjiang.gov.cn") == target
 
 
 @pytest.fixture

@@ -35,11 +35,11 @@ def test_adoption_levels_add_up(write_item, tmp_portal: Path) -> None:
 
 def documents(write_item) -> None:
     write_item("documents/2026-11-03-banfa.md", item(
-        "关于印发《临江市安全生产约谈办法》的通知", "2026-11-03 09:00", "法规科", "通知", doc_number="临应急发〔2026〕9号"))
+        "关于印发《云江市安全生产约谈办法》的通知", "2026-11-03 09:00", "法规科", "通知", doc_number="云应急发〔2026〕9号"))
     write_item("documents/2026-11-04-yijian.md", item(
-        "关于加强汛后隐患排查的意见", "2026-11-04 09:00", "法规科", "意见", doc_number="临应急发〔2026〕10号"))
+        "关于加强汛后隐患排查的意见", "2026-11-04 09:00", "法规科", "意见", doc_number="云应急发〔2026〕10号"))
     write_item("interpretations/2026-11-05-jiedu.md", item(
-        "《临江市安全生产约谈办法》政策解读", "2026-11-05 09:00", "法规科", "解读"))
+        "《云江市安全生产约谈办法》政策解读", "2026-11-05 09:00", "法规科", "解读"))
 
 
 def test_policy_documents_and_missing_interpretations(write_item, tmp_portal: Path) -> None:
@@ -58,7 +58,7 @@ def test_policy_documents_and_missing_interpretations(write_item, tmp_portal: Pa
 def test_an_interpretation_naming_the_document_number_counts(write_item, tmp_portal: Path) -> None:
     documents(write_item)
     write_item("interpretations/2026-11-06-jiedu2.md", item(
-        "汛后隐患排查意见解读", "2026-11-06 09:00", "法规科", "解读", summary="解读临应急发〔2026〕10号"))
+        "汛后隐患排查意见解读", "2026-11-06 09:00", "法规科", "解读", summary="解读云应急发〔2026〕10号"))
     portal = load(tmp_portal)
     docs = [a for a in portal.articles if a.column == "documents"]
     interps = [a for a in portal.articles if a.column == "interpretations"]

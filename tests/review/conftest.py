@@ -36,7 +36,7 @@ ITEM = """\
 ---
 title: {title}
 date: 2026-11-21 10:00
-source: 临江市应急管理局宣传教育科
+source: 云江市应急管理局宣传教育科
 department: 宣教科
 type: 动态
 author: [{author}]
@@ -44,7 +44,7 @@ importance: {importance}
 reviewers:
 {reviewers}
 ---
-11月21日，市应急管理局在临江广场开展{title}，发放宣传资料500余份，解答群众咨询120人次。
+11月21日，市应急管理局在云江广场开展{title}，发放宣传资料500余份，解答群众咨询120人次。
 
 活动现场设置了应急救援装备展示区和互动体验区，吸引了众多市民参与。
 """

@@ -25,7 +25,7 @@ def test_important_items_need_the_extra_stage(world: World) -> None:
 
 def test_attachments_are_approved_with_their_item(world: World) -> None:
     text = item_text().replace("importance: 一般\n", "importance: 一般\nattachments: [files/shuju.csv]\n")
-    world.write("sun.lixin", "content/news/files/shuju.csv", "区县,隐患数\n临江区,12\n")
+    world.write("sun.lixin", "content/news/files/shuju.csv", "区县,隐患数\n云江区,12\n")
     branch = world.submit(text=text)
     world.approve_all(branch)
     work = world.clone("sun.lixin")
@@ -35,7 +35,7 @@ def test_attachments_are_approved_with_their_item(world: World) -> None:
     assert world.gate(branch).code == 0
     # a new version of the attachment alone makes every approval stale
     git(work, "merge", "-q", "--ff-only", f"origin/{branch}")
-    world.write("sun.lixin", "content/news/files/shuju.csv", "区县,隐患数\n临江区,13\n")
+    world.write("sun.lixin", "content/news/files/shuju.csv", "区县,隐患数\n云江区,13\n")
     assert world.portal("sun.lixin", "submit", "content/news/files/shuju.csv").code == 0
     gate = world.gate(branch)
     assert gate.code == 1 and "REVIEW-STALE" in gate.out and "shuju.csv" in gate.out

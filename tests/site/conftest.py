@@ -21,7 +21,7 @@ def item(title: str, date: str, department: str = "防汛抗旱科", kind: str =
          **extra: object) -> str:
     """A valid item of the demo roster (三审 chain); `extra` adds front-matter keys (JSON is valid YAML)."""
     p = people_for(department)
-    fm = {"title": title, "date": date, "source": f"临江市应急管理局{department}", "department": department,
+    fm = {"title": title, "date": date, "source": f"云江市应急管理局{department}", "department": department,
           "type": kind, "author": [p["informant"]],
           "reviewers": {"初审": p["unit_head"], "保密审查": p["secrecy"], "复审": p["leader"], "终审": p["office"]},
           **extra}
@@ -44,14 +44,14 @@ def mini_portal(root: Path) -> Path:
     (root / "content" / "disaster" / "files").mkdir(parents=True)
     shutil.copy(PDF, root / "content" / "disaster" / "files" / "ming-dan.pdf")
     write(root, "disaster/2026-06-03-fang-xun.md", item(
-        "市应急管理局召开全市防汛工作部署会", "2026-06-03 16:30", doc_number="临应急发〔2026〕12号",
+        "市应急管理局召开全市防汛工作部署会", "2026-06-03 16:30", doc_number="云应急发〔2026〕12号",
         summary="部署汛期防汛物资储备与值班值守", tags=["防汛", "部署会"],
         attachments=[{"file": "files/ming-dan.pdf", "title": "防汛物资储备名单"}],
         body="6月3日，市应急管理局召开全市防汛工作部署会，部署防汛抗旱物资储备与值班值守工作。\n\n"
              "详见[名单](files/ming-dan.pdf)。"))
     write(root, "disaster/2026-07-10-tai-feng.md", item(
         SCRIPT_TITLE, "2026-07-10 09:00", summary="<b>台风</b>防御",
-        body="台风“梅花”逼近，<script>alert(1)</script><img src=\"https://www.linjiang.gov.cn/a.png\" onerror=\"alert(2)\">"
+        body="台风“梅花”逼近，<script>alert(1)</script><img src=\"https://www.yunjiang.gov.cn/a.png\" onerror=\"alert(2)\">"
              "[点我](javascript:alert(3)) <a href=\"javascript:alert(4)\" onclick=\"alert(5)\">链接</a>"
              "<!-- 内部备注：不要公开 --> <iframe src=\"https://example.com\"></iframe>地震应急演练。"))
     write(root, "news/2026-09-28-zhuan-zai.md", item(

@@ -97,9 +97,9 @@ def test_home_column_item(demo: tuple[str, model.Portal], page: object) -> None:
     base, portal = demo
     tab = page
     tab.goto(base)  # type: ignore[attr-defined]
-    assert tab.title() == "临江市应急管理局"  # type: ignore[attr-defined]
+    assert tab.title() == "云江市应急管理局"  # type: ignore[attr-defined]
     assert (meta(tab, "SiteName"), meta(tab, "SiteDomain"), meta(tab, "SiteIDCode")) == (
-        "临江市应急管理局", "yjj.linjiang.gov.cn", "3310000017")
+        "云江市应急管理局", "yjj.yunjiang.gov.cn", "3310000017")
     footer = tab.locator("footer.portal-footer").inner_text()  # type: ignore[attr-defined]
     assert "网站标识码：3310000017" in footer and "江ICP备2023001234号-1" in footer
     shot(tab, "site-home.png")
@@ -160,7 +160,7 @@ def test_script_title_renders_as_text(demo: tuple[str, model.Portal], page: obje
     tab = page
     tab.goto(base + "disaster/script.html")  # type: ignore[attr-defined]
     assert tab.locator("h1").inner_text() == SCRIPT_TITLE  # type: ignore[attr-defined]
-    assert tab.title() == f"{SCRIPT_TITLE} - 临江市应急管理局"  # type: ignore[attr-defined]
+    assert tab.title() == f"{SCRIPT_TITLE} - 云江市应急管理局"  # type: ignore[attr-defined]
     assert meta(tab, "ArticleTitle") == SCRIPT_TITLE
     tab.goto(base + "disaster/")  # type: ignore[attr-defined]
     assert SCRIPT_TITLE in tab.locator(".portal-list").inner_text()  # type: ignore[attr-defined]

@@ -110,7 +110,7 @@ def test_serve_previews_and_rebuilds_on_change(mini: Path) -> None:
                 time.sleep(0.5)
 
     try:
-        assert "<title>临江市应急管理局</title>" in fetch("", time.monotonic() + 120)
+        assert "<title>云江市应急管理局</title>" in fetch("", time.monotonic() + 120)
         assert "市应急管理局召开全市防汛工作部署会" in fetch("disaster/fang-xun.html", time.monotonic() + 10)
         write(mini, "disaster/2026-11-20-di-zhen.md", item("全市开展地震应急疏散演练", "2026-11-20 10:00"))
         assert "全市开展地震应急疏散演练" in fetch("disaster/di-zhen.html", time.monotonic() + 120)

@@ -11,7 +11,7 @@ from tests.site.conftest import PDF, SCRIPT_TITLE, read, tree
 ITEM = "disaster/fang-xun.html"
 SCRIPT_ITEM = "disaster/tai-feng.html"
 REPRINT = "news/zhuan-zai.html"
-SITE_URL = "https://yjj.linjiang.gov.cn/"
+SITE_URL = "https://yjj.yunjiang.gov.cn/"
 
 
 class Meta(html.parser.HTMLParser):
@@ -72,7 +72,7 @@ def test_item_page_highlights_its_column(built: tuple[Path, BuildResult]) -> Non
 def test_meta_tags_on_every_kind_of_page(built: tuple[Path, BuildResult]) -> None:
     site, _ = built
     home = Meta(read(site, "index.html")).meta
-    assert home["SiteName"] == "临江市应急管理局" and home["SiteDomain"] == "yjj.linjiang.gov.cn"
+    assert home["SiteName"] == "云江市应急管理局" and home["SiteDomain"] == "yjj.yunjiang.gov.cn"
     assert home["SiteIDCode"] == "3310000017"
     assert "ColumnName" not in home and "ArticleTitle" not in home
     column = Meta(read(site, "disaster/index.html")).meta
@@ -84,8 +84,8 @@ def test_meta_tags_on_every_kind_of_page(built: tuple[Path, BuildResult]) -> Non
     article = Meta(read(site, ITEM)).meta
     assert article["ArticleTitle"] == "市应急管理局召开全市防汛工作部署会"
     assert article["PubDate"] == "2026-06-03 16:30"
-    assert article["ContentSource"] == "临江市应急管理局防汛抗旱科"
-    assert article["SiteName"] == "临江市应急管理局" and article["ColumnName"] == "防灾减灾"
+    assert article["ContentSource"] == "云江市应急管理局防汛抗旱科"
+    assert article["SiteName"] == "云江市应急管理局" and article["ColumnName"] == "防灾减灾"
     assert article["Keywords"] == "防汛,部署会"
     assert article["Url"] == SITE_URL + ITEM
 
@@ -93,10 +93,10 @@ def test_meta_tags_on_every_kind_of_page(built: tuple[Path, BuildResult]) -> Non
 def test_item_page_shows_source_department_date_number_attachment(built: tuple[Path, BuildResult]) -> None:
     site, _ = built
     page = read(site, ITEM)
-    assert '<th scope="row">信息来源</th><td>临江市应急管理局防汛抗旱科</td>' in page
+    assert '<th scope="row">信息来源</th><td>云江市应急管理局防汛抗旱科</td>' in page
     assert '<th scope="row">发布部门</th><td>防汛抗旱科</td>' in page  # the roster's name of the department
     assert '<th scope="row">发布日期</th><td>2026-06-03 16:30</td>' in page
-    assert '<th scope="row">发文字号</th><td>临应急发〔2026〕12号</td>' in page
+    assert '<th scope="row">发文字号</th><td>云应急发〔2026〕12号</td>' in page
     assert '<a href="files/ming-dan.pdf" download>防汛物资储备名单</a>' in page
     assert '<a href="files/ming-dan.pdf" rel="noopener noreferrer">名单</a>' in page  # the body's link, rewritten
     assert (site / "disaster/files/ming-dan.pdf").read_bytes() == PDF.read_bytes()
@@ -122,7 +122,7 @@ def test_footer_on_every_page(built: tuple[Path, BuildResult]) -> None:
         text = read(site, page)
         footer = text[text.index('class="md-footer portal-footer"'):]
         for shown in ("网站标识码：", "3310000017", "江ICP备2023001234号-1", "江公网安备33100002000123号",
-                      "主办单位：临江市应急管理局", "联系电话：0571-8800123"):
+                      "主办单位：云江市应急管理局", "联系电话：0000-8800123"):
             assert shown in footer, (page, shown)
 
 
@@ -132,7 +132,7 @@ def test_script_title_is_text_everywhere(built: tuple[Path, BuildResult]) -> Non
         assert b"<script>alert(" not in data, rel
     page = read(site, SCRIPT_ITEM)
     parsed = Meta(page)
-    assert parsed.title == f"{SCRIPT_TITLE} - 临江市应急管理局"
+    assert parsed.title == f"{SCRIPT_TITLE} - 云江市应急管理局"
     assert parsed.meta["ArticleTitle"] == SCRIPT_TITLE
     assert "&lt;script&gt;alert(&#x27;标题&#x27;)&lt;/script&gt;防汛“测试”&amp;演练" in page
     for listing in ("disaster/index.html",):
@@ -166,12 +166,12 @@ def test_feeds_are_rss_newest_first(built: tuple[Path, BuildResult]) -> None:
     feed = ET.parse(site / "rss.xml").getroot()
     assert feed.tag == "rss" and feed.get("version") == "2.0"
     channel = feed.find("channel")
-    assert channel is not None and channel.findtext("title") == "临江市应急管理局"
+    assert channel is not None and channel.findtext("title") == "云江市应急管理局"
     links = [i.findtext("link") for i in channel.iter("item")]
     assert links == [SITE_URL + REPRINT, SITE_URL + SCRIPT_ITEM, SITE_URL + ITEM]
     assert [i.findtext("pubDate") for i in channel.iter("item")][-1] == "Wed, 03 Jun 2026 16:30:00 +0800"
     column = ET.parse(site / "news/rss.xml").getroot().find("channel")
-    assert column is not None and column.findtext("title") == "临江市应急管理局 - 动态要闻"
+    assert column is not None and column.findtext("title") == "云江市应急管理局 - 动态要闻"
     assert [i.findtext("link") for i in column.iter("item")] == [SITE_URL + REPRINT]
     empty = ET.parse(site / "powers/rss.xml").getroot().find("channel")
     assert empty is not None and list(empty.iter("item")) == []
