@@ -175,8 +175,9 @@ def _given_files(root: Path, paths: Iterable[str], findings: list[Finding]) -> l
             continue  # pre-commit passes every staged file; only items are ours
         if _outside(root, rel, findings):
             continue
-        if not full.exists():
-            continue  # deleted in this commit
+        if not full.exists():  # pre-commit never passes deleted files: this is a mistyped path
+            findings.append(_finding(rel, 1, "FILE-MISSING", "文件不存在。请检查路径是否写错（可用 `portal check` 不带参数检查全部稿件）", "file"))
+            continue
         if Path(rel).parts[2:3] == (FILES_DIR,) or Path(rel).name.startswith("."):
             continue
         if not rel.endswith(".md"):
@@ -389,6 +390,9 @@ class _Validator:
             return
         for stage, person in value.items():
             key = f"reviewers.{stage}"
+            if person is not None and not isinstance(person, str):
+                self._type_error(key, "一个人员 id", person)
+                continue
             person = self.text(key, person)
             if person and person not in self.config.people:
                 self.error(key, "FM-PERSON-UNKNOWN", f"{stage}人“{person}”不在 roster.yml 中。{suggest(person, self.config.people)}请填写人员 id")

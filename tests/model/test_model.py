@@ -166,6 +166,14 @@ def test_check_given_paths_only(tmp_portal, write_item, valid_item, capsys):
     write_item("disaster/2026-06-04-bad.md", b"")
     assert main(["--root", str(tmp_portal), "check", str(good)]) == 0
     assert main(["--root", str(tmp_portal), "check"]) == 1
+    capsys.readouterr()
+    assert main(["--root", str(tmp_portal), "check", str(tmp_portal / "content/disaster/2026-06-05-typo.md")]) == 1
+    assert "content/disaster/2026-06-05-typo.md:1:1: FILE-MISSING" in capsys.readouterr().out
+
+
+def test_reviewer_of_the_wrong_shape_is_one_type_error(tmp_portal, write_item, valid_item):
+    write_item("disaster/2026-06-03-fang-xun.md", valid_item.replace("  复审: ", "  复审: {a: b}  # ", 1))
+    assert [r for _, _, r in findings_of(tmp_portal)] == ["FM-TYPE"]
 
 
 def test_new_creates_template_for_the_chain(tmp_portal, capsys):
