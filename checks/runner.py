@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -24,9 +24,6 @@ class CheckModule(Protocol):
 CHECK_NAMES: tuple[str, ...] = ("secrecy", "reviewers", "kinds", "reprint", "attachments", "dates", "wording")
 # A change to one of these (at the repository root) can change the findings of every item.
 WHOLE_PORTAL = ("columns.yml", "roster.yml", accepted.FILE)
-
-CheckFn = Callable[[model.Portal, model.Article], Iterable[Finding]]
-
 
 def _modules() -> list[CheckModule]:
     return [importlib.import_module(f"checks.{name}") for name in CHECK_NAMES]  # type: ignore[misc]
