@@ -85,7 +85,7 @@ def template(cfg: config.Config, column: config.Column, title: str, department: 
         "---",
         f"title: {_q(title)}",
         f"date: {now:%Y-%m-%d %H:%M}",
-        f"source: {_q(cfg.departments[department].name)}  # 信息来源",
+        f"source: {_q(cfg.site.organizer + cfg.departments[department].name)}  # 信息来源",
         f"department: {department}  # 发布部门",
         f"type: {kind}  # 文种，本栏目可用：{'、'.join(column.kinds)}",
         f"author: [{', '.join(authors)}]  # 撰稿人 id",
