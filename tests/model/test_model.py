@@ -183,7 +183,7 @@ def test_new_creates_template_for_the_chain(tmp_portal, capsys):
     assert path.name == "2026-11-22-guan-yu-zuo-hao-xun-qi-an-quan-fang-fan-gong-zuo.md"
     portal = model.load(tmp_portal)
     (a,) = portal.articles
-    assert a.title == "关于做好汛期安全防范工作的通知" and a.type == "决定"
+    assert a.title == "关于做好汛期安全防范工作的通知" and a.type == "通知"
     assert a.source == "云江市应急管理局政策法规科" and a.department == "法规科"
     assert list(a.reviewers) == ["初审", "保密审查", "合法性审核", "复审", "终审", "审定"]
     # the template is complete but not yet filled in: check says what is missing
