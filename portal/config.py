@@ -244,8 +244,10 @@ def load(root: Path) -> Config:
     col_data, col_lines = _read_yaml(root, "columns.yml")
     ros_data, ros_lines = _read_yaml(root, "roster.yml")
     roster = _Reader("roster.yml", ros_lines)
+    _known_keys(roster, ros_data, "", ("roles", "departments", "people"))
     roles, departments, people = _load_roster(roster, ros_data)
     cols = _Reader("columns.yml", col_lines)
+    _known_keys(cols, col_data, "", ("site", "kinds", "reprint_sources", "chains", "columns", "reports", "secrecy"))
     site = _load_site(cols, col_data)
     kinds_data = cols.get(col_data, "kinds", "", dict) or {}
     official = cols.strings(kinds_data, "kinds.official", "kinds")
@@ -267,6 +269,7 @@ def load(root: Path) -> Config:
 
 def _load_site(r: _Reader, data: dict[str, Any]) -> Site:
     s = r.get(data, "site", "", dict) or {}
+    _known_keys(r, s, "site", SITE_KEYS)
     fields = {}
     for key, attr in (("SiteName", "name"), ("SiteDomain", "domain"), ("SiteIDCode", "id_code"), ("icp", "icp")):
         fields[attr] = str(r.get(s, f"site.{key}", "site", (str, int)) or "")
@@ -320,6 +323,7 @@ def _load_columns(r: _Reader, data: dict[str, Any], chains: dict[str, Chain], de
         cid = r.get(c, f"{w}.id", w, str)
         if cid is None:
             continue
+        _known_keys(r, c, w, COLUMN_KEYS)
         if cid in columns:
             r.error(f"{w}.id", "CFG-DUPLICATE", f"栏目 id“{cid}”重复")
         if not cid.replace("-", "").isalnum() or not cid.isascii() or cid != cid.lower():
@@ -385,6 +389,7 @@ def _load_roster(r: _Reader, data: dict[str, Any]) -> tuple[dict[str, Role], dic
         pid = r.get(p, f"{w}.id", w, str)
         if pid is None:
             continue
+        _known_keys(r, p, w, PERSON_KEYS)
         if pid in people:
             r.error(f"{w}.id", "CFG-DUPLICATE", f"人员 id“{pid}”重复")
         dept = str(r.get(p, f"{w}.department", w, (str, int)) or "")
@@ -414,10 +419,20 @@ _REPORT_KEYS = {
 }
 
 
-def _known_keys(r: _Reader, body: dict[str, Any], where: str, known: tuple[str, ...]) -> None:
+SITE_KEYS = ("SiteName", "SiteDomain", "SiteIDCode", "icp", "url", "police_record", "organizer", "copyright", "phone")
+COLUMN_KEYS = ("id", "title", "description", "keywords", "type", "inspection", "departments", "cycle", "kinds",
+               "chain", "deadline", "reprint_sources", "home")
+PERSON_KEYS = ("id", "name", "department", "title", "roles", "oversees", "key", "handle")
+
+
+def _known_keys(r: _Reader, body: Any, where: str, known: tuple[str, ...]) -> None:
+    """A misspelt key would otherwise be ignored silently (a column's `hmoe: true` never reaching the home page)."""
+    if not isinstance(body, dict):
+        return
     for key in body:
         if key not in known:
-            r.error(f"{where}.{key}", "CFG-UNKNOWN-KEY", f"{where} 下的未知项“{key}”。{suggest(key, known)}可用：{'、'.join(known)}")
+            path = f"{where}.{key}" if where else str(key)
+            r.error(path, "CFG-UNKNOWN-KEY", f"{where or '文件顶层'} 下的未知项“{key}”。{suggest(key, known)}可用：{'、'.join(known)}")
 
 
 def _number(r: _Reader, body: dict[str, Any], key: str, default: float, whole: bool = False) -> Any:

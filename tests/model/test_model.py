@@ -135,6 +135,10 @@ CONFIG_ERRORS = [
     ("columns.yml", "SiteName: 云江市应急管理局", "SiteName: [云江", "CFG-YAML"),
     ("roster.yml", "roles: [director, leading_group]", "roles: [director, boss]", "CFG-ROLE-UNKNOWN"),
     ("roster.yml", "department: 局领导", "department: 局领导组", "CFG-DEPT-UNKNOWN"),
+    ("roster.yml", "    oversees: [局办公室", "    overseas: [局办公室", "CFG-UNKNOWN-KEY"),
+    ("columns.yml", "    home: true", "    hmoe: true", "CFG-UNKNOWN-KEY"),
+    ("columns.yml", "  SiteIDCode:", "  SiteIdCode:", "CFG-UNKNOWN-KEY"),
+    ("columns.yml", "chains:\n  三审:", "chanis:\n  三审:", "CFG-UNKNOWN-KEY"),
 ]
 
 
