@@ -189,7 +189,7 @@ class Ruleset:
     def _is_marking(self, rule: Rule, text: str, start: int, end: int, tokens: _Tokens,
                     compact: str, compact_start: int) -> bool:
         if rule.context == "anywhere":
-            return True
+            return not self._described(text, start, compact, compact_start)
         # the line around the hit, at most WINDOW characters each side (a cut side counts as more text)
         low, high = max(0, start - WINDOW), min(len(text), end + WINDOW)
         n = text.rfind("\n", low, start)
@@ -214,6 +214,19 @@ class Ruleset:
         if left == line_start and not cut_left and _LIST_ITEM.match(text, line_start):
             return False
         return set(skeleton) <= _STANDALONE
+
+
+    def _described(self, text: str, start: int, compact: str, compact_start: int) -> bool:
+        """A marking quoted right after 标注/注明/标有……, as a regulation describes the format
+        (文件首页标注“秘密★1年”的……): a mention. Quotes alone are not enough: “秘密★1年” on a
+        line of its own is still a marking."""
+        i = start - 1
+        while i >= 0 and text[i] in " \t\u3000":
+            i -= 1
+        if i < 0 or text[i] not in OPEN_QUOTES:
+            return False
+        before = compact[compact.rfind("\n", max(0, compact_start - 20), compact_start) + 1:compact_start]
+        return bool(self.mention_before and self.mention_before.search(before))
 
 
 def _starred(text: str, index: list[int], m: re.Match[str]) -> int | None:
