@@ -8,12 +8,18 @@ from review.gitutil import Repo
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    decision_arguments(parser, "审核")
+    parser.add_argument("--opinion", default="", help="审核意见")
+
+
+def decision_arguments(parser: argparse.ArgumentParser, verb: str) -> None:
+    """What approve and reject share: the branch, the stage, the secrecy answers, the items."""
     parser.add_argument("ref", metavar="REF", help="审核分支，如 review/sun.lixin/20261122-120000-fang-xun")
     parser.add_argument("--stage", required=True, help="审核环节，如 初审、保密审查、复审、终审")
-    parser.add_argument("--opinion", default="", help="审核意见")
     parser.add_argument("--secrecy-answers", nargs=3, metavar=("是否涉密", "发布时间是否适宜", "格式和表述是否规范"),
                         choices=records.ANSWERS, help="保密审查的三项回答，如：否 是 是")
-    parser.add_argument("--item", action="append", metavar="PATH", help="只审核这些稿件（默认：分支上指定你审核的全部稿件）")
+    parser.add_argument("--item", action="append", metavar="PATH",
+                        help=f"只{verb}这些稿件（默认：分支上指定你审核的全部稿件）")
     workflow.add_common_arguments(parser)
 
 
