@@ -18,6 +18,8 @@ from typing import Any
 from checks import runner
 from portal import model
 
+from .manifest import sha256_bytes, write_durably
+
 VERSION = 2
 FIELDS = ("key", "others", "own", "shells", "items", "lists", "stats", "search")
 PACKAGES = ("mkdocs", "mkdocs-material", "mistune", "nh3")
@@ -26,10 +28,6 @@ WITNESSES = ("sitemap.xml", "search/index.json")  # files every build rewrites w
 
 def path_for(site: Path) -> Path:
     return site.parent / f".{site.name}.build.json"
-
-
-def sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def key(root: Path, config_file: Path, theme_dirs: Iterable[Path]) -> str:
@@ -85,12 +83,12 @@ class FileHashes:
         if old and old[0] == st.st_size and old[1] == st.st_mtime_ns:
             self.now[rel] = old
         else:
-            self.now[rel] = [st.st_size, st.st_mtime_ns, sha(path.read_bytes())]
+            self.now[rel] = [st.st_size, st.st_mtime_ns, sha256_bytes(path.read_bytes())]
         return str(self.now[rel][2])
 
 
 def witnesses(site: Path) -> dict[str, str]:
-    return {name: sha((site / name).read_bytes()) if (site / name).is_file() else "" for name in WITNESSES}
+    return {name: sha256_bytes((site / name).read_bytes()) if (site / name).is_file() else "" for name in WITNESSES}
 
 
 def load(site: Path) -> dict[str, Any] | None:
@@ -107,6 +105,4 @@ def load(site: Path) -> dict[str, Any] | None:
 def save(site: Path, data: dict[str, Any]) -> None:
     data = {**data, "version": VERSION, "witnesses": witnesses(site)}
     path = path_for(site)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-    os.replace(tmp, path)
+    write_durably(path, json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))

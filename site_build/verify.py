@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
-import hashlib
 import os
 import socket
 import urllib.error
@@ -178,7 +177,7 @@ def _fetch(base: str, path: str, timeout: float) -> mf.Entry | str:
         if isinstance(reason, socket.timeout | TimeoutError):
             raise PortalError(f"访问 {url} 超时（{timeout:g} 秒）。请确认网站服务正常，或用 --timeout 加长等待") from None
         raise PortalError(f"无法访问 {url}：{reason}") from None
-    return mf.Entry(len(data), hashlib.sha256(data).hexdigest())
+    return mf.Entry(len(data), mf.sha256_bytes(data))
 
 
 def check_url(url: str) -> str:
