@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import NamedTuple
 
 from portal import clock
+from review.records import ACTION, APPROVE, BRANCH, INFORMANT, ITEM, REJECT, REVIEWER, STAGE, SUBMIT
 
 RS, US, GS = "\x1e", "\x1f", "\x1d"
 BRANCH_IN_SUBJECT = re.compile(r"review/[^\s'\"]+")
-TRAILERS = ("Portal-Action", "Portal-Stage", "Portal-Reviewer", "Portal-Informant", "Portal-Branch", "Portal-Item")
+TRAILERS = (ACTION, STAGE, REVIEWER, INFORMANT, BRANCH, ITEM)  # the order Commit's fields follow
 # git parses the trailers (the last paragraph of the message, as `git interpret-trailers` does)
 LOG_FORMAT = "%x1e%H%x1f%P%x1f%ct%x1f%s" + "".join(f"%x1f%(trailers:key={k},valueonly,separator=%x1d)" for k in TRAILERS) + "%x1f"
 
@@ -67,30 +68,30 @@ class Submission:
 
     @property
     def submitted(self) -> dt.datetime:
-        return next(s.time for s in self.steps if s.action == "submit")
+        return next(s.time for s in self.steps if s.action == SUBMIT)
 
     @property
     def decisions(self) -> list[Step]:
-        return [s for s in self.steps if s.action != "submit"]
+        return [s for s in self.steps if s.action != SUBMIT]
 
     def submitted_at(self, path: str) -> dt.datetime:
         """When the item was first submitted on this branch."""
-        return next((s.time for s in self.steps if s.action == "submit" and path in s.items), self.submitted)
+        return next((s.time for s in self.steps if s.action == SUBMIT and path in s.items), self.submitted)
 
     def final_approvals(self, path: str) -> dict[str, dt.datetime]:
         """Stage -> time of the approval in force for the item: the stage's last decision naming it,
         if that approves and comes after the last submission that changed the item (older ones are stale)."""
-        changed = max((s.index for s in self.steps if s.action == "submit" and path in s.items), default=-1)
+        changed = max((s.index for s in self.steps if s.action == SUBMIT and path in s.items), default=-1)
         last: dict[str, Step] = {}
         for d in self.decisions:
             if d.covers(path):
                 last[d.stage] = d
-        return {stage: d.time for stage, d in last.items() if d.action == "approve" and d.index > changed}
+        return {stage: d.time for stage, d in last.items() if d.action == APPROVE and d.index > changed}
 
     def rejections(self) -> dict[str, int]:
         out: dict[str, int] = {}
         for d in self.decisions:
-            if d.action == "reject":
+            if d.action == REJECT:
                 out[d.stage] = out.get(d.stage, 0) + 1
         return out
 
@@ -183,15 +184,15 @@ def _submission(commits: dict[str, Commit], head: str, branch: str, prefix: str,
     chain.reverse()
     steps = []
     for i, c in enumerate(chain):
-        if c.action == "submit":
+        if c.action == SUBMIT:
             steps.append(Step(i, c.action, c.time, frozenset(_paths(c.files, "\n", prefix))))
-        elif c.action in ("approve", "reject"):
+        elif c.action in (APPROVE, REJECT):
             steps.append(Step(i, c.action, c.time, frozenset(_paths(c.items, GS, prefix)), c.stage, c.reviewer))
-    submits = [s for s in steps if s.action == "submit"]
+    submits = [s for s in steps if s.action == SUBMIT]
     if not submits:
         return None
     items = set().union(*(s.items for s in steps))
-    return Submission(branch, next(c.informant for c in chain if c.action == "submit"), steps, items)
+    return Submission(branch, next(c.informant for c in chain if c.action == SUBMIT), steps, items)
 
 
 def read(root: Path) -> History:

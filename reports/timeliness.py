@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 
 from portal import clock, model
 from portal.config import Column
+from review.records import REJECT
 
 from . import period as periods
 from . import workdays
@@ -105,7 +106,7 @@ def turnaround(submissions: Iterable[Submission], period: periods.Period,
             if sub.merged is not None and period.contains(sub.merged):
                 hours.setdefault(PUBLISH_STAGE, []).append((sub.merged - start).total_seconds() / 3600)
         for d in sub.decisions:
-            if d.action == "reject" and period.contains(d.time):
+            if d.action == REJECT and period.contains(d.time):
                 rejected[d.stage] = rejected.get(d.stage, 0) + 1
     stages = [s for s in order if s in hours or s in rejected]
     stages += sorted(s for s in {*hours, *rejected} if s not in stages and s != PUBLISH_STAGE)
