@@ -34,6 +34,16 @@ def live(to: Path) -> str:
     return os.readlink(to / "current").split("/")[1]
 
 
+def two_releases(run_portal: Run, site_repo: Path, to: Path, write_item: Callable[..., Path],
+                 valid_item: str) -> tuple[str, str]:
+    """Publish, add an item, publish again: the ids of both releases (the second is live)."""
+    run_portal("publish", "--to", to)
+    first = live(to)
+    add_item(site_repo, write_item, valid_item)
+    run_portal("publish", "--to", to)
+    return first, live(to)
+
+
 def test_publish_builds_a_release_with_its_manifest_and_switches_current(
         run_portal: Run, site_repo: Path, tmp_path: Path) -> None:
     to = tmp_path / "www"
@@ -106,11 +116,7 @@ def test_keep_must_be_positive(run_portal: Run, tmp_path: Path) -> None:
 def test_rollback_to_previous_and_named_release(
         run_portal: Run, site_repo: Path, tmp_path: Path, write_item: Callable[..., Path], valid_item: str) -> None:
     to = tmp_path / "www"
-    run_portal("publish", "--to", to)
-    first = live(to)
-    add_item(site_repo, write_item, valid_item)
-    run_portal("publish", "--to", to)
-    second = live(to)
+    first, second = two_releases(run_portal, site_repo, to, write_item, valid_item)
     status, out, _ = run_portal("rollback", "--dir", to)
     assert status == 0 and live(to) == first and f"由 {second} 改为 {first}" in out
     assert not (to / "current" / NEW_PAGE).exists()
@@ -130,11 +136,7 @@ def test_rollback_to_previous_and_named_release(
 def test_rollback_refuses_a_tampered_release(
         run_portal: Run, site_repo: Path, tmp_path: Path, write_item: Callable[..., Path], valid_item: str) -> None:
     to = tmp_path / "www"
-    run_portal("publish", "--to", to)
-    first = live(to)
-    add_item(site_repo, write_item, valid_item)
-    run_portal("publish", "--to", to)
-    second = live(to)
+    first, second = two_releases(run_portal, site_repo, to, write_item, valid_item)
     (to / "releases" / first / "site" / PAGE).write_text("<h1>被篡改</h1>", encoding="utf-8")
     status, _, err = run_portal("rollback", "--dir", to)
     assert status == 1 and f"版本 {first} 的文件与其清单不一致（修改 1、新增 0、缺失 0）" in err
