@@ -21,7 +21,7 @@ from pathlib import Path
 from portal import clock, model
 from portal.config import Column, Config
 
-from . import markup
+from portal import markup
 
 PER_PAGE = 20  # items on one page of a column index
 HOME_ITEMS = 8  # newest items of each home column shown on the home page

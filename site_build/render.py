@@ -9,7 +9,9 @@ import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
-from . import markup, search, shell
+from portal import markup
+
+from . import search, shell
 from .pages import ITEM, Entry, Page, Plan
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from site_build import markup
+from portal import markup
 
 
 @pytest.mark.parametrize(("markdown", "absent"), [
