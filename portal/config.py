@@ -79,6 +79,7 @@ class Column:
     reprint_sources: tuple[str, ...]
     home: bool
     line: int
+    scoring: str = ""  # "policy" (policy documents, 解读: 0.5) or "regular" (0.3); "": decided by reports.scoring.policy
 
     @property
     def cycle_days(self) -> int | None:
@@ -137,6 +138,22 @@ class Scoring:
     missing_interpretation: float = -0.5
     documents: str = "documents"
     interpretations: str = "interpretations"
+    co_owned: str = "lead"  # a missed update of a column with several owners: "lead" (the first listed) or "shared"
+
+
+@dataclasses.dataclass(frozen=True)
+class Grade:
+    name: str
+    min_score: float  # per month of the period
+
+
+@dataclasses.dataclass(frozen=True)
+class Bulletin:
+    """The printed 通报: its red head (红头), issuer and number (文号) template."""
+    red_head: str = ""
+    issuer: str = ""
+    number: str = ""
+    recipients: str = "机关各科室、各单位"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -144,6 +161,9 @@ class ReportSettings:
     quota: Quota = Quota()
     unit_quotas: tuple[tuple[str, Quota], ...] = ()
     scoring: Scoring = Scoring()
+    grades: tuple[Grade, ...] = (Grade("优秀", 3.0), Grade("良好", 2.0), Grade("合格", 1.2))
+    bulletin: Bulletin = Bulletin()
+    date_tolerance_hours: float = 24.0  # audit: an item dated this much before its submission is back-dated
 
     def quota_for(self, unit: str) -> Quota:
         return dict(self.unit_quotas).get(unit, self.quota)
@@ -364,7 +384,8 @@ def _load_columns(r: _Reader, data: dict[str, Any], chains: dict[str, Chain], de
             description=str(r.get(c, f"{w}.description", w, str, "")), keywords=r.strings(c, f"{w}.keywords", w, []),
             type=ctype, inspection=inspection, departments=depts, cycle=cycle, kinds=ckinds,
             chain=chains[chain_id], deadline=deadline, reprint_sources=csources,
-            home=bool(r.get(c, f"{w}.home", w, bool, False)), line=r.line(w))
+            home=bool(r.get(c, f"{w}.home", w, bool, False)), line=r.line(w),
+            scoring=_column_scoring(r, c, w))
     return columns
 
 
@@ -412,17 +433,28 @@ def _load_roster(r: _Reader, data: dict[str, Any]) -> tuple[dict[str, Role], dic
 
 
 _REPORT_KEYS = {
-    "reports": ("quotas", "scoring"),
+    "reports": ("quotas", "scoring", "grades", "bulletin", "date_tolerance_hours"),
+    "reports.bulletin": ("red_head", "issuer", "number", "recipients"),
     "reports.quotas": ("per_week", "per_month", "units"),
-    "reports.scoring": ("item", "adoption", "missed_update", "policy"),
+    "reports.scoring": ("item", "adoption", "missed_update", "policy", "co_owned"),
     "reports.scoring.policy": ("documents", "interpretations", "item", "missing"),
 }
 
 
 SITE_KEYS = ("SiteName", "SiteDomain", "SiteIDCode", "icp", "url", "police_record", "organizer", "copyright", "phone")
 COLUMN_KEYS = ("id", "title", "description", "keywords", "type", "inspection", "departments", "cycle", "kinds",
-               "chain", "deadline", "reprint_sources", "home")
+               "chain", "deadline", "reprint_sources", "home", "scoring")
 PERSON_KEYS = ("id", "name", "department", "title", "roles", "oversees", "key", "handle")
+COLUMN_SCORING = ("policy", "regular")
+CO_OWNED = ("lead", "shared")
+
+
+def _column_scoring(r: _Reader, c: dict[str, Any], w: str) -> str:
+    value = r.get(c, f"{w}.scoring", w, str, "") or ""
+    if value and value not in COLUMN_SCORING:
+        r.error(f"{w}.scoring", "CFG-VALUE", f"栏目计分类别 scoring 应为 policy（政策文件及解读，每条 0.5 分）"
+                                            f"或 regular（其他栏目，每条 0.3 分），实际是“{value}”")
+    return value if value in COLUMN_SCORING else ""
 
 
 def _known_keys(r: _Reader, body: Any, where: str, known: tuple[str, ...]) -> None:
@@ -498,9 +530,36 @@ def _load_reports(r: _Reader, data: dict[str, Any], departments: dict[str, Depar
         missing_interpretation=_number(r, p, "reports.scoring.policy.missing", default.missing_interpretation),
         documents=str(r.get(p, "reports.scoring.policy.documents", "reports.scoring.policy", str, default.documents)),
         interpretations=str(r.get(p, "reports.scoring.policy.interpretations", "reports.scoring.policy", str,
-                                  default.interpretations)))
+                                  default.interpretations)),
+        co_owned=_choice(r, s, "reports.scoring.co_owned", CO_OWNED, default.co_owned))
     for key in ("documents", "interpretations"):
         if getattr(scoring, key) not in columns:
             r.error(f"reports.scoring.policy.{key}", "CFG-COLUMN-UNKNOWN",
                     f"栏目“{getattr(scoring, key)}”不在 columns 中。{suggest(getattr(scoring, key), columns)}")
-    return ReportSettings(quota, tuple(units), scoring)
+    return ReportSettings(quota, tuple(units), scoring, _grades(r, body), _bulletin(r, body),
+                          float(_number(r, body, "reports.date_tolerance_hours", 24.0)))
+
+
+def _choice(r: _Reader, body: dict[str, Any], key: str, choices: tuple[str, ...], default: str) -> str:
+    value = body.get(key.rpartition(".")[2], default)
+    if value not in choices:
+        r.error(key, "CFG-VALUE", f"“{key}”应为 {' / '.join(choices)} 之一，实际是 {value!r}")
+        return default
+    return str(value)
+
+
+def _grades(r: _Reader, body: dict[str, Any]) -> tuple[Grade, ...]:
+    """reports.grades: {等级: 每月最低得分}, from the highest; below the last is 不合格."""
+    if body.get("grades") is None:
+        return ReportSettings.grades
+    grades = []
+    for name, low in (r.get(body, "reports.grades", "reports", dict, {}) or {}).items():
+        grades.append(Grade(str(name), float(_number(r, {name: low}, f"reports.grades.{name}", 0.0))))
+    return tuple(sorted(grades, key=lambda g: -g.min_score))
+
+
+def _bulletin(r: _Reader, body: dict[str, Any]) -> Bulletin:
+    b = _section(r, body, "reports.bulletin")
+    return Bulletin(*(str(r.get(b, f"reports.bulletin.{k}", "reports.bulletin", (str, int), d) or d)
+                      for k, d in (("red_head", ""), ("issuer", ""), ("number", ""),
+                                   ("recipients", Bulletin.recipients))))

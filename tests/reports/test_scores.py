@@ -1,6 +1,7 @@
 """Scores by the scoring table of columns.yml (defaults: seed 004), and the table's validation."""
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -137,7 +138,9 @@ def test_without_a_reports_section_the_defaults_are_seed_004(tmp_portal: Path) -
 
 
 def test_the_demo_section_matches_the_defaults(tmp_portal: Path) -> None:
-    assert config.load(tmp_portal).reports == config.ReportSettings()
+    settings = config.load(tmp_portal).reports
+    assert settings.bulletin.issuer == "云江市应急管理局办公室"  # the demo's own letterhead; the rest is the defaults
+    assert dataclasses.replace(settings, bulletin=config.Bulletin()) == config.ReportSettings()
 
 
 def test_co_author_shares_are_rounded_only_at_the_end(write_item, tmp_portal: Path) -> None:
