@@ -1,36 +1,34 @@
 """Attachments: files under content/<column>/files/, of allowed types and sizes only.
 
-What an item references (its `attachments`, and `files/...` links and images in its body) must
-exist inside its own column's files/ folder. Types and sizes are data (checks/rules/attachments.yml).
+What an item publishes (portal/view.py: its `attachments`, and every file its page links or embeds,
+whatever the syntax) must be a regular file inside its own column's files/ folder, never a symlink. Types and sizes are data (checks/rules/attachments.yml).
 The type is judged by the extension AND by the content's signature, so a renamed .exe or .zip is
 refused; docx/xlsx/ofd are zip containers and must hold their format's members. Images with GPS
 coordinates in their EXIF data are refused: a photo of a reserve depot would publish where it is.
-Files in files/ that no item references are warned about once the whole column has been loaded
-(a one-file pre-commit run cannot know what the other items reference).
+Files in files/ that no item references are never published (the build copies only what pages link);
+they are warned about once the whole column has been loaded (a one-file pre-commit run cannot know
+what the other items reference).
 """
 from __future__ import annotations
 
 import dataclasses
 import functools
-import os
-import re
 import sys
 import warnings
 import zipfile
 from collections.abc import Iterable, Sequence
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
+from portal import view
 from portal.errors import ERROR, WARNING, Finding
 from portal.model import CONTENT, FILES_DIR, Article, Portal
 
-from . import locate, rulefile
+from . import rulefile
 from .runner import hook_main
 
 CATEGORY = "attachment"
 RULES = "attachments"
-# files/... targets of Markdown links and images and of HTML src/href in the body
-LINK = re.compile(r"""(?:\]\(\s*<?|\b(?:src|href)\s*=\s*["'])((?:\.{1,2}/)*(?:[\w.-]+/)*files/[^\s)"'<>#?]+)""")
 GPS_IFD = 0x8825
 GPS_POSITION_TAGS = (2, 4)  # GPSLatitude, GPSLongitude
 
@@ -168,25 +166,9 @@ class Reference:
 
 
 def references(article: Article) -> list[Reference]:
-    """Every file the item references: its `attachments`, then files/... links in its body."""
-    out: list[Reference] = []
-    raw = article.meta.get("attachments")
-    written: list[tuple[int, str]] = []  # the entries the model accepted, in its order
-    for i, x in enumerate(raw if isinstance(raw, list) else []):
-        if isinstance(x, str):
-            written.append((i, x))
-        elif isinstance(x, dict) and isinstance(x.get("file"), str):
-            written.append((i, x["file"]))
-    for (i, text), att in zip(written, article.attachments, strict=False):
-        line, col = locate.in_field(article, f"attachments.{i}", text)
-        out.append(Reference(text, att.file, line, col))
-    if FILES_DIR + "/" not in article.body:
-        return out
-    base = PurePosixPath(article.path).parent
-    for m in LINK.finditer(article.body):
-        rel = os.path.normpath((base / m.group(1)).as_posix())
-        out.append(Reference(m.group(1), PurePosixPath(rel).as_posix(), *locate.in_body(article, m.start(1))))
-    return out
+    """Every file the item publishes (portal/view.py): its `attachments`, then every file its page links
+    or embeds, whatever the link syntax."""
+    return [Reference(f.raw, f.rel, f.line, f.column) for f in view.of(article).files]
 
 
 def check(portal: Portal, article: Article) -> Iterable[Finding]:
@@ -209,12 +191,13 @@ def _reference(root: Path, column: str, ref: Reference) -> list[tuple[str, str]]
                                 f"请把文件复制到 {folder} 并写成 files/文件名")]
     path = root / ref.rel
     try:
+        if any(p.is_symlink() for p in (path, *path.parents) if root in p.parents):
+            return [("ATT-SYMLINK", f"{ref.rel} 是符号链接（或位于符号链接的目录中），发布的将是它指向的别处文件。"
+                                    f"请把文件本身复制到 {folder}")]
         if not path.is_file():
             return [("ATT-MISSING", f"找不到文件 {ref.rel}。请把附件放到 {folder}，或改正文件名（区分大小写）")]
-        if (root / folder).resolve() not in path.resolve().parents:
-            return [("ATT-OUTSIDE", f"{ref.rel} 是指向 {folder} 之外的符号链接。请把文件本身复制进来")]
         return inspect(path)
-    except (OSError, ValueError) as exc:  # a name too long, a file that cannot be read ...
+    except (OSError, ValueError) as exc:  # a name too long, a NUL in it, a file that cannot be read ...
         return [("ATT-MISSING", f"无法读取 {ref.rel}（{exc.strerror if isinstance(exc, OSError) else exc}）。"
                                 "请检查文件名和文件权限")]
 
@@ -251,8 +234,8 @@ def unreferenced(portal: Portal, article: Article) -> Iterable[Finding]:
         rel = path.relative_to(portal.root).as_posix()
         if path.is_file() and not path.name.startswith(".") and rel not in refs:
             yield Finding(rel, 1, 1, "ATT-UNREFERENCED", CATEGORY, WARNING,
-                          "该文件没有被任何稿件引用（attachments 或正文链接），不会经过审核。"
-                          "请在稿件中引用它，或从仓库中删除", match=rel)
+                          "该文件没有被任何稿件引用（attachments 或正文链接），不会发布到网站。"
+                          "如需发布，请在稿件中引用它（随稿件一起审核）；否则请从仓库中删除", match=rel)
 
 
 def _column_loaded(portal: Portal, column: str) -> bool:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import functools
-import posixpath
 import re
 import sys
 import unicodedata
@@ -27,10 +26,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from portal import view
 from portal.errors import ERROR, WARNING, Finding, PortalError
-from portal.model import CONTENT, Article, Portal
+from portal.model import Article, Portal
 
-from . import attachments, extract, normalize, rulefile
+from . import extract, normalize, rulefile
 from .runner import hook_main
 
 CATEGORY = "secrecy"
@@ -49,8 +49,19 @@ _QUOTED = re.compile(f"[{re.escape(OPEN_QUOTES)}][\x01{re.escape(OPEN_BRACKETS)}
                      f"[\x01{re.escape(CLOSE_BRACKETS)}]*[{re.escape(CLOSE_QUOTES)}]")
 _BRACKETED = re.compile(f"[{re.escape(OPEN_BRACKETS)}]\x01*\x02\x01*[{re.escape(CLOSE_BRACKETS)}]")
 _LABEL = re.compile(f"[\x01{re.escape(OPEN_BRACKETS)}]*\x02")
-_LIST_ITEM = re.compile(r"\s*(?:[-*+]\s|\d+[.)、．]|[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+、)")
+# a list item, in the source or in the published view, possibly inside a block quote ("> - 内部资料")
+_LIST_ITEM = re.compile(r"(?:[ \t]*>)*[ \t]*(?:[-*+][ \t]|\d+[.)、．]|[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+、)")
+FOOTNOTE_BACK = "↩"  # ends a footnote in the published view ("1. 内部资料↩"): a footnote is not a list item
 _LINK_TARGET = re.compile(r"\]\([^)\n]*\)")
+_FOOTNOTE = re.compile(r"\[\^[^\]\s]{1,40}\]:?")  # a footnote's reference or label in the source
+_TABLE_SEPARATOR = re.compile(r"[\s>]*\|?(?:\s*:?-+:?\s*\|?)+\s*")
+_LEVEL = re.compile(r"(?:绝密|机密|秘密)级?")  # a cell that is only a level (normalised)
+_SEQUENCE = re.compile(r"[\d〇一二三四五六七八九十]*")  # a cell that is only a number (序号)
+MAX_ROW = 4000  # longer lines are not read as table rows
+TABLE_ROWS = 64  # rows read upwards to find a table's header
+LONG_TOKEN = 64  # a token spread wider than this (separators between its characters) is kept per character
+_OF = set("的之")  # right after a label's value: the label is a noun in a sentence
+MAX_SHOWN = 80  # a hit's text longer than this is shown by its ends
 _LATIN_RUN = re.compile(r"[0-9]*[A-Za-z][A-Za-z0-9]*")
 WINDOW = 200  # characters of context each side of a hit that decide marking or mention
 NEAR = 24  # read first: usually enough to meet a word on both sides
@@ -114,6 +125,12 @@ class Ruleset:
         with rulefile.at(name, lines.get("mention_before", 1)):
             before = data.get("mention_before")
             self.mention_before = rulefile.regex("mention_before", "mention_before", before) if before else None
+        with rulefile.at(name, lines.get("mention_after", 1)):
+            after = data.get("mention_after")
+            self.mention_after = rulefile.regex("mention_after", "mention_after", after) if after else None
+        with rulefile.at(name, lines.get("table_headers", 1)):
+            headers = data.get("table_headers")
+            self.table_headers = rulefile.regex("table_headers", "table_headers", headers) if headers else None
         self.word_rule = Rule(WORD_RULE, "出现本单位规定不得发布的词语（columns.yml 的 secrecy.forbidden_words）",
                               ERROR, re.compile("(?!)"), context="anywhere")
         targets: dict[str, list[Rule | str]] = {}
@@ -162,9 +179,13 @@ class Ruleset:
                 candidates += [(rule, m.start(), m.end(), m, "") for m in rule.pattern.finditer(compact) if m.end() > m.start()]
         if not candidates:
             return []
-        spans = [(index[s], index[e - 1] + 1) for _, s, e, _, _ in candidates]
+        spans: list[tuple[int, int]] = []
+        for _, s, e, _, _ in candidates:
+            _token_spans(spans, index, s, e)
         if self.companions is not None:
-            spans += [(index[m.start()], index[m.end() - 1] + 1) for m in self.companions.finditer(compact) if m.end() > m.start()]
+            for m in self.companions.finditer(compact):
+                if m.end() > m.start():
+                    _token_spans(spans, index, m.start(), m.end())
         tokens = _Tokens(sorted(spans))
         hits = []
         for rule, s, e, m, word in candidates:
@@ -173,8 +194,8 @@ class Ruleset:
                 if (starred := _starred(text, index, m)) is None:
                     continue
                 end = starred
-            if self._is_marking(rule, text, start, end, tokens, compact, s):
-                hits.append(Hit(rule, start, end, text[start:end], word))
+            if self._is_marking(rule, text, start, end, tokens, compact, s, e):
+                hits.append(Hit(rule, start, end, _shown(text, start, end), word))
         return hits if overlapping else _outermost(hits, self._order)
 
     def _latin_hits(self, compact: str) -> Iterator[tuple[str, int, int]]:
@@ -187,9 +208,9 @@ class Ruleset:
                     at = run.find(form, at + 1)
 
     def _is_marking(self, rule: Rule, text: str, start: int, end: int, tokens: _Tokens,
-                    compact: str, compact_start: int) -> bool:
+                    compact: str, compact_start: int, compact_end: int) -> bool:
         if rule.context == "anywhere":
-            return not self._described(text, start, compact, compact_start)
+            return not self._described(text, start, end, compact, compact_start, compact_end)
         # the line around the hit, at most WINDOW characters each side (a cut side counts as more text)
         low, high = max(0, start - WINDOW), min(len(text), end + WINDOW)
         n = text.rfind("\n", low, start)
@@ -197,9 +218,13 @@ class Ruleset:
         n = text.find("\n", end, high)
         line_end, cut_right = (n, False) if n >= 0 else (high, high < len(text))
         left, right = line_start, line_end
-        if "|" in text[line_start:line_end]:  # a Markdown table: the cell is the unit
+        in_table = "|" in text[line_start:line_end]
+        if in_table:  # a Markdown table: the cell is the unit
             left = text.rfind("|", line_start, start) + 1 or line_start
             right = n if (n := text.find("|", end, line_end)) >= 0 else line_end
+        elif not cut_left and (m := _LIST_ITEM.match(text, line_start, min(line_end, line_start + 64))) \
+                and FOOTNOTE_BACK in text[line_start:min(line_end, line_start + MAX_ROW)]:
+            left = max(left, min(m.end(), start))  # a footnote of the published view: its number is no word
         skeleton = _skeleton(text, left, right, start, end, tokens, cut_left and left == line_start,
                              cut_right and right == line_end)
         if _QUOTED.search(skeleton):
@@ -207,26 +232,120 @@ class Ruleset:
         if rule.context == "statement":
             before = compact[compact.rfind("\n", max(0, compact_start - 20), compact_start) + 1:compact_start]
             return not (self.mention_before and self.mention_before.search(before))
-        if rule.context == "label":
-            return _LABEL.match(skeleton) is not None
+        if rule.context == "label":  # 密级：秘密, not 公开方式：不予公开的，应当…… nor a list of labels
+            return _LABEL.match(skeleton) is not None and compact[compact_end:compact_end + 1] not in _OF and not (
+                left == line_start and not cut_left and _is_list_item(text, line_start, line_end))
         if _BRACKETED.search(skeleton):
             return True
-        if left == line_start and not cut_left and _LIST_ITEM.match(text, line_start):
+        if left == line_start and not cut_left and _is_list_item(text, line_start, line_end):
             return False
-        return set(skeleton) <= _STANDALONE
+        if not set(skeleton) <= _STANDALONE:
+            return False
+        return not (in_table and not cut_left and self._table_entry(text, line_start, line_end, start))
+
+    def _table_entry(self, text: str, line_start: int, line_end: int, start: int) -> bool:
+        """Whether the cell at `start` is an entry of a table that explains markings rather than a
+        marking: a row naming two or more levels (| 绝密 | 机密 | 秘密 |), or the row's subject under
+        a header that names what the column lists (| 密级 | 保密期限 | over | 秘密 | 10年 |), only a
+        sequence number left of it. A key and its value (| 密级 | 秘密 |) or a document's level
+        (| 防汛预案 | 秘密 |) stay markings."""
+        if line_end - line_start > MAX_ROW:
+            return False
+        cells, column = _cells(text, line_start, line_end, start)
+        norm = normalize.normalizer()
+        if _LEVEL.fullmatch(norm.compact(cells[column])) and \
+                sum(1 for c in cells if _LEVEL.fullmatch(norm.compact(c))) >= 2:
+            return True
+        if self.table_headers is None:
+            return False
+        header = _table_header(text, line_start)
+        if header is None:
+            return False
+        names, _ = _cells(text, header[0], header[1], header[0])
+        return column < len(names) and self.table_headers.fullmatch(norm.compact(names[column])) is not None \
+            and all(_SEQUENCE.fullmatch(norm.compact(c)) for c in cells[:column])
 
 
-    def _described(self, text: str, start: int, compact: str, compact_start: int) -> bool:
-        """A marking quoted right after 标注/注明/标有……, as a regulation describes the format
-        (文件首页标注“秘密★1年”的……): a mention. Quotes alone are not enough: “秘密★1年” on a
-        line of its own is still a marking."""
-        i = start - 1
-        while i >= 0 and text[i] in " \t\u3000":
-            i -= 1
-        if i < 0 or text[i] not in OPEN_QUOTES:
-            return False
+    def _described(self, text: str, start: int, end: int, compact: str, compact_start: int, compact_end: int) -> bool:
+        """A marking that a text describes, as regulations and explainers do: right after 标注/标明为/
+        例如/形式为…… (文件首页标注“秘密★1年”的……, 标注为秘密★1年的文件), or quoted and followed by
+        what it means (“机密★10年”表示……, “机密★”字样): a mention. Quotes alone are not enough:
+        “秘密★1年” on a line of its own, or 本件“机密★5年”，请妥善保管, is still a marking."""
         before = compact[compact.rfind("\n", max(0, compact_start - 20), compact_start) + 1:compact_start]
-        return bool(self.mention_before and self.mention_before.search(before))
+        if self.mention_before and self.mention_before.search(before):
+            return True
+        if self.mention_after is None or not _enclosed_by(text, start, end, OPEN_QUOTES, CLOSE_QUOTES):
+            return False
+        stop = compact.find("\n", compact_end, compact_end + 12)
+        return self.mention_after.match(compact, compact_end, stop if stop >= 0 else compact_end + 12) is not None
+
+
+def _enclosed_by(text: str, start: int, end: int, opening: str, closing: str) -> bool:
+    """Whether text[start:end] stands right inside an opening and a closing sign (spaces aside)."""
+    i = start - 1
+    while i >= 0 and text[i] in " \t\u3000":
+        i -= 1
+    j = end
+    while j < len(text) and text[j] in " \t\u3000":
+        j += 1
+    return i >= 0 and text[i] in opening and j < len(text) and text[j] in closing
+
+
+def _is_list_item(text: str, line_start: int, line_end: int) -> bool:
+    """Whether the line is a list item (a footnote of the published view is not: it ends with ↩)."""
+    return _LIST_ITEM.match(text, line_start, min(line_end, line_start + 64)) is not None and \
+        FOOTNOTE_BACK not in text[line_start:min(line_end, line_start + MAX_ROW)]
+
+
+def _cells(text: str, line_start: int, line_end: int, at: int) -> tuple[list[str], int]:
+    """The cells of the table row text[line_start:line_end] and which of them holds offset `at`."""
+    row = text[line_start:line_end]
+    body = row.lstrip(" \t>")
+    offset = len(row) - len(body)
+    if body.startswith("|"):
+        body, offset = body[1:], offset + 1
+    cells = body.rstrip(" \t").removesuffix("|").split("|")
+    column = min(row.count("|", offset, max(offset, at - line_start)), len(cells) - 1)
+    return cells, column
+
+
+def _table_header(text: str, line_start: int) -> tuple[int, int] | None:
+    """(start, end) of the header row of the table whose row starts at `line_start`, None if that
+    row is the header (or the table is too long to walk up)."""
+    header = None
+    at = line_start
+    for _ in range(TABLE_ROWS):
+        if at == 0:
+            break
+        low = max(0, at - 1 - MAX_ROW)
+        start = text.rfind("\n", low, at - 1) + 1
+        if start == 0 and low > 0:
+            break
+        row = text[start:at - 1]
+        if "|" not in row:
+            break
+        if not _TABLE_SEPARATOR.fullmatch(row):
+            header = (start, at - 1)
+        at = start
+    return header
+
+
+def _token_spans(spans: list[tuple[int, int]], index: list[int], s: int, e: int) -> None:
+    """Add the original span of compact[s:e]; a token spread wide (separators between its characters)
+    is added character by character, so that looking tokens up near a hit stays cheap."""
+    start, end = index[s], index[e - 1] + 1
+    if end - start <= LONG_TOKEN:
+        spans.append((start, end))
+    else:
+        spans.extend((index[k], index[k] + 1) for k in range(s, e))
+
+
+def _shown(text: str, start: int, end: int) -> str:
+    """The hit's text, or its two ends if it is spread over more than MAX_SHOWN characters."""
+    if end - start <= MAX_SHOWN:
+        return text[start:end]
+    half = MAX_SHOWN // 2
+    return f"{text[start:start + half]}…{text[end - half:end]}"
 
 
 def _starred(text: str, index: list[int], m: re.Match[str]) -> int | None:
@@ -278,6 +397,9 @@ def _sides(text: str, left: int, right: int, start: int, end: int,
     if "](" in segment:
         for m in _LINK_TARGET.finditer(segment):
             ignored[m.start() + 1:m.end()] = b"\x01" * (m.end() - m.start() - 1)
+    if "[^" in segment:
+        for m in _FOOTNOTE.finditer(segment):
+            ignored[m.start():m.end()] = b"\x01" * (m.end() - m.start())
 
     def side(positions: range) -> tuple[list[str], bool]:
         out: list[str] = []
@@ -345,29 +467,10 @@ def ruleset(portal: Portal | None = None) -> Ruleset:
 # ---------------------------------------------------------------- what gets published
 
 
-BODY, NAME = "", "\0name"  # keys of the body and of the file name among an item's published texts
-
-
-def _meta_strings(value: Any, key: str, keys: list[str], texts: list[str]) -> None:
-    """Every string in the front-matter, with its dotted key (title, tags.0, reprint.site ...)."""
-    items = value.items() if isinstance(value, dict) else enumerate(value)
-    prefix = f"{key}." if key else ""
-    for k, v in items:
-        if isinstance(v, str):  # most values: no call
-            keys.append(f"{prefix}{k}")
-            texts.append(v)
-        elif isinstance(v, dict | list):
-            _meta_strings(v, f"{prefix}{k}", keys, texts)
-
-
-def published_texts(article: Article) -> tuple[list[str], list[str]]:
-    """(keys, texts): every front-matter value, the file name and the body."""
-    keys: list[str] = []
-    texts: list[str] = []
-    _meta_strings(article.meta, "", keys, texts)
-    keys += [NAME, BODY]
-    texts += [posixpath.splitext(posixpath.basename(article.path))[0], article.body]
-    return keys, texts
+BODY = ""  # the body's key in fingerprints (as before the published view: accepted entries stay valid)
+# where a hit in one of the view's texts is, for the message
+_WHERE = {"name": "文件名", "body:alt": "图片的替代文字", "body:title": "链接或图片的标题", "body:rt": "注音（ruby）",
+          "body:aria-label": "无障碍标签", "body:summary": "表格摘要", "body:abbr": "缩写说明"}
 
 
 def scan_texts(rules: Ruleset, texts: Sequence[str]) -> Iterator[tuple[Hit, int, int, int]]:
@@ -399,35 +502,43 @@ def _column_in_file(article: Article, line: int, needle: str) -> int:
 
 
 def check(portal: Portal, article: Article) -> Iterable[Finding]:
+    """Scan the item as it is published (portal/view.py), then every file it publishes."""
     rules = ruleset(portal)
-    keys, texts = published_texts(article)
-    for hit, i, line_in, column in scan_texts(rules, texts):
-        key, where = keys[i], ""
-        if key == BODY:
-            line = article.body_line + line_in
-        elif key == NAME:
-            line, column, where = 1, 1, "文件名"
+    published = view.of(article)
+    texts = published.texts
+    seen: set[tuple[str, str]] = set()
+    lines: dict[int, list[str]] = {}
+    for hit, i, line_in, column in scan_texts(rules, [t.text for t in texts]):
+        key = texts[i].key
+        if key.startswith("body"):
+            # "body" and "body:lines" are the same paragraphs, joined and as written: one finding
+            if (hit.rule.id, normalize.compact(hit.text)) in seen:
+                continue
+            seen.add((hit.rule.id, normalize.compact(hit.text)))
+            context = lines.setdefault(i, texts[i].text.split("\n"))[line_in]
+            line, column = view.locate(article, hit.text, context=context)
+            where, fingerprint_key = _WHERE.get(key, ""), BODY
+        elif key == "name":
+            line, column, where, fingerprint_key = 1, 1, _WHERE[key], "\0name"
         else:  # a block scalar's text starts on the line below its key
-            line = article.line_of(key) + line_in + (1 if "\n" in texts[i].strip() else 0)
+            line = article.line_of(key) + line_in + (1 if "\n" in texts[i].text.strip() else 0)
             column = _column_in_file(article, line, hit.text)
-            where = f"front-matter 字段 {key}"
+            where, fingerprint_key = f"front-matter 字段 {key}", key
         # the fingerprint names the field (or body) and the text, not the line: an accepted finding
         # stays accepted when other lines move
         yield Finding(article.path, line, column, hit.rule.id, CATEGORY, hit.rule.severity,
-                      _message(rules, hit, where), match=f"{key}\0{hit.text}")
-    for rel in _published_files(portal, article):
+                      _message(rules, hit, where), match=f"{fingerprint_key}\0{hit.text}")
+    for rel in published_files(portal, article):
         yield from attachment_findings(rules, portal.root, rel)
+        view.mark_checked(portal.root / rel)
 
 
-def _published_files(portal: Portal, article: Article) -> list[str]:
-    """The files the item references (attachments and files/ links) that exist inside content/."""
+def published_files(portal: Portal, article: Article) -> list[str]:
+    """The files the item publishes that can be read: regular files (no symlink) inside its column's files/.
+    (Every other reference is an error of checks/attachments.py, and the build refuses to publish it.)"""
     out: list[str] = []
-    if not article.attachments and "files/" not in article.body:
-        return out
-    for ref in attachments.references(article):
-        path = (portal.root / ref.rel).resolve()
-        if ref.rel not in out and (portal.root / CONTENT).resolve() in path.parents and path.is_file() \
-                and path.suffix != ".md":
+    for ref in view.of(article).files:
+        if ref.rel not in out and ref.in_files_of(article.column) and view.is_publishable(portal.root, ref.rel):
             out.append(ref.rel)
     return out
 

@@ -1,8 +1,9 @@
 """Markdown to safe HTML: mistune renders, nh3 (a maintained sanitiser) removes what must not reach a reader.
 
 Raw HTML in an item is allowed through Markdown and then cleaned: no script or style (with their content),
-no event handlers, no javascript: or data: URLs, no HTML comments. Relative links and images that point at
-the column's files/ folder are rewritten for the page's address and reported, so the build copies them.
+no event handlers, no javascript: or data: URLs, no HTML comments. Every relative URL of the result (href,
+src, cite: the only URL attributes the allow-list keeps) is shown to a `link` callback, which may rewrite
+it; portal/view.py uses that to list the files a page links to, whatever syntax produced the link.
 """
 from __future__ import annotations
 
@@ -28,17 +29,25 @@ _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
 
 
-def to_html(markdown: str, link: Callable[[str], str | None] | None = None) -> str:
-    """Render Markdown and sanitise the result. `link(url)` may rewrite a relative href/src (None: keep)."""
+URL_ATTRIBUTES = ("href", "src", "cite")
+
+
+def is_absolute(url: str) -> bool:
+    """A URL with a scheme, a root-relative or protocol-relative path, or a fragment of the same page."""
+    return bool(_ABSOLUTE.match(url))
+
+
+def to_html(markdown: str, link: Callable[[str, str], str | None] | None = None) -> str:
+    """Render Markdown and sanitise the result. `link(tag, url)` may rewrite a relative URL (None: keep)."""
     raw = _MARKDOWN(markdown)
     assert isinstance(raw, str)
     return clean(raw, link)
 
 
-def clean(fragment: str, link: Callable[[str], str | None] | None = None) -> str:
+def clean(fragment: str, link: Callable[[str, str], str | None] | None = None) -> str:
     def rewrite(tag: str, attr: str, value: str) -> str | None:
-        if link is not None and attr in ("href", "src") and value and not _ABSOLUTE.match(value):
-            new = link(value)
+        if link is not None and attr in URL_ATTRIBUTES and value.strip() and not is_absolute(value.strip()):
+            new = link(tag, value)
             return value if new is None else new
         return value
 

@@ -189,14 +189,20 @@ def _given_files(root: Path, paths: Iterable[str], findings: list[Finding]) -> l
 
 
 def _outside(root: Path, rel: str, findings: list[Finding]) -> bool:
-    """A symlink that leads outside the repository would publish whatever it points at."""
-    path = root / rel
-    if not path.is_symlink():
+    """A symlink under content/ would publish whatever it points at (roster.yml, .git, a file outside the
+    repository) as if it had been reviewed: every one is an error, wherever it points."""
+    parts = Path(rel).parts
+    links = [root.joinpath(*parts[:n]) for n in range(2, len(parts) + 1) if root.joinpath(*parts[:n]).is_symlink()]
+    if not links:
         return False
-    target = path.resolve()
-    if target == root or root in target.parents:
-        return False
-    findings.append(_finding(rel, 1, "FILE-SYMLINK", f"符号链接指向仓库之外（{os.readlink(path)}）。请把文件本身复制进仓库，或删除该链接", "file"))
+    path = links[0]
+    try:
+        target = os.readlink(path)
+    except OSError:
+        target = "?"
+    findings.append(_finding(path.relative_to(root).as_posix(), 1, "FILE-SYMLINK",
+                             f"content/ 下不得有符号链接（该链接指向 {target}）：发布的将是它指向的文件，而那个文件没有经过审核。"
+                             "请删除该链接，把文件本身复制到这里", "file"))
     return True
 
 

@@ -13,15 +13,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import email.utils
-import posixpath
 from collections.abc import Iterable, Sequence
 from html import escape
 from pathlib import Path
 
-from portal import clock, model
+from portal import clock, markup, model, view
 from portal.config import Column, Config
-
-from portal import markup
 
 PER_PAGE = 20  # items on one page of a column index
 HOME_ITEMS = 8  # newest items of each home column shown on the home page
@@ -105,16 +102,15 @@ def is_listed(article: model.Article, now: dt.datetime | None = None) -> bool:
     return article.is_public(now)
 
 
-def entry(article: model.Article, body_files: Iterable[tuple[str, str]] = ()) -> Entry:
-    """The list record of a public item; `body_files` are the files its body links to."""
+def entry(article: model.Article, files: Iterable[tuple[str, str]] = ()) -> Entry:
+    """The list record of a public item; `files` are the files its page publishes."""
     assert article.date is not None
-    attachments = [(a.file, site_path(a.file)) for a in article.attachments]
     return Entry(
         path=article.path, url=item_url(article), column=article.column, title=article.title,
         date=article.date.astimezone(clock.CST).isoformat(),
         shown_date=model.format_when(article.date, article.date_has_time),
         summary=article.summary or "",
-        files=tuple(sorted(set(attachments) | set(body_files))),
+        files=tuple(sorted(set(files))),
     )
 
 
@@ -127,19 +123,10 @@ def site_path(repo_path: str) -> str:
     return repo_path.removeprefix(model.CONTENT + "/")
 
 
-def _render_body(article: model.Article, found: list[tuple[str, str]]) -> str:
-    """The body as safe HTML; files of the column's files/ folder that it links to are added to `found`."""
-    folder = posixpath.dirname(article.path)
-
-    def link(url: str) -> str | None:
-        path, _, frag = url.partition("#")
-        target = posixpath.normpath(posixpath.join(folder, path))
-        if not target.startswith(f"{folder}/{model.FILES_DIR}/"):
-            return None
-        found.append((target, site_path(target)))
-        return markup.relative(item_url(article), site_path(target)) + (f"#{frag}" if frag else "")
-
-    return markup.to_html(article.body, link)
+def published_files(article: model.Article) -> list[tuple[str, str]]:
+    """(repository path, site path) of every file the item's page publishes: exactly the files of its
+    published view (portal/view.py) that the checks accept, i.e. in its column's files/ folder."""
+    return [(f.rel, site_path(f.rel)) for f in view.of(article).files if f.in_files_of(article.column)]
 
 
 # ---------------------------------------------------------------- the site
@@ -207,8 +194,7 @@ class Site:
             if r.url:
                 rows.append(("原文链接", f'<a href="{escape(r.url)}" rel="noopener noreferrer">{escape(r.url)}</a>'))
         info = "".join(f'<tr><th scope="row">{k}</th><td>{v}</td></tr>' for k, v in rows)
-        found: list[tuple[str, str]] = []
-        body = _render_body(article, found)
+        body = view.of(article).html
         parts = [
             f'<nav class="portal-path"><a href="{markup.relative(url, "")}">首页</a> › '
             f'<a href="{markup.relative(url, column.id + "/")}">{escape(column.title)}</a></nav>',
@@ -223,7 +209,7 @@ class Site:
             parts.append(f'<section class="portal-attachments"><h2>附件</h2><ul>{links}</ul></section>')
         page = Page(url, ITEM, column.id, depth_of(url), article.title, self.title(article.title),
                     tuple(head), self.links(url, column.id), "\n".join(parts))
-        return page, entry(article, found)
+        return page, entry(article, published_files(article))
 
     # ------------------------------------------------------------ lists
 

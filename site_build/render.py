@@ -5,11 +5,10 @@ both write through these functions, so the two cannot disagree about a byte.
 """
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
-from portal import markup
+from portal import markup, view
 
 from . import search, shell
 from .pages import ITEM, Entry, Page, Plan
@@ -34,11 +33,14 @@ class Output:
         self.written.append(rel)
 
     def copy(self, src: Path, rel: str) -> None:
+        """Publish a file of the repository: exactly the bytes the checks of this run read (portal/view.py),
+        or nothing (PortalError)."""
+        data = view.checked_bytes(src)
         path = self.dest / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.exists() or path.is_symlink():
             path.unlink()
-        shutil.copyfile(src, path)
+        path.write_bytes(data)
         self.written.append(rel)
 
     def remove(self, rel: str) -> None:

@@ -79,10 +79,13 @@ def test_plain_mkdocs_build_refuses_on_a_check_error(mini: Path, tmp_path: Path)
 
 
 def test_portal_logic_does_not_depend_on_mkdocs() -> None:
-    """pages, shell, search, render and markup must survive a move to Material's successor."""
+    """pages, shell, search, render, and the published view with its markup, must survive a move to
+    Material's successor."""
     package = Path(build_module.__file__).parent
-    for name in ("pages", "shell", "search", "render", "markup"):
-        source = (package / f"{name}.py").read_text(encoding="utf-8")
+    for path in [package / f"{name}.py" for name in ("pages", "shell", "search", "render")] + \
+            [package.parent / "portal" / f"{name}.py" for name in ("markup", "view")]:
+        source = path.read_text(encoding="utf-8")
+        name = path.stem
         assert "import mkdocs" not in source and "from mkdocs" not in source, name
 
 

@@ -40,7 +40,7 @@ def test_kept(markdown: str, present: str) -> None:
 
 
 def test_relative_links_are_rewritten() -> None:
-    out = markup.to_html("[附件](files/a.pdf) [外部](https://a.cn/x) [锚点](#b)", lambda u: "../" + u)
+    out = markup.to_html("[附件](files/a.pdf) [外部](https://a.cn/x) [锚点](#b)", lambda _tag, u: "../" + u)
     assert 'href="../files/a.pdf"' in out and 'href="https://a.cn/x"' in out and 'href="#b"' in out
 
 
