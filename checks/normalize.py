@@ -4,7 +4,8 @@ The normalised ("compact") text of a string keeps, for each original character:
 
 - nothing, if it is a separator: whitespace other than the newline, zero-width and other
   format characters (U+200B..U+200D, U+2060, U+FEFF, soft hyphen...), combining marks,
-  punctuation, symbols (so every star, ★ ☆ ＊ * ✱, is dropped as well) or part of an HTML tag;
+  punctuation, symbols (so every star, ★ ☆ ＊ * ✱, is dropped as well), part of an HTML tag or of a
+  Markdown footnote reference ([^1]);
 - otherwise its NFKC form when that is one character (full-width Ａ１ -> A1, ㊙ -> 秘, Kangxi
   radicals and compatibility ideographs -> the usual ideograph), converted from Traditional to
   Simplified with OpenCC's t2s dictionary (機 -> 机, 內 -> 内).
@@ -32,6 +33,13 @@ STARS = "★☆✩✪✫✬✭✮✯✰✱✲✳✴✵✶✷✸✹✺✻✼✽�
 # HTML tags are markup, not text: "内<b></b>部资料" reads as 内部资料 on the page.
 # (<https://…> is an autolink, its text is shown)
 TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>\n]*)?/?>")
+# Markup dropped like a tag: HTML tags, and Markdown footnote references ("内部[^1]资料" reads as 内部资料
+# with a small superscript on the page).
+MARKUP = re.compile(TAG.pattern + r"|\[\^[^\]\s]{1,40}\]")
+
+
+def _has_markup(text: str) -> bool:
+    return "<" in text or "[^" in text
 
 # Blocks converted by OpenCC, and blocks whose NFKC forms and categories are looked at.
 _HAN = (range(0x3400, 0x4DC0), range(0x4E00, 0xA000), range(0xF900, 0xFB00))
@@ -98,8 +106,8 @@ class Normalizer:
             return None
         codes = np.frombuffer(data, dtype=np.uint16)
         keep = ~self._drop[codes]
-        if "<" in text:
-            for m in TAG.finditer(text):
+        if _has_markup(text):
+            for m in MARKUP.finditer(text):
                 keep[m.start():m.end()] = False
         return codes, keep
 
@@ -127,8 +135,8 @@ class Normalizer:
     def mapped_slowly(self, text: str) -> tuple[str, list[int]]:
         """mapped() one character at a time: for texts with characters outside the BMP, and the reference."""
         skip: set[int] = set()
-        if "<" in text:
-            for m in TAG.finditer(text):
+        if _has_markup(text):
+            for m in MARKUP.finditer(text):
                 skip.update(range(m.start(), m.end()))
         out: list[str] = []
         index: list[int] = []

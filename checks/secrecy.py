@@ -183,9 +183,9 @@ class Ruleset:
         for _, s, e, _, _ in candidates:
             _token_spans(spans, index, s, e)
         if self.companions is not None:
-            for m in self.companions.finditer(compact):
-                if m.end() > m.start():
-                    _token_spans(spans, index, m.start(), m.end())
+            for c in self.companions.finditer(compact):
+                if c.end() > c.start():
+                    _token_spans(spans, index, c.start(), c.end())
         tokens = _Tokens(sorted(spans))
         hits = []
         for rule, s, e, m, word in candidates:
