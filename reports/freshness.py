@@ -64,8 +64,8 @@ class ColumnFreshness:
     fresh_until: dt.date | None  # last day before the column becomes stale by the inspection rule
     stale: bool  # by the inspection rule
     empty: bool
-    overdue: bool  # by its own cycle
-    missed: list[str]  # update windows of the period without a new item
+    overdue: bool  # by its own cycle: no item since the start of its last update window that is over
+    missed: list[periods.Window]  # update windows of the period without a new item
     note: str = ""
 
     @property
@@ -108,19 +108,36 @@ def column_freshness(column: Column, dates: Iterable[dt.datetime | None], as_of:
     empty = not known and not undated
     needs_update = column.inspection in THRESHOLDS
     stale = needs_update and not empty and (until is None or today > until)
-    overdue = column.cycle_days is not None and not empty and (age is None or age > column.cycle_days)
     days = sorted({d.astimezone(clock.CST).date() for d in known})
     note = ""
-    missed: list[str] = []
+    missed: list[periods.Window] = []
+    overdue = False
     try:
+        last = last_window(column.cycle, as_of)
+        overdue = last is not None and not empty and not (days and days[-1] >= last.start)
         if period is not None:
-            missed = [w.label for w in periods.windows(column.cycle, period.start, period.end)
+            missed = [w for w in periods.windows(column.cycle, period.start, period.end)
                       if period.judged(w) and not _any_in(days, w)]
     except workdays.CalendarGap as exc:
-        note = f"未统计漏更新次数：{exc}"
+        note = f"未判定是否按周期更新、未统计漏更新次数：{exc}"
     return ColumnFreshness(column.id, column.title, column.departments, column.cycle, column.cycle_days,
                            column.inspection, len(known) + undated, undated, newest, age, until, stale, empty,
                            overdue, missed, note)
+
+
+# how far back the last update window that is over can begin (the longest holiday is 9 days)
+LOOKBACK = {"daily": 31, "weekly": 14, "biweekly": 28, "monthly": 62, "quarterly": 190, "yearly": 400}
+
+
+def last_window(cycle: str, as_of: dt.datetime) -> periods.Window | None:
+    """The last update window of the cycle that is over at `as_of` (None for on-change columns).
+
+    The same windows as the missed count (periods.windows): the status and the deductions never disagree."""
+    if cycle not in LOOKBACK:
+        return None
+    done = as_of.astimezone(clock.CST).date() - dt.timedelta(days=1)  # the last day that is over (as Period)
+    found = periods.windows(cycle, done - dt.timedelta(days=LOOKBACK[cycle]), done)
+    return found[-1] if found else None
 
 
 def _any_in(days: list[dt.date], window: periods.Window) -> bool:

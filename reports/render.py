@@ -59,6 +59,7 @@ def to_dict(report: Report) -> dict[str, Any]:
     columns = []
     for c in report.columns:
         d = _fields(c)
+        d["missed"] = [w.label for w in c.missed]
         d["status"] = c.status
         columns.append(d)
     return _plain({

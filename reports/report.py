@@ -8,10 +8,11 @@ import dataclasses
 import datetime as dt
 
 from portal import clock, model
+from portal.config import Grade
 
-from . import freshness, quotas, scores, timeliness
+from . import freshness, quotas, scores, timeliness, workdays
 from . import period as periods
-from .history import History
+from .history import History, Submission
 
 CHART_MONTHS = 6  # the chart of items per unit per month shows at least this many months
 
@@ -28,6 +29,8 @@ class UnitRow:
     late: list[str]  # paths of items published late
     undetermined: int  # items whose timeliness cannot be judged
     columns: list[tuple[str, str]]  # (column id, status) of owned columns that are not ok
+    grade: str = ""
+    tie: bool = False  # shares its rank with another unit
 
     @property
     def ok(self) -> bool:
@@ -50,6 +53,21 @@ class Report:
     people: list[scores.PersonScore]
     has_history: bool
     warnings: list[str]
+    adopted: list[Adopted] = dataclasses.field(default_factory=list)
+    grades: tuple[Grade, ...] = ()
+    grade_months: int = 1  # the grade thresholds are per month: multiplied by the months of the period
+
+
+@dataclasses.dataclass
+class Adopted:
+    """An item of the period adopted by a higher level (seed 004: 市级 1, 省级 3, 国家级 5)."""
+    path: str
+    title: str
+    unit: str
+    column: str
+    published: dt.datetime
+    levels: tuple[str, ...]
+    points: float
 
 
 def _day(when: dt.datetime) -> dt.date:
@@ -64,28 +82,53 @@ def _stage_order(portal: model.Portal) -> list[str]:
     return list(order)
 
 
-def _rank(rows: list[UnitRow]) -> None:
-    rows.sort(key=lambda r: (-r.score.total, -r.items, r.unit))
+def _rank_key(row: UnitRow) -> tuple[bool, float, int, float]:
+    """Units that published nothing come last whatever their score (they fail the quota outright and a
+    unit that worked must not rank below them because its own columns cost it points); then the score,
+    the number of items, the adoption points."""
+    return row.items == 0, -row.score.total, -row.items, -row.score.adoption
+
+
+def _rank(rows: list[UnitRow], order: list[str]) -> None:
+    """Sort and number the rows; equal keys share a rank (并列), in the roster's order."""
+    rows.sort(key=lambda r: (_rank_key(r), order.index(r.unit) if r.unit in order else len(order)))
     for i, row in enumerate(rows):
-        same = i and rows[i - 1].score.total == row.score.total and rows[i - 1].items == row.items
+        same = i > 0 and _rank_key(rows[i - 1]) == _rank_key(row)
         row.rank = rows[i - 1].rank if same else i + 1
+        if same:
+            rows[i - 1].tie = row.tie = True
 
 
-def _columns(portal: model.Portal, public: list[model.Article],
+def grade(total: float, grades: tuple[Grade, ...], months: int) -> str:
+    """The first grade whose threshold (per month) the score reaches; below all of them 不合格."""
+    return next((g.name for g in grades if total >= round(g.min_score * months, 2)), "不合格")
+
+
+def published_at(article: model.Article, sub: Submission | None) -> dt.datetime | None:
+    """When the public could first see the item: the later of its merge into main and its date
+    (a scheduled item waits for its date; a back-dated one was not there before its merge)."""
+    merged = sub.merged if sub is not None else None
+    if article.date is None or merged is None:
+        return article.date
+    return max(article.date, merged)
+
+
+def _columns(portal: model.Portal, public: list[model.Article], when: dict[str, dt.datetime | None],
              period: periods.Period) -> tuple[list[freshness.ColumnFreshness], freshness.Inspection]:
     by_column: dict[str, list[dt.datetime | None]] = {c: [] for c in portal.columns}
     for a in public:
-        by_column[a.column].append(a.date)
+        by_column[a.column].append(when[a.path])
     columns = [freshness.column_freshness(c, by_column[c.id], period.as_of, period) for c in portal.columns.values()]
     home = [d for c in portal.columns.values() if c.home for d in by_column[c.id] if d is not None]
     return columns, freshness.inspect(columns, home, period.as_of)
 
 
-def _days_by_unit(public: list[model.Article]) -> dict[str, list[dt.date]]:
+def _days_by_unit(public: list[model.Article], when: dict[str, dt.datetime | None]) -> dict[str, list[dt.date]]:
     out: dict[str, list[dt.date]] = {}
     for a in public:
-        if a.date is not None:
-            out.setdefault(a.department, []).append(_day(a.date))
+        published = when[a.path]
+        if published is not None:
+            out.setdefault(a.department, []).append(_day(published))
     for days in out.values():
         days.sort()
     return out
@@ -105,7 +148,10 @@ def _rows(portal: model.Portal, period: periods.Period, units: list[str], days: 
                             unit_scores.get(uid, scores.UnitScore(uid)), [i.path for i in mine if i.late],
                             sum(i.late is None for i in mine),
                             [(c.id, c.status) for c in columns if uid in c.departments and c.status != "ok"]))
-    _rank(rows)
+    _rank(rows, list(portal.config.departments))
+    months = len(period.months())
+    for row in rows:
+        row.grade = grade(row.score.total, portal.config.reports.grades, months)
     return rows
 
 
@@ -118,12 +164,14 @@ def _chart_months(period: periods.Period) -> list[periods.Window]:
 
 def build(portal: model.Portal, period: periods.Period, history: History) -> Report:
     cfg, as_of = portal.config, period.as_of
-    public = [a for a in portal.articles if not a.draft and (a.date is None or a.date <= as_of)]
-    columns, inspection = _columns(portal, public, period)
-
-    in_period = sorted((a for a in public if a.date is not None and period.contains(a.date)),
-                       key=lambda a: (a.date, a.path))
+    workdays.configure(portal.root)
     subs = history.by_item()
+    when = {a.path: published_at(a, subs.get(a.path)) for a in portal.articles}
+    public = [a for a in portal.articles if not a.draft and ((w := when[a.path]) is None or w <= as_of)]
+    columns, inspection = _columns(portal, public, when, period)
+
+    in_period = sorted((a for a in public if (w := when[a.path]) is not None and period.contains(w)),
+                       key=lambda a: (when[a.path], a.path))
     items = [timeliness.item_timeliness(a, portal.columns[a.column], subs.get(a.path)) for a in in_period]
 
     s = cfg.reports.scoring
@@ -134,14 +182,19 @@ def build(portal: model.Portal, period: periods.Period, history: History) -> Rep
 
     listed = {d for c in portal.columns.values() for d in c.departments} | set(unit_scores) | {i.unit for i in items}
     units = [d for d in cfg.departments if d in listed]
-    days = _days_by_unit(public)
+    days = _days_by_unit(public, when)
     rows = _rows(portal, period, units, days, items, unit_scores, columns)
     chart = _chart_months(period)
+    adopted = []
+    for a in in_period:
+        if a.adoption:
+            adopted.append(Adopted(a.path, a.title, a.department, a.column, when[a.path] or as_of,
+                                   tuple(dict.fromkeys(a.adoption)), scores.item_points(cfg, a)[1]))
     return Report(cfg.site.name, period, clock.now(), inspection, columns, rows, items,
                   timeliness.turnaround(history.submissions, period, _stage_order(portal)),
                   [m.label for m in chart], quotas.monthly_counts({u: days.get(u, []) for u in units}, chart),
                   sorted(people.values(), key=lambda p: (-p.points, p.person)), history.is_repo,
-                  _warnings(portal, history, columns, items))
+                  _warnings(portal, history, columns, items), adopted, cfg.reports.grades, len(period.months()))
 
 
 def _warnings(portal: model.Portal, history: History, columns: list[freshness.ColumnFreshness],

@@ -1,9 +1,12 @@
 """Scores of the monthly 通报, by the scoring table in columns.yml (reports.scoring; seed 004 三、计分标准).
 
-- each item: `item` points (policy documents and their interpretations: `policy.item` instead),
+- each item: `item` points (items of a column whose `scoring` is policy — policy documents and their
+  interpretations — `policy.item` instead),
   plus the points of every level that adopted it (adoption: 市级 / 省级 / 国家级);
   an item written by several people is shared equally among them, each share going to the author's unit;
-- every update window of the period that a column got no item in: `missed_update` for each unit owning it;
+- every update window of the period that a column got no item in: `missed_update` (a policy column:
+  `policy.missing`) — once per window, charged to the column's lead unit (the first listed; 谁牵头谁负责,
+  seed 003 §14) or, with `co_owned: shared`, split equally among its units;
 - a policy document (an item of the documents column with a 发文字号) published in the period without an
   interpretation by the time of evaluation: `policy.missing` for its unit. An interpretation is one
   in the interpretations column that names the document's 发文字号 or its 《title》.
@@ -29,6 +32,7 @@ class UnitScore:
     adoption: float = 0.0
     missed_updates: int = 0
     missed_points: float = 0.0
+    missed: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # (column id, window label) charged
     missing_interpretations: list[str] = dataclasses.field(default_factory=list)
     missing_points: float = 0.0
 
@@ -49,9 +53,27 @@ class PersonScore:
 def item_points(config: Config, article: model.Article) -> tuple[float, float]:
     """(base points, adoption points) of one item."""
     s = config.reports.scoring
-    base = s.policy_item if article.column in (s.documents, s.interpretations) else s.item
+    base = s.policy_item if is_policy(config, article.column) else s.item
     adoption = dict(s.adoption)
     return base, sum(adoption.get(level, 0.0) for level in dict.fromkeys(article.adoption))
+
+
+def is_policy(config: Config, column: str) -> bool:
+    """Whether a column's items are policy documents or their interpretations (seed 004 三、(二)2: 0.5)."""
+    declared = config.columns[column].scoring if column in config.columns else ""
+    if declared:
+        return declared == "policy"
+    s = config.reports.scoring
+    return column in (s.documents, s.interpretations)
+
+
+def charged(config: Config, departments: tuple[str, ...]) -> list[tuple[str, float]]:
+    """Who answers for a missed update of a column, and for which share of it."""
+    if not departments:
+        return []
+    if config.reports.scoring.co_owned == "shared":
+        return [(d, 1 / len(departments)) for d in departments]
+    return [(departments[0], 1.0)]
 
 
 def shares(config: Config, article: model.Article) -> list[tuple[str, str, float]]:
@@ -98,10 +120,14 @@ def score(config: Config, items: Iterable[model.Article], columns: Iterable[Colu
                 p.items += share
                 p.points += (base + adopted) * share
     for row in columns:
-        for uid in row.departments:
+        if not row.missed:
+            continue
+        points = s.missing_interpretation if is_policy(config, row.id) else s.missed_update
+        for uid, share in charged(config, row.departments):
             u = unit(uid)
+            u.missed += [(row.id, w.label) for w in row.missed]
             u.missed_updates += len(row.missed)
-            u.missed_points += s.missed_update * len(row.missed)
+            u.missed_points += points * share * len(row.missed)
     for document in missing:
         u = unit(document.department)
         u.missing_interpretations.append(document.path)

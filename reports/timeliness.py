@@ -3,7 +3,7 @@ and how long each review stage takes, from the review records in git.
 
 Start: the item's `event_date`, else the first submission commit of its review branch. A date without
 a time counts from 24:00 of that day (the hour is unknown; the informant gets the benefit of the doubt).
-End: the merge commit that published it, else the item's date.
+End: the merge commit that published it, or the item's date if later (scheduled), else the item's date.
 Working days follow the official calendar with its moved workdays (reports/workdays.py).
 """
 from __future__ import annotations
@@ -55,9 +55,11 @@ def _start(article: model.Article, sub: Submission | None) -> tuple[dt.datetime 
 def item_timeliness(article: model.Article, column: Column, sub: Submission | None) -> ItemTimeliness:
     start, source, has_time = _start(article, sub)
     merged = sub.merged if sub is not None else None
-    published = merged or article.date
+    # public from the later of the merge and the item's date (a scheduled item waits for its date)
+    published = max(merged, article.date) if merged and article.date else (merged or article.date)
     row = ItemTimeliness(article.path, article.title, article.column, article.department, start, source, published,
-                         "merge" if merged else "date", column.deadline.describe(), "", "", None, "", has_time)
+                         "merge" if merged and published == merged else "date", column.deadline.describe(), "", "",
+                         None, "", has_time)
     if start is None or published is None:
         row.note = "无信息产生日期（event_date）也无报送记录，无法判定" if published else "稿件没有发布日期"
         return row

@@ -63,22 +63,60 @@ def test_items_after_the_evaluation_time_do_not_count(columns: dict[str, config.
     assert row.age_days == 20 and row.stale
 
 
-def test_own_cycle(columns: dict[str, config.Column]) -> None:
-    news = columns["news"]  # daily
-    assert not freshness.column_freshness(news, [ago(1)], NOW).overdue
-    row = freshness.column_freshness(news, [ago(2)], NOW)
-    assert row.overdue and not row.stale and row.status == "overdue"
+def at(day: str, hour: int = 9) -> dt.datetime:
+    return dt.datetime.fromisoformat(day).replace(hour=hour, tzinfo=clock.CST)
 
 
-def test_missed_windows_of_a_month(columns: dict[str, config.Column]) -> None:
+def labels(row: freshness.ColumnFreshness) -> list[str]:
+    return [w.label for w in row.missed]
+
+
+@pytest.mark.parametrize("newest, overdue", [
+    ("2026-11-20", False),  # NOW is Sunday 22 November: Friday 20 was the last working day that is over
+    ("2026-11-21", False),  # a Saturday item is newer still
+    ("2026-11-19", True),   # Friday 20 got nothing
+])
+def test_own_cycle_of_a_daily_column_counts_working_days(columns: dict[str, config.Column], newest: str,
+                                                         overdue: bool) -> None:
+    row = freshness.column_freshness(columns["news"], [at(newest)], NOW)
+    assert row.overdue is overdue and not row.stale
+    assert row.status == ("overdue" if overdue else "ok")
+
+
+def test_a_daily_column_at_a_weekend_month_end(columns: dict[str, config.Column]) -> None:
+    # October 2026 ends on a Saturday; National Day 1-7 off, the 10th a moved Saturday
     october = periods.parse("2026-10", None, None)
-    oct_day = dt.datetime(2026, 10, 20, 9, tzinfo=clock.CST)
-    assert freshness.column_freshness(columns["meetings"], [oct_day], october.as_of, october).missed == []
-    assert freshness.column_freshness(columns["meetings"], [ago(60)], october.as_of, october).missed == ["2026-10"]
-    weekly = freshness.column_freshness(columns["notices"], [oct_day], october.as_of, october)
-    # weeks ending on Sundays 4, 11, 18 and 25 October; the item of the 20th is in the last one.
-    # The week ending on 1 November is judged in November's report.
-    assert weekly.missed == ["2026-W40", "2026-W41", "2026-W42"]
+    workdays = [dt.date(2026, 10, d) for d in (8, 9, 10, 12, 13, 14, 15, 16, 19, 20, 21, 22, 23, 26, 27, 28, 29, 30)]
+    row = freshness.column_freshness(columns["news"], [at(d.isoformat()) for d in workdays], october.as_of, october)
+    assert (row.status, labels(row)) == ("ok", [])
+    without_friday = freshness.column_freshness(columns["news"], [at(d.isoformat()) for d in workdays[:-1]],
+                                                october.as_of, october)
+    assert (without_friday.status, labels(without_friday)) == ("overdue", ["2026-10-30"])
+
+
+@pytest.mark.parametrize("period, newest, status, missed", [
+    ("2026-11", "2026-10-31", "overdue", ["2026-11"]),  # a monthly column last updated on the 31st: November missed
+    ("2026-10", "2026-10-31", "ok", []),
+    ("2026-02", "2026-01-31", "overdue", ["2026-02"]),  # February: 28 days, no item
+    ("2026-02", "2026-02-28", "ok", []),
+    ("2026-09", "2026-08-31", "overdue", ["2026-09"]),  # a 30-day month
+    ("2026-09", "2026-09-30", "ok", []),
+])
+def test_a_monthly_column_status_agrees_with_its_missed_months(columns: dict[str, config.Column], period: str,
+                                                              newest: str, status: str, missed: list[str]) -> None:
+    p = periods.parse(period, None, None, now=dt.datetime(2026, 12, 15, tzinfo=clock.CST))
+    row = freshness.column_freshness(columns["accidents"], [at(newest, 23)], p.as_of, p)
+    assert (row.status if not row.stale else "overdue", labels(row)) == (status, missed)
+    assert row.overdue is bool(missed)
+
+
+def test_status_mid_period_judges_the_last_window_that_is_over(columns: dict[str, config.Column]) -> None:
+    # NOW 22 November: October is the last month that is over; an item of 31 October keeps the column ok
+    assert freshness.column_freshness(columns["accidents"], [at("2026-10-31")], NOW).status == "ok"
+    assert freshness.column_freshness(columns["accidents"], [at("2026-09-30")], NOW).overdue
+    # weekly: the week of 16-22 November is not over; 9-15 November is the one judged
+    assert not freshness.column_freshness(columns["notices"], [at("2026-11-09")], NOW).overdue
+    assert freshness.column_freshness(columns["notices"], [at("2026-11-08")], NOW).overdue
 
 
 def rows(columns: dict[str, config.Column], stale: list[str], empty: list[str]) -> list[freshness.ColumnFreshness]:

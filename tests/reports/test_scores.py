@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from pathlib import Path
 
 import pytest
 
-from portal import config, model
+from portal import clock, config, model
 from reports import freshness, scores
 from reports import period as periods
 from tests.reports.conftest import item
@@ -66,13 +67,62 @@ def test_an_interpretation_naming_the_document_number_counts(write_item, tmp_por
     assert scores.missing_interpretations(portal.config, docs, interps) == []
 
 
-def test_missed_updates_cost_every_owner(tmp_portal: Path) -> None:
+def test_a_missed_update_of_a_co_owned_column_is_charged_once_to_the_lead_unit(tmp_portal: Path) -> None:
     cfg = config.load(tmp_portal)
     october = periods.parse("2026-10", None, None)
     row = freshness.column_freshness(cfg.columns["reform"], [], october.as_of, october)  # 法规科, 执法支队; monthly
-    assert row.missed == ["2026-10"]
+    assert [w.label for w in row.missed] == ["2026-10"]
     units, _ = scores.score(cfg, [], [row], [])
-    assert {u: (s.missed_updates, s.total) for u, s in units.items()} == {"法规科": (1, -0.3), "执法支队": (1, -0.3)}
+    assert {u: (s.missed_updates, s.total, s.missed) for u, s in units.items()} == {
+        "法规科": (1, -0.3, [("reform", "2026-10")])}  # 谁牵头谁负责: one missed item, one deduction
+
+
+def test_co_owned_shared_splits_the_deduction(tmp_portal: Path) -> None:
+    text = (tmp_portal / "columns.yml").read_text(encoding="utf-8")
+    (tmp_portal / "columns.yml").write_text(text.replace("    co_owned: lead", "    co_owned: shared"), encoding="utf-8")
+    cfg = config.load(tmp_portal)
+    november = periods.parse("2026-11", None, None, now=dt.datetime(2026, 12, 1, tzinfo=clock.CST))
+    row = freshness.column_freshness(cfg.columns["notices"], [], november.as_of, november)  # ten units, weekly
+    # the weeks ending on Sundays 1, 8, 15, 22 and 29 November
+    assert [w.label for w in row.missed] == ["2026-W44", "2026-W45", "2026-W46", "2026-W47", "2026-W48"]
+    units, _ = scores.score(cfg, [], [row], [])
+    assert len(units) == 10 and {s.total for s in units.values()} == {-0.15}  # 5 x 0.3 / 10
+    assert round(sum(s.total for s in units.values()), 2) == -1.5
+
+
+def test_a_policy_column_costs_half_a_point_per_missed_update(tmp_portal: Path) -> None:
+    cfg = config.load(tmp_portal)
+    october = periods.parse("2026-10", None, None)
+    rows = [freshness.column_freshness(cfg.columns[c], [], october.as_of, october)
+            for c in ("documents", "interpretations", "meetings")]
+    units, _ = scores.score(cfg, [], rows, [])
+    # documents: 法规科 leads (-0.5); interpretations: 法规科 (-0.5); meetings: 局办公室 leads (-0.3)
+    assert {u: s.total for u, s in units.items()} == {"法规科": -1.0, "局办公室": -0.3}
+
+
+def test_a_column_can_declare_its_scoring_class(tmp_portal: Path) -> None:
+    text = (tmp_portal / "columns.yml").read_text(encoding="utf-8")
+    marker = "  - id: powers\n"
+    text = text.replace(marker, marker + "    scoring: policy\n")
+    text = text.replace("    chain: 政策文件\n    scoring: policy\n    deadline: {working_days: 20}\n"
+                        "    reprint_sources: [中国政府网, 应急管理部, 省应急管理厅]",
+                        "    chain: 政策文件\n    scoring: regular\n    deadline: {working_days: 20}\n"
+                        "    reprint_sources: [中国政府网, 应急管理部, 省应急管理厅]")
+    (tmp_portal / "columns.yml").write_text(text, encoding="utf-8")
+    cfg = config.load(tmp_portal)
+    assert (cfg.columns["powers"].scoring, cfg.columns["interpretations"].scoring) == ("policy", "regular")
+    assert scores.is_policy(cfg, "powers") and not scores.is_policy(cfg, "interpretations")
+    assert scores.is_policy(cfg, "documents") and not scores.is_policy(cfg, "news")
+
+
+def test_a_wrong_scoring_class_is_an_error_with_its_line(tmp_portal: Path) -> None:
+    text = (tmp_portal / "columns.yml").read_text(encoding="utf-8")
+    (tmp_portal / "columns.yml").write_text(text.replace("    scoring: policy\n", "    scoring: 政策\n", 1), encoding="utf-8")
+    with pytest.raises(config.ConfigError) as exc:
+        config.load(tmp_portal)
+    [f] = exc.value.findings
+    line = text.splitlines().index("    scoring: policy") + 1
+    assert (f.rule, f.line) == ("CFG-VALUE", line) and "policy" in f.message and "0.5" in f.message
 
 
 def replace_reports(root: Path, section: str) -> int:

@@ -52,7 +52,7 @@ def test_hours(cfg: config.Config, event: str, published: str, late: bool) -> No
 
 
 def test_submission_time_when_there_is_no_event_date(cfg: config.Config) -> None:
-    a = article(cfg, "news", item("动态", "2026-03-03 12:00"))
+    a = article(cfg, "news", item("动态", "2026-03-03 08:00"))
     on_time = timeliness.item_timeliness(a, cfg.columns["news"], sub("2026-03-02 10:00", "2026-03-03 09:00"))
     assert (on_time.start_source, on_time.late, on_time.taken) == ("submission", False, "23.0 小时")
     late = timeliness.item_timeliness(a, cfg.columns["news"], sub("2026-03-02 10:00", "2026-03-03 11:00"))
@@ -89,3 +89,17 @@ def test_outside_the_period_nothing_counts(git_portal: GitPortal) -> None:
     january = periods.Period(dt.date(2026, 1, 1), dt.date(2026, 1, 31), "2026-01",
                              dt.datetime(2026, 2, 1, tzinfo=clock.CST))
     assert timeliness.turnaround(history.read(git_portal.root).submissions, january) == []
+
+
+@pytest.mark.parametrize("date, late", [("2026-03-04 08:00", False), ("2026-03-04 10:00", True)])
+def test_a_scheduled_item_is_published_at_its_date_not_its_merge(cfg: config.Config, date: str, late: bool) -> None:
+    # event 3 March 09:00, merged 2 March 18:00 (before the event!), public from its date: 24-hour limit
+    a = article(cfg, "news", item("动态", date, event_date="2026-03-03 09:00", scheduled="true"))
+    row = timeliness.item_timeliness(a, cfg.columns["news"], sub("2026-03-02 10:00", "2026-03-02 18:00"))
+    assert (row.published_source, row.published, row.late) == ("date", at(date), late)
+
+
+def test_a_back_dated_item_is_published_at_its_merge(cfg: config.Config) -> None:
+    a = article(cfg, "news", item("动态", "2026-03-02 09:00", event_date="2026-03-02 08:00"))
+    row = timeliness.item_timeliness(a, cfg.columns["news"], sub("2026-03-05 10:00", "2026-03-05 11:00"))
+    assert (row.published_source, row.published, row.late) == ("merge", at("2026-03-05 11:00"), True)
