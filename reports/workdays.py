@@ -123,6 +123,12 @@ def configure(root: Path) -> dict[int, YearSchedule]:
     return schedules
 
 
+def reset() -> None:
+    """Forget any calendar.yml read before (the package alone)."""
+    _local.clear()
+    is_workday.cache_clear()
+
+
 def source(year: int) -> str:
     """Where the calendar of `year` comes from, for the report's notes."""
     first, last = coverage()

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from reports import workdays
 from tests.conftest import people_for
 
 GIT_ENV = {"GIT_AUTHOR_NAME": "测试", "GIT_AUTHOR_EMAIL": "test@localhost", "GIT_COMMITTER_NAME": "测试",
@@ -102,3 +104,10 @@ def git_portal(tmp_portal: Path) -> GitPortal:
     repo.commit("2026-01-01 09:00", "门户配置", {"columns.yml": (tmp_portal / "columns.yml").read_text(encoding="utf-8"),
                                                 "roster.yml": (tmp_portal / "roster.yml").read_text(encoding="utf-8")})
     return repo
+
+
+@pytest.fixture(autouse=True)
+def _package_calendar() -> Iterator[None]:
+    """A test that reads a calendar.yml leaves the next one with the package's calendar only."""
+    yield
+    workdays.reset()

@@ -124,3 +124,37 @@ def test_outside_git_the_report_still_works_and_says_why_it_lacks_review_data(
     assert data["has_history"] is False and data["stages"] == []
     [row] = data["items"]
     assert (row["start_source"], row["published_source"], row["late"]) == ("event_date", "date", False)
+
+
+def month(root: Path, out: Path, label: str) -> dict:
+    assert run_report(root, out, "--period", label, "--format", "json") == 0
+    return json.loads((out / f"report-{label}.json").read_text(encoding="utf-8"))
+
+
+def test_an_item_counts_in_the_month_it_became_public(git_portal: GitPortal, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Four items dated 30 October, submitted and merged on 3 November: November's, so back-dating cannot
+    rescue October's quota; an item merged on 28 November and scheduled for 1 December: December's."""
+    monkeypatch.setenv("PORTAL_NOW", "2026-12-15T12:00:00+08:00")
+    late = git_portal.branch("review/sun.lixin/20261103-090000-a")
+    late.submit("2026-11-03 09:00", {f"content/news/2026-10-30-{i}.md": item(f"动态{i}", "2026-10-30 17:00")
+                                     for i in range(4)})
+    late.approve_all(["2026-11-03 10:00", "2026-11-03 11:00", "2026-11-03 12:00", "2026-11-03 14:00"])
+    late.merge("2026-11-03 15:00")
+    early = git_portal.branch("review/sun.lixin/20261127-090000-b")
+    early.submit("2026-11-27 09:00", {"content/news/2026-12-01-s.md": item("定时发布", "2026-12-01 09:00",
+                                                                          scheduled="true")})
+    early.approve_all(["2026-11-27 10:00", "2026-11-27 11:00", "2026-11-27 12:00", "2026-11-28 09:00"])
+    early.merge("2026-11-28 10:00")
+    out = tmp_path / "out"
+    units = {m: {u["unit"]: u for u in month(git_portal.root, out, m)["units"]} for m in ("2026-10", "2026-11", "2026-12")}
+    assert units["2026-10"]["宣教科"]["items"] == 0
+    assert units["2026-10"]["宣教科"]["months_short"] == ["2026-10"]
+    assert units["2026-11"]["宣教科"]["items"] == 4
+    assert units["2026-11"]["宣教科"]["weeks"][1] == {"week": "2026-W45", "items": 4}  # 2-8 November
+    assert units["2026-12"]["宣教科"]["items"] == 1
+    november = month(git_portal.root, out, "2026-11")
+    published = {i["path"].rsplit("/", 1)[1]: i["published"] for i in november["items"]}
+    assert published["2026-10-30-0.md"] == "2026-11-03 15:00" and "2026-12-01-s.md" not in published
+    news = next(c for c in november["columns"] if c["id"] == "news")
+    assert "2026-11-02" in news["missed"] and "2026-11-03" not in news["missed"]  # public on the 3rd, not the 30th
