@@ -11,6 +11,15 @@
 The live site only ever changes by os.replace() of the `current` link, which POSIX makes atomic:
 a reader sees the old release or the new one, never a mix, and a publish that dies at any point
 before that rename leaves the old release live and complete.
+
+Releases share no file: the incremental build hard-links unchanged files from the live release, and
+publishing then gives every such file an inode of its own (a reflink where the file system can,
+else a copy), so a write into the live site in place can never change a kept release, and
+`portal rollback` after a tamper finds the earlier releases clean.
+
+What is published is a commit, never the working tree: in a git work tree the commit (default
+`main`, else HEAD) is exported with `git archive` into a temporary directory and built from there;
+uncommitted and untracked files are named in a warning and left out.
 """
 from __future__ import annotations
 
@@ -22,7 +31,10 @@ import os
 import re
 import shutil
 import signal
+import stat
 import subprocess
+import tarfile
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -43,6 +55,9 @@ MANIFEST = "manifest.json"
 PARTIAL = ".partial"
 KEEP = 5
 COMMIT = re.compile(r"[0-9a-fA-F]{7,40}")
+MAIN = "main"
+FICLONE = 0x40049409  # Linux ioctl: share the blocks copy-on-write (btrfs, xfs); a real copy elsewhere
+LISTED = 20  # left-out files named in the warning
 
 # Tests kill a publish at one of these points (PORTAL_PUBLISH_CRASH=<point>) to show the old site stays live.
 CRASH_ENV = "PORTAL_PUBLISH_CRASH"
@@ -161,11 +176,14 @@ def _fsync_dir(path: Path) -> None:
 
 
 @contextlib.contextmanager
-def locked(layout: Layout) -> Iterator[None]:
+def locked(layout: Layout, create: bool = True) -> Iterator[None]:
     """Hold publish.lock; a second publish or rollback at the same time is refused.
 
     flock is released by the kernel when the process dies, so a crashed publish leaves no stale lock.
+    Without `create` (rollback) a publish directory that does not exist is an error, not created.
     """
+    if not create and not layout.root.is_dir():
+        raise PortalError(f"发布目录 {layout.root} 不存在。请给出 portal publish --to 所用的目录")
     try:
         layout.root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -184,25 +202,106 @@ def locked(layout: Layout) -> Iterator[None]:
         yield
 
 
-def git_state(root: Path, exclude: Path | None = None) -> tuple[str | None, bool]:
-    """(HEAD commit, whether the working tree has changes); (None, True) outside git.
+@dataclasses.dataclass(frozen=True)
+class Source:
+    tree: Path  # the directory to build
+    commit: str | None  # the commit it holds; None for a plain directory outside git
+    dirty: bool  # True only for a plain directory outside git (nothing says what was reviewed)
 
-    `exclude`, the publish directory, does not count when it lies inside the repository.
+
+def _git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=True).stdout
+
+
+def _in_git(root: Path) -> bool:
+    """Whether `root` is a git work tree, or a folder git tracks in one (not an untracked folder inside it)."""
+    try:
+        prefix = _git(root, "rev-parse", "--show-prefix").strip()
+        if prefix:
+            _git(root, "cat-file", "-e", f"HEAD:{prefix}")
+        return True
+    except (OSError, subprocess.CalledProcessError):
+        return False
+
+
+@contextlib.contextmanager
+def source(root: Path, commit: str | None, exclude: Path | None, warnings: list[str]) -> Iterator[Source]:
+    """The tree to publish: a commit of the repository at `root`, exported into a temporary directory.
+
+    `commit` is a commit or branch (default main, else HEAD). Outside git, `root` is taken as it is:
+    with `commit`, as the export of that commit (the server's hook); without, as unreviewed files.
     """
-    def git(*args: str) -> str:
-        return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, check=True).stdout
+    if not _in_git(root):
+        if commit is not None:
+            if not COMMIT.fullmatch(commit):
+                raise PortalError(f"--commit 应为 Git 提交号（7 到 40 位十六进制），实际是“{commit}”"
+                                  f"（{root} 不是 Git 仓库，只能给出它所导出的提交号）")
+            yield Source(root, commit.lower(), False)
+            return
+        warnings.append(f"{root} 不是 Git 仓库：发布的是目录中现有的文件，无法确认它们经过审核。"
+                        "请在 Git 仓库中发布，或用 --commit 注明导出的提交")
+        yield Source(root, None, True)
+        return
+    sha, ref = _resolve(root, commit)
+    warnings.extend(_left_out(root, sha, ref, exclude))
+    with tempfile.TemporaryDirectory(prefix="portal-publish-") as tmp:
+        _export(root, sha, Path(tmp))
+        yield Source(Path(tmp), sha, False)
 
+
+def _resolve(root: Path, commit: str | None) -> tuple[str, str]:
+    """(full commit id, the name the user knows it by)."""
+    if commit is None:
+        has_main = subprocess.run(["git", "-C", str(root), "rev-parse", "--verify", "-q", f"refs/heads/{MAIN}"],
+                                  capture_output=True).returncode == 0
+        commit = MAIN if has_main else "HEAD"
+    try:
+        return _git(root, "rev-parse", "--verify", "-q", f"{commit}^{{commit}}").strip(), commit
+    except subprocess.CalledProcessError:
+        if commit == "HEAD":
+            raise PortalError(f"仓库 {root} 还没有任何提交，无法发布。请先提交稿件（git add、git commit）") from None
+        raise PortalError(f"--commit“{commit}”不是本仓库中的提交或分支。请给出提交号或分支名，如 main") from None
+
+
+def _left_out(root: Path, sha: str, ref: str, exclude: Path | None) -> list[str]:
+    """Warnings naming what the working tree has and the published commit does not."""
+    out = []
+    head = _git(root, "rev-parse", "--verify", "-q", "HEAD").strip()
+    if head != sha:
+        out.append(f"发布的是 {ref}（提交 {sha[:7]}），不是当前检出的提交 {head[:7]}；工作区中的内容不会发布")
     spec = ["."]
     if exclude is not None and exclude.resolve().is_relative_to(root.resolve()):
         spec.append(f":(exclude){exclude.resolve().relative_to(root.resolve()).as_posix()}")
-    try:
-        commit = git("rev-parse", "--verify", "HEAD").strip()
-        return commit, bool(git("status", "--porcelain", "--", *spec).strip())
-    except (OSError, subprocess.CalledProcessError):
-        return None, True
+    status = _git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *spec)
+    entries = [e for e in status.split("\0") if len(e) > 3]
+    untracked = [e[3:] for e in entries if e.startswith("??")]
+    changed = [e[3:] for e in entries if not e.startswith("??") and e[3:] not in untracked]
+    if head == sha and (untracked or changed):
+        names = [f"{p}（未提交的改动）" for p in changed] + [f"{p}（未纳入 Git 的文件）" for p in untracked]
+        more = f"，另有 {len(names) - LISTED} 个" if len(names) > LISTED else ""
+        out.append(f"工作区有 {len(names)} 个文件与提交 {sha[:7]} 不同，它们未经提交和审核，不会发布："
+                   f"{'、'.join(names[:LISTED])}{more}。发布的是已提交的内容；要发布这些改动，请先提交并经审核合并")
+    return out
 
 
-def new_release_id(layout: Layout, commit: str | None, dirty: bool) -> str:
+def _export(root: Path, sha: str, into: Path) -> None:
+    """`git archive` of the commit (only the portal's directory when it is a subfolder of the repository)."""
+    prefix = _git(root, "rev-parse", "--show-prefix").strip()
+    tree = f"{sha}:{prefix}" if prefix else sha
+    with subprocess.Popen(["git", "-C", str(root), "archive", "--format=tar", tree],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+        assert proc.stdout is not None
+        try:
+            with tarfile.open(fileobj=proc.stdout, mode="r|") as archive:
+                archive.extractall(into, filter="data")
+        except tarfile.TarError:
+            proc.kill()
+        error = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
+    if proc.returncode != 0:
+        raise PortalError(f"无法导出提交 {sha[:7]}（git archive：{error.strip()}）")
+
+
+def new_release_id(layout: Layout, commit: str | None, dirty: bool = False) -> str:
     base = f"{clock.now():%Y%m%d-%H%M%S}-{commit[:7] if commit and not dirty else 'worktree'}"
     taken = {e.get("release") for e in layout.events()} | (
         {p.name for p in layout.releases.iterdir()} if layout.releases.is_dir() else set())
@@ -253,32 +352,37 @@ class Published:
 
 def publish(root: Path, to: Path, keep: int = KEEP, build: BuildFn = _default_build,
             commit: str | None = None, full: bool = False) -> Published:
-    """Build the portal at `root` into a new release under `to` and make it live.
+    """Build a commit of the portal at `root` into a new release under `to` and make it live.
 
-    The build starts from the live release (incremental) unless `full`. `commit` names the commit
-    `root` was exported from when it is not a git work tree (the server's hook).
+    The build starts from the live release (incremental) unless `full`. `commit` is the commit or
+    branch to publish (default main); when `root` is not a git work tree (the server's hook
+    publishes a `git archive` export), it names the commit `root` was exported from.
     """
     if keep < 1:
         raise PortalError(f"--keep 应至少为 1（保留的版本数，含在用版本），实际是 {keep}")
-    if commit is not None and not COMMIT.fullmatch(commit):
-        raise PortalError(f"--commit 应为 Git 提交号（7 到 40 位十六进制），实际是“{commit}”")
     layout = Layout(to.absolute())
-    with locked(layout):
+    created = [p for p in (layout.root / LOCK, layout.root, *layout.root.parents) if not p.exists()]
+    warnings: list[str] = []
+    with source(root, commit, layout.root, warnings) as src, locked(layout):
         old = layout.live()
-        _clean_leftovers(layout)
-        commit, dirty = (commit.lower(), False) if commit else git_state(root, layout.root)
-        release = new_release_id(layout, commit, dirty)
-        warnings: list[str] = []
-        base = None if full or old is None else _base(layout, old, warnings)
-        staging = layout.releases / f".{release}{PARTIAL}"
-        staging.mkdir(parents=True)
         try:
-            manifest, sha = _build_release(root, staging, release, (commit, dirty), build, base, warnings)
+            _clean_leftovers(layout)
+            release = new_release_id(layout, src.commit, src.dirty)
+            base = None if full or old is None else _base(layout, old, warnings)
+            staging = layout.releases / f".{release}{PARTIAL}"
+            staging.mkdir(parents=True)
+            try:
+                manifest, sha = _build_release(src.tree, staging, release, (src.commit, src.dirty), build, base,
+                                               warnings)
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
         except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
+            if old is None:
+                _undo_first(layout, created)
             raise
         # log first, then rename: a directory under releases/ without a dot always has its sha256 in the log
-        layout.append("release", release=release, manifest_sha256=sha, commit=commit, dirty=dirty,
+        layout.append("release", release=release, manifest_sha256=sha, commit=src.commit, dirty=src.dirty,
                       items=manifest.items, files=len(manifest.files))
         _crash("logged")
         os.rename(staging, layout.releases / release)
@@ -289,6 +393,15 @@ def publish(root: Path, to: Path, keep: int = KEEP, build: BuildFn = _default_bu
         removed = prune(layout, keep)
     return Published(release, old, layout.site(release), layout.manifest(release), sha, len(manifest.files),
                      manifest.items, removed, warnings)
+
+
+def _undo_first(layout: Layout, created: list[Path]) -> None:
+    """A first publish that failed leaves nothing behind: no empty releases/, no lock, no new folders."""
+    with contextlib.suppress(OSError):
+        layout.releases.rmdir()
+    for made in created:  # the lock file, then folders deepest first; only what this publish made, if empty
+        with contextlib.suppress(OSError):
+            made.unlink() if made.name == LOCK else made.rmdir()
 
 
 def _base(layout: Layout, live: str, warnings: list[str]) -> tuple[Path, mf.Manifest] | None:
@@ -315,6 +428,7 @@ def _build_release(root: Path, staging: Path, release: str, git: tuple[str | Non
                         "已改为完整构建。网页可能被篡改过，请用 portal verify-site 核查")
         shutil.rmtree(site)
         result, files = _build_and_scan(root, site, build, None)
+    unshare(site)
     manifest = mf.Manifest(release, git[0], git[1], _now(), int(getattr(result, "items", 0)), files)
     sha = mf.write(staging / MANIFEST, manifest)
     os.sync()  # the site's files reach the disk before any link can point at them
@@ -335,6 +449,50 @@ def _build_and_scan(root: Path, site: Path, build: BuildFn, previous: Path | Non
     _crash("mid-build")  # the build outran the watcher: die here, where the site is still unpublished
     _crash("built")
     return result, mf.scan(site)
+
+
+def unshare(site: Path) -> int:
+    """Give every file of `site` that shares its inode (a hard link from the live release) one of its own.
+
+    A reflink where the file system supports it (no data copied), else a copy; the copy is renamed
+    over the link, so a reader of the unpublished release never sees a partial file. Returns the count.
+    """
+    count = 0
+    for folder, _, names in os.walk(site):
+        for name in names:
+            path = os.path.join(folder, name)
+            info = os.lstat(path)
+            if stat.S_ISREG(info.st_mode) and info.st_nlink > 1:
+                tmp = os.path.join(folder, f".{name}.unshare")
+                _clone(path, tmp)
+                os.chmod(tmp, stat.S_IMODE(info.st_mode))
+                os.utime(tmp, ns=(info.st_atime_ns, info.st_mtime_ns))
+                os.replace(tmp, path)
+                count += 1
+    return count
+
+
+def _clone(src: str, dst: str) -> None:
+    with open(src, "rb") as fin, open(dst, "wb") as fout:
+        try:
+            fcntl.ioctl(fout.fileno(), FICLONE, fin.fileno())
+        except OSError:
+            _copy_range(fin, fout)
+
+
+def _copy_range(fin: Any, fout: Any) -> None:
+    size = os.fstat(fin.fileno()).st_size
+    done = 0
+    try:
+        while done < size:
+            n = os.copy_file_range(fin.fileno(), fout.fileno(), size - done)
+            if n == 0:
+                break
+            done += n
+    except OSError:  # not supported between these file systems: copy through user space
+        fin.seek(done)
+        fout.seek(done)
+        shutil.copyfileobj(fin, fout, 1 << 20)
 
 
 def _leaked(result: Any, files: dict[str, mf.Entry], before: mf.Manifest) -> list[str]:
@@ -370,7 +528,7 @@ def check_release(layout: Layout, release: str) -> mf.Diff:
 def rollback(to: Path, release: str | None = None) -> tuple[str, str]:
     """Make `release` (default: the one before the live one) live again; return (old, new)."""
     layout = Layout(to.absolute())
-    with locked(layout):
+    with locked(layout, create=False):
         live = layout.live()
         ordered = layout.ordered()
         if live is None:

@@ -1,4 +1,4 @@
-"""portal publish --to DIR: build into a new release and switch the live site atomically."""
+"""portal publish --to DIR: build a commit into a new release and switch the live site atomically."""
 from __future__ import annotations
 
 import argparse
@@ -16,8 +16,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--confirm-url", metavar="URL",
                         help="发布后通过该网址逐个访问新增或更新的文件，确认已上线（如 http://127.0.0.1/）")
     parser.add_argument("--full", action="store_true", help="完整构建（默认在在用版本的基础上只重建改动的页面）")
-    parser.add_argument("--commit", metavar="SHA",
-                        help="从导出的源码树（不是 Git 工作区）发布时，记录它来自的提交（服务器钩子使用）")
+    parser.add_argument("--commit", metavar="提交",
+                        help="要发布的提交或分支（默认 main；只发布已提交的内容，工作区中未提交的改动不发布）；"
+                             "从导出的源码树（不是 Git 工作区）发布时，为它来自的提交号（服务器钩子使用）")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from portal.errors import PortalError
 from site_build import publish
 
 
@@ -16,6 +17,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.list:
         layout = publish.Layout(args.dir.absolute())
+        if not layout.root.is_dir():
+            raise PortalError(f"发布目录 {layout.root} 不存在。请给出 portal publish --to 所用的目录")
         live = layout.live()
         for release in layout.ordered():
             print(f"{release}{'  （在用）' if release == live else ''}")

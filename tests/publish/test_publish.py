@@ -7,6 +7,8 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from portal import cli
 from site_build import manifest as mf
 from site_build import publish
@@ -82,14 +84,53 @@ def test_second_publish_switches_to_a_new_release_and_keeps_the_old(
     assert publish.Layout(to).ordered() == [first, second]
 
 
-def test_uncommitted_changes_are_published_as_worktree(
+def test_only_the_committed_tree_is_published_and_what_is_left_out_is_named(
         run_portal: Run, site_repo: Path, tmp_path: Path, write_item: Callable[..., Path], valid_item: str) -> None:
+    """An untracked item and an uncommitted edit never went through review: publish the commit without them."""
     to = tmp_path / "www"
-    add_item(site_repo, write_item, valid_item, commit=False)
-    assert run_portal("publish", "--to", to)[0] == 0
+    head = git(site_repo, "rev-parse", "HEAD").strip()
+    add_item(site_repo, write_item, valid_item, commit=False)  # untracked
+    fang_xun = site_repo / "content" / "disaster" / "2026-06-03-fang-xun.md"
+    fang_xun.write_text(fang_xun.read_text(encoding="utf-8").replace("部署会", "部署会（未审改动）"), encoding="utf-8")
+    status, out, err = run_portal("publish", "--to", to)
+    assert status == 0, err
+    assert live(to) == f"20261122-120000-{head[:7]}"
+    assert "工作区有 2 个文件与提交" in err and "不会发布" in err
+    assert "content/disaster/2026-11-20-di-zhen.md（未纳入 Git 的文件）" in err
+    assert "content/disaster/2026-06-03-fang-xun.md（未提交的改动）" in err
+    assert not (to / "current" / NEW_PAGE).exists()
+    assert "未审改动" not in (to / "current" / PAGE).read_text(encoding="utf-8")
+    assert "已发布版本" in out and "2 篇稿件" in out
+    manifest = mf.read(to / "releases" / live(to) / "manifest.json")[0]
+    assert (manifest.commit, manifest.dirty) == (head, False)
+    assert run_portal("publish", "--to", to)[0] == 0  # the same second and commit: still a new release
+    assert live(to) == f"20261122-120000-{head[:7]}-2"
+
+
+def test_publish_takes_main_or_the_given_commit(run_portal: Run, site_repo: Path, tmp_path: Path,
+                                                write_item: Callable[..., Path], valid_item: str) -> None:
+    to = tmp_path / "www"
+    first = git(site_repo, "rev-parse", "HEAD").strip()
+    git(site_repo, "switch", "-q", "-c", "review/x")
+    add_item(site_repo, write_item, valid_item)  # committed on a review branch, not on main
+    status, _, err = run_portal("publish", "--to", to)
+    assert status == 0 and live(to) == f"20261122-120000-{first[:7]}"
+    assert f"发布的是 main（提交 {first[:7]}）" in err and not (to / "current" / NEW_PAGE).exists()
+    second = git(site_repo, "rev-parse", "HEAD").strip()
+    assert run_portal("publish", "--to", to, "--commit", "review/x")[0] == 0
+    assert live(to) == f"20261122-120000-{second[:7]}" and (to / "current" / NEW_PAGE).is_file()
+    status, _, err = run_portal("publish", "--to", to, "--commit", "mian")
+    assert status == 1 and "--commit“mian”不是本仓库中的提交或分支" in err
+
+
+def test_a_plain_folder_outside_git_is_published_with_a_warning(
+        tmp_portal: Path, write_item: Callable[..., Path], valid_item: str, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    write_item("disaster/2026-06-03-fang-xun.md", valid_item)
+    to = tmp_path / "www"
+    assert cli.main(["--root", str(tmp_portal), "publish", "--to", str(to)]) == 0
+    assert "不是 Git 仓库" in capsys.readouterr().err
     assert live(to) == "20261122-120000-worktree"
-    assert run_portal("publish", "--to", to)[0] == 0  # the same second and content: still a new release
-    assert live(to) == "20261122-120000-worktree-2"
     assert mf.read(to / "releases" / live(to) / "manifest.json")[0].dirty
 
 
@@ -144,8 +185,17 @@ def test_rollback_refuses_a_tampered_release(
 
 
 def test_rollback_before_any_publish(run_portal: Run, tmp_path: Path) -> None:
+    (tmp_path / "www").mkdir()
     status, _, err = run_portal("rollback", "--dir", tmp_path / "www")
     assert status == 1 and "还没有发布过任何版本" in err
+
+
+@pytest.mark.parametrize("args", [(), ("--list",)])
+def test_rollback_of_a_folder_that_does_not_exist_creates_nothing(
+        run_portal: Run, tmp_path: Path, args: tuple[str, ...]) -> None:
+    status, _, err = run_portal("rollback", "--dir", tmp_path / "nowhere" / "www", *args)
+    assert status == 1 and "不存在" in err
+    assert not (tmp_path / "nowhere").exists()
 
 
 def test_a_second_publish_at_the_same_time_is_refused(run_portal: Run, tmp_path: Path) -> None:
@@ -164,10 +214,25 @@ def test_a_check_error_publishes_nothing(
     run_portal("publish", "--to", to)
     first = live(to)
     write_item("disaster/2026-11-21-cuo-wu.md", valid_item.replace("author: [", "author: [nobody, "))
+    git(site_repo, "add", ".")
+    git(site_repo, "commit", "-q", "-m", "有错误的稿件")
     status, _, err = run_portal("publish", "--to", to)
     assert status == 1 and "构建未通过检查" in err and "nobody" in err and "在用网站保持不变" in err
     assert live(to) == first
     assert sorted(p.name for p in (to / "releases").iterdir()) == [first]
+
+
+def test_a_refused_first_publish_creates_nothing(
+        run_portal: Run, site_repo: Path, tmp_path: Path, write_item: Callable[..., Path], valid_item: str) -> None:
+    write_item("disaster/2026-11-21-cuo-wu.md", valid_item.replace("author: [", "author: [nobody, "))
+    git(site_repo, "add", ".")
+    git(site_repo, "commit", "-q", "-m", "有错误的稿件")
+    status, _, err = run_portal("publish", "--to", tmp_path / "new" / "www")
+    assert status == 1 and "构建未通过检查" in err
+    assert not (tmp_path / "new").exists()
+    (tmp_path / "empty").mkdir()
+    assert run_portal("publish", "--to", tmp_path / "empty")[0] == 1
+    assert list((tmp_path / "empty").iterdir()) == []
 
 
 def test_current_must_be_a_link(run_portal: Run, tmp_path: Path) -> None:
@@ -177,8 +242,8 @@ def test_current_must_be_a_link(run_portal: Run, tmp_path: Path) -> None:
     assert status == 1 and "不是符号链接" in err
 
 
-def test_an_exported_tree_is_published_under_the_given_commit(run_portal: Run, site_repo: Path,
-                                                              tmp_path: Path) -> None:
+def test_an_exported_tree_is_published_under_the_given_commit(run_portal: Run, site_repo: Path, tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
     """The server's hook publishes `git archive` output, which is no git work tree: --commit names the commit."""
     head = git(site_repo, "rev-parse", "HEAD").strip()
     export = tmp_path / "export"
@@ -189,8 +254,9 @@ def test_an_exported_tree_is_published_under_the_given_commit(run_portal: Run, s
     assert cli.main(["--root", str(export), "publish", "--to", str(to), "--commit", head]) == 0
     assert live(to) == f"20261122-120000-{head[:7]}"
     assert mf.read(to / "releases" / live(to) / "manifest.json")[0].commit == head
-    status, _, err = run_portal("publish", "--to", to, "--commit", "main")
-    assert status == 1 and "--commit 应为 Git 提交号" in err
+    capsys.readouterr()
+    assert cli.main(["--root", str(export), "publish", "--to", str(to), "--commit", "main"]) == 1
+    assert "--commit 应为 Git 提交号" in capsys.readouterr().err
 
 
 def test_a_defaced_live_site_is_not_carried_into_the_next_release(

@@ -13,7 +13,7 @@ import pytest
 
 from site_build import manifest as mf
 
-from .conftest import Run
+from .conftest import Run, git
 from .test_publish import NEW_PAGE, PAGE, add_item, live
 
 Serve = Callable[[Path], contextlib.AbstractContextManager[str]]
@@ -184,6 +184,7 @@ def test_publish_confirms_its_new_pages_live(
     shutil.copytree(www / "current", stale)
     item = site_repo / "content" / "disaster" / "2026-11-20-di-zhen.md"
     item.write_text(item.read_text(encoding="utf-8").replace("演练", "培训"), encoding="utf-8")
+    git(site_repo, "commit", "-q", "-am", "改稿")
     with serve(stale) as url:  # the web server still has the old copy
         status, out, _ = run_portal("publish", "--to", www, "--confirm-url", url)
     assert status == 1 and f"被修改：{NEW_PAGE}" in out and "已上线" not in out.replace("确认上线", "")
