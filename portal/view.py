@@ -135,7 +135,7 @@ def resolve(folder: str, value: str) -> tuple[str, str] | None:
     if not url or markup.is_absolute(url):
         return None
     cut = min((i for i in (url.find("?"), url.find("#")) if i >= 0), default=len(url))
-    path, suffix = urllib.parse.unquote(url[:cut], errors="strict"), url[cut:]
+    path, suffix = urllib.parse.unquote(url[:cut], errors="replace"), url[cut:]
     if not path or _PAGE_LINK.search(path) and f"/{FILES_DIR}/" not in f"/{path}":
         return None
     target = posixpath.normpath(posixpath.join(folder, path))
@@ -332,13 +332,16 @@ _CHECKED: dict[str, str] = {}  # resolved path -> sha256 of the file when the ch
 def is_publishable(root: Path, rel: str) -> bool:
     """A regular file inside the repository, reached without any symlink on the way."""
     path = root
-    for part in PurePosixPath(rel).parts:
-        if part in ("", ".", ".."):
-            return False
-        path = path / part
-        if path.is_symlink():
-            return False
-    return path.is_file()
+    try:
+        for part in PurePosixPath(rel).parts:
+            if part in ("", ".", "..") or "\0" in part:
+                return False
+            path = path / part
+            if path.is_symlink():
+                return False
+        return path.is_file()
+    except (OSError, ValueError):  # a name too long for the file system ...
+        return False
 
 
 def digest(data: bytes) -> str:

@@ -174,3 +174,13 @@ def test_view_text_keeps_structure_for_the_checks(tmp_path: Path) -> None:
     assert v.text("body") == "# 标题\n第一行 第二行\n- 甲\n- 乙\n1. 一\n2. 二\n> 引用\n| 密级 | 期限 |\n| 秘密 | 10年 |"
     assert "第一行\n第二行" in v.text("body:lines")
     assert v.text("title") == "各种写法链接附件"
+
+
+@pytest.mark.parametrize("target", ["files/a%00.txt", "files/%FF%FE.txt", "files/" + "长" * 300 + ".txt",
+                                    "files/a\x00b.txt"])
+def test_strange_link_targets_are_findings_not_crashes(tmp_path: Path, target: str) -> None:
+    root = _portal(tmp_path, f"[附件][1]\n\n[1]: <{target}>", {})
+    result = build_site(root, tmp_path / "site")
+    assert not result.ok
+    rules = {f.rule for f in result.findings if f.path == f"content/{ITEM}"}
+    assert rules and rules <= {"ATT-MISSING", "ATT-TYPE", "FILE-BINARY"}
