@@ -1,8 +1,13 @@
 """Self-inspection of a built site, in the manner of the national inspection of government websites.
 
 What the public sees is what counts: freshness is read from the PubDate of the item pages actually
-built, metadata and links from every page. The dates of the items are compared with git: an item
-dated later than the commit that first added it had its publication date made up (伪造发稿日期).
+built, metadata and links from every page. The dates of the items are compared with git (伪造发稿日期):
+- the real publication time is the commit on main's first-parent line that brought the item to main
+  (the merge of its review branch, or a direct commit); an item dated later than that, and not
+  `scheduled`, shows a date that is not when it appeared; dated exactly then, it is right;
+- an item that went through review and is dated earlier than its first submission on the review
+  branch by more than `reports.date_tolerance_hours` was back-dated (倒填日期: a missed period "rescued").
+  A direct commit to main carries no submission (an import of items published before): not judged.
 """
 from __future__ import annotations
 
@@ -12,8 +17,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from portal import clock, model
-from portal.errors import ERROR, WARNING, Finding
+from portal.errors import ERROR, WARNING, Finding, PortalError
 from site_build.pages import item_url, output_path
+from site_build.publish import Layout
 
 from . import freshness, history, site
 
@@ -75,19 +81,45 @@ def _links(site_dir: Path, page: site.Page, domain: str, base: str) -> list[Find
     return out
 
 
-def _fake_dates(portal: model.Portal, public: list[model.Article], added: dict[str, dt.datetime]) -> list[Finding]:
+def _fake_dates(portal: model.Portal, public: list[model.Article], published: dict[str, dt.datetime],
+                subs: dict[str, history.Submission]) -> list[Finding]:
     out = []
+    tolerance = dt.timedelta(hours=portal.config.reports.date_tolerance_hours)
     for a in public:
-        first = added.get(a.path)
-        if first is None or a.date is None or a.scheduled:
+        sub = subs.get(a.path)
+        real = sub.merged if sub is not None and sub.merged is not None else published.get(a.path)
+        if real is None or a.date is None:
             continue
-        later = a.date > first if a.date_has_time else a.date.date() > first.astimezone(clock.CST).date()
-        if later:
+        day = a.date.astimezone(clock.CST).date()
+        later = a.date > real if a.date_has_time else day > real.astimezone(clock.CST).date()
+        if later and not a.scheduled:
             out.append(_finding(a.path, a.line_of("date"), "AUDIT-DATE-FAKE",
-                                f"发布日期 {model.format_when(a.date, a.date_has_time)} 晚于该稿件首次提交入库的时间 "
-                                f"{model.format_when(first)}：发稿日期不真实（伪造发稿日期，国家检查单项否决）。"
+                                f"发布日期 {model.format_when(a.date, a.date_has_time)} 晚于该稿件实际发布（合并进 main）的时间 "
+                                f"{model.format_when(real)}：发稿日期不真实（伪造发稿日期，国家检查单项否决）。"
                                 "请改为实际发布日期；确需定时发布的稿件应加 scheduled: true"))
+            continue
+        if sub is None:
+            continue
+        submitted = sub.submitted_at(a.path)
+        latest = a.date if a.date_has_time else dt.datetime.combine(day, dt.time(23, 59, 59), clock.CST)
+        if latest < submitted - tolerance:
+            out.append(_finding(a.path, a.line_of("date"), "AUDIT-DATE-FAKE",
+                                f"发布日期 {model.format_when(a.date, a.date_has_time)} 早于该稿件首次报送的时间 "
+                                f"{model.format_when(submitted)}（超过允许的 {tolerance.total_seconds() / 3600:g} 小时），"
+                                f"实际发布时间为 {model.format_when(real)}：倒填发稿日期（伪造发稿日期，国家检查单项否决）。"
+                                "请把发布日期改为实际发布时间"))
     return out
+
+
+def live_site(path: Path) -> Path:
+    """The live release of a publish directory (releases/ + current), else `path` itself."""
+    layout = Layout(path)
+    if not (layout.current.is_symlink() or layout.releases.is_dir()):
+        return path
+    release = layout.live()
+    if release is None:
+        raise PortalError(f"{path} 是发布目录，但还没有在用版本（current 不存在）。请先发布（portal publish --to {path}）")
+    return layout.site(release)
 
 
 def audit(portal: model.Portal, site_dir: Path, as_of: dt.datetime | None = None) -> AuditResult:
@@ -144,5 +176,6 @@ def audit(portal: model.Portal, site_dir: Path, as_of: dt.datetime | None = None
     if not history.in_git(portal.root):
         findings.append(_finding("content", 1, "AUDIT-NO-GIT", "门户目录不是 git 仓库，无法核对发稿日期是否真实", WARNING))
     else:
-        findings += _fake_dates(portal, public, history.first_added(portal.root))
+        findings += _fake_dates(portal, public, history.first_published(portal.root),
+                                history.read(portal.root).by_item())
     return AuditResult(len(pages), sorted(set(findings)), rows, inspection)

@@ -229,11 +229,24 @@ def read(root: Path) -> History:
 
 
 def first_added(root: Path) -> dict[str, dt.datetime]:
-    """Item path -> committer date of the commit that first added it to main's history."""
+    """Item path -> committer date of the commit that first added it anywhere in main's history
+    (for an item that came through review: its submission on the review branch)."""
+    return _additions(root, first_parent=False)
+
+
+def first_published(root: Path) -> dict[str, dt.datetime]:
+    """Item path -> when it first reached main: the committer date of the commit on main's first-parent
+    line that added it (the merge of its review branch, or a direct commit). This is when it became public."""
+    return _additions(root, first_parent=True)
+
+
+def _additions(root: Path, first_parent: bool) -> dict[str, dt.datetime]:
     prefix = _prefix(root)
     if prefix is None:
         return {}
-    log = _git(root, "log", "--format=%x1e%ct", "--diff-filter=A", "--no-renames", "--name-only", _main(root),
+    # --first-parent also diffs each merge against its first parent: the files the merge brought to main
+    walk = ["--first-parent", "-m"] if first_parent else []
+    log = _git(root, "log", *walk, "--format=%x1e%ct", "--diff-filter=A", "--no-renames", "--name-only", _main(root),
                "--", ".")
     out: dict[str, dt.datetime] = {}
     for chunk in (log or "").split(RS)[1:]:  # newest first: the last one seen is the first addition

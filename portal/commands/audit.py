@@ -9,18 +9,20 @@ from pathlib import Path
 from checks.runner import report
 from portal import model
 from portal.errors import PortalError
-from reports.audit import audit
+from reports.audit import audit, live_site
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--site", type=Path, help="已构建的网站目录（默认：门户仓库下的 site/）")
+    parser.add_argument("--site", type=Path,
+                        help="已构建的网站目录，或 portal publish 的发布目录（只检查 current 指向的在用版本；默认：门户仓库下的 site/）")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="输出格式")
 
 
 def run(args: argparse.Namespace) -> int:
-    site_dir = (Path.cwd() / args.site if args.site else args.root / "site").resolve()
-    if not site_dir.is_dir():
-        raise PortalError(f"网站目录 {site_dir} 不存在。请先构建网站（portal build），或用 --site 指定目录")
+    given = (Path.cwd() / args.site if args.site else args.root / "site").absolute()
+    if not given.is_dir():
+        raise PortalError(f"网站目录 {given} 不存在。请先构建网站（portal build），或用 --site 指定目录")
+    site_dir = live_site(given).resolve()  # a publish directory: only the live release is the public site
     portal = model.load(args.root)
     result = audit(portal, site_dir)
     i = result.inspection

@@ -161,3 +161,61 @@ def test_the_real_build_of_the_demo_passes_the_audit(demo_root: Path, tmp_path: 
     assert [f.format() for f in result.findings if f.severity == "error"] == []
     assert not [f for f in result.findings if f.rule in ("AUDIT-ITEM-MISSING", "AUDIT-COLUMN-MISSING")]
     assert result.pages > len(portal.articles) and not result.inspection.failed
+
+
+@pytest.fixture
+def reviewed(git_portal: GitPortal) -> GitPortal:
+    """Items that went through review: submitted on a review branch, merged into main later."""
+    cases = {  # name: (date, submitted, merged, scheduled)
+        "exact": ("2026-11-12 15:00", "2026-11-10 09:00", "2026-11-12 15:00", False),  # dated at its publication
+        "sameday": ("2026-11-12", "2026-11-10 09:00", "2026-11-12 15:00", False),
+        "written": ("2026-11-09 18:00", "2026-11-10 09:00", "2026-11-12 15:00", False),  # within 24 h of submission
+        "backdated": ("2026-10-30 17:00", "2026-11-03 09:00", "2026-11-03 15:00", False),
+        "backdated-day": ("2026-11-01", "2026-11-03 09:00", "2026-11-03 15:00", False),  # 1 Nov 24:00 < 2 Nov 09:00
+        "postdated": ("2026-11-13 09:00", "2026-11-10 09:00", "2026-11-12 15:00", False),
+        "scheduled": ("2026-11-13 09:00", "2026-11-10 09:00", "2026-11-12 15:00", True),
+    }
+    for name, (date, submitted, merged, scheduled) in cases.items():
+        rv = git_portal.branch(f"review/sun.lixin/{name}")
+        extra = {"scheduled": "true"} if scheduled else {}
+        rv.submit(submitted, {f"content/news/2026-11-01-{name}.md": item(name, date, **extra)})
+        rv.approve_all([submitted] * 4)
+        rv.merge(merged)
+    return git_portal
+
+
+def test_fake_dates_compare_with_the_real_publication_and_the_submission(reviewed: GitPortal, tmp_path: Path) -> None:
+    portal = model.load(reviewed.root)
+    result = audit.audit(portal, make_site(portal, tmp_path / "site"))
+    fake = {f.path.removeprefix("content/news/2026-11-01-").removesuffix(".md"): f
+            for f in result.findings if f.rule == "AUDIT-DATE-FAKE"}
+    assert sorted(fake) == ["backdated", "backdated-day", "postdated"]
+    assert "倒填" in fake["backdated"].message and "2026-11-03 09:00" in fake["backdated"].message
+    assert "2026-11-12 15:00" in fake["postdated"].message  # the merge, not the submission of the 10th
+
+
+def test_the_tolerance_is_configured(reviewed: GitPortal, tmp_path: Path) -> None:
+    text = (reviewed.root / "columns.yml").read_text(encoding="utf-8")
+    (reviewed.root / "columns.yml").write_text(text.replace("date_tolerance_hours: 24", "date_tolerance_hours: 120"),
+                                               encoding="utf-8")
+    portal = model.load(reviewed.root)
+    result = audit.audit(portal, make_site(portal, tmp_path / "site"))
+    assert [f.path for f in result.findings if f.rule == "AUDIT-DATE-FAKE"] == ["content/news/2026-11-01-postdated.md"]
+
+
+def test_a_publish_directory_audits_only_the_live_release(demo_root: Path, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    portal = model.load(demo_root)
+    pub = tmp_path / "pub"
+    old = make_site(portal, pub / "releases" / "20261101-000000-aaaaaaa" / "site")
+    (old / "news" / "broken.html").write_text('<html><head></head><body><a href="/nowhere/">x</a></body></html>',
+                                              encoding="utf-8")
+    (pub / "releases" / "20261122-000000-bbbbbbb").mkdir(parents=True)
+    assert main(["--root", str(demo_root), "audit", "--site", str(pub)]) == 1
+    assert "还没有在用版本" in capsys.readouterr().err
+    live = make_site(portal, pub / "releases" / "20261122-000000-bbbbbbb" / "site")
+    (pub / "current").symlink_to("releases/20261122-000000-bbbbbbb/site")
+    assert main(["--root", str(demo_root), "audit", "--site", str(pub), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["pages"] == len(site.pages(live)) and data["findings"] == []
+    assert data["site"] == str(live.resolve())
