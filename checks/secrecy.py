@@ -56,11 +56,14 @@ _LINK_TARGET = re.compile(r"\]\([^)\n]*\)")
 _FOOTNOTE = re.compile(r"\[\^[^\]\s]{1,40}\]:?")  # a footnote's reference or label in the source
 _TABLE_SEPARATOR = re.compile(r"[\s>]*\|?(?:\s*:?-+:?\s*\|?)+\s*")
 _LEVEL = re.compile(r"(?:绝密|机密|秘密)级?")  # a cell that is only a level (normalised)
+_COUNT = re.compile(r"(?:\d{1,4}(?:件|个|条|次|项|人|家|份)?)?")  # a cell of a table of counts (normalised)
 _SEQUENCE = re.compile(r"[\d〇一二三四五六七八九十]*")  # a cell that is only a number (序号)
 MAX_ROW = 4000  # longer lines are not read as table rows
 TABLE_ROWS = 64  # rows read upwards to find a table's header
 LONG_TOKEN = 64  # a token spread wider than this (separators between its characters) is kept per character
 _OF = set("的之")  # right after a label's value: the label is a noun in a sentence
+QUOTED_LIST = 8
+_LIST_JOINERS = set(" \t\u3000、，,；;或和及与以")
 MAX_SHOWN = 80  # a hit's text longer than this is shown by its ends
 _LATIN_RUN = re.compile(r"[0-9]*[A-Za-z][A-Za-z0-9]*")
 WINDOW = 200  # characters of context each side of a hit that decide marking or mention
@@ -194,7 +197,7 @@ class Ruleset:
                 if (starred := _starred(text, index, m)) is None:
                     continue
                 end = starred
-            if self._is_marking(rule, text, start, end, tokens, compact, s, e):
+            if self._is_marking(rule, text, start, end, tokens, compact, index, s, e):
                 hits.append(Hit(rule, start, end, _shown(text, start, end), word))
         return hits if overlapping else _outermost(hits, self._order)
 
@@ -208,17 +211,18 @@ class Ruleset:
                     at = run.find(form, at + 1)
 
     def _is_marking(self, rule: Rule, text: str, start: int, end: int, tokens: _Tokens,
-                    compact: str, compact_start: int, compact_end: int) -> bool:
-        if rule.context == "anywhere":
-            return not self._described(text, start, end, compact, compact_start, compact_end)
+                    compact: str, index: list[int], compact_start: int, compact_end: int) -> bool:
         # the line around the hit, at most WINDOW characters each side (a cut side counts as more text)
         low, high = max(0, start - WINDOW), min(len(text), end + WINDOW)
         n = text.rfind("\n", low, start)
         line_start, cut_left = (n + 1, False) if n >= 0 or low == 0 else (low, True)
         n = text.find("\n", end, high)
         line_end, cut_right = (n, False) if n >= 0 else (high, high < len(text))
+        in_table = not cut_left and "|" in text[line_start:line_end]
+        if rule.context == "anywhere":
+            return not self._described(text, start, end, compact, index, compact_start, compact_end) and \
+                not (in_table and self._table_entry(text, line_start, line_end, start))
         left, right = line_start, line_end
-        in_table = "|" in text[line_start:line_end]
         if in_table:  # a Markdown table: the cell is the unit
             left = text.rfind("|", line_start, start) + 1 or line_start
             right = n if (n := text.find("|", end, line_end)) >= 0 else line_end
@@ -241,13 +245,14 @@ class Ruleset:
             return False
         if not set(skeleton) <= _STANDALONE:
             return False
-        return not (in_table and not cut_left and self._table_entry(text, line_start, line_end, start))
+        return not (in_table and self._table_entry(text, line_start, line_end, start))
 
     def _table_entry(self, text: str, line_start: int, line_end: int, start: int) -> bool:
-        """Whether the cell at `start` is an entry of a table that explains markings rather than a
-        marking: a row naming two or more levels (| 绝密 | 机密 | 秘密 |), or the row's subject under
-        a header that names what the column lists (| 密级 | 保密期限 | over | 秘密 | 10年 |), only a
-        sequence number left of it. A key and its value (| 密级 | 秘密 |) or a document's level
+        """Whether the cell at `start` is an entry of a table that explains markings or counts cases
+        rather than a marking: a row naming two or more levels (| 绝密 | 机密 | 秘密 |); the row's
+        subject under a header that names what the column lists (| 密级 | 保密期限 | over | 秘密 | 10年 |),
+        only a sequence number left of it; or the label of a row of counts under a header (| 不予公开 | 1 |
+        in an annual report). A key and its value (| 密级 | 秘密 |) or a document's level
         (| 防汛预案 | 秘密 |) stay markings."""
         if line_end - line_start > MAX_ROW:
             return False
@@ -256,22 +261,32 @@ class Ruleset:
         if _LEVEL.fullmatch(norm.compact(cells[column])) and \
                 sum(1 for c in cells if _LEVEL.fullmatch(norm.compact(c))) >= 2:
             return True
+        above = _rows_above(text, line_start)
+        if not above:
+            return False
+        if column == 0 and len(cells) > 1 and all(_COUNT.fullmatch(norm.compact(c)) for c in cells[1:]) and \
+                any(norm.compact(c) for c in cells[1:]):
+            return True
         if self.table_headers is None:
             return False
-        header = _table_header(text, line_start)
-        if header is None:
-            return False
-        names, _ = _cells(text, header[0], header[1], header[0])
-        return column < len(names) and self.table_headers.fullmatch(norm.compact(names[column])) is not None \
-            and all(_SEQUENCE.fullmatch(norm.compact(c)) for c in cells[:column])
+        for row_start, row_end in above:  # the nearest header naming what a column lists
+            names, _ = _cells(text, row_start, row_end, row_start)
+            subject = next((k for k, name in enumerate(names) if self.table_headers.fullmatch(norm.compact(name))), -1)
+            if subject >= 0:
+                return subject <= column and all(_SEQUENCE.fullmatch(norm.compact(c)) for c in cells[:subject])
+        return False
 
 
-    def _described(self, text: str, start: int, end: int, compact: str, compact_start: int, compact_end: int) -> bool:
+    def _described(self, text: str, start: int, end: int, compact: str, index: list[int],
+                   compact_start: int, compact_end: int) -> bool:
         """A marking that a text describes, as regulations and explainers do: right after 标注/标明为/
         例如/形式为…… (文件首页标注“秘密★1年”的……, 标注为秘密★1年的文件), or quoted and followed by
         what it means (“机密★10年”表示……, “机密★”字样): a mention. Quotes alone are not enough:
         “秘密★1年” on a line of its own, or 本件“机密★5年”，请妥善保管, is still a marking."""
-        before = compact[compact.rfind("\n", max(0, compact_start - 20), compact_start) + 1:compact_start]
+        at = compact_start
+        if _enclosed_by(text, start, end, OPEN_QUOTES, CLOSE_QUOTES):  # “秘密★5年”“机密★10年”: the first decides
+            at = bisect.bisect_left(index, _first_of_quoted_list(text, start))
+        before = compact[compact.rfind("\n", max(0, at - 20), at) + 1:at]
         if self.mention_before and self.mention_before.search(before):
             return True
         if self.mention_after is None or not _enclosed_by(text, start, end, OPEN_QUOTES, CLOSE_QUOTES):
@@ -289,6 +304,29 @@ def _enclosed_by(text: str, start: int, end: int, opening: str, closing: str) ->
     while j < len(text) and text[j] in " \t\u3000":
         j += 1
     return i >= 0 and text[i] in opening and j < len(text) and text[j] in closing
+
+
+def _first_of_quoted_list(text: str, start: int) -> int:
+    """Where a run of quoted items ending with the one around `start` begins (“秘密★5年”、“机密★10年”或“绝密★启用前”):
+    at most QUOTED_LIST items of at most 40 characters each are read back."""
+    first = start
+    for _ in range(QUOTED_LIST):
+        i = first - 1
+        while i >= 0 and text[i] in " \t\u3000":
+            i -= 1
+        if i < 0 or text[i] not in OPEN_QUOTES:
+            break
+        opening = i
+        i -= 1
+        while i >= 0 and opening - i < 8 and text[i] in _LIST_JOINERS:
+            i -= 1
+        if i < 0 or text[i] not in CLOSE_QUOTES:
+            break
+        previous = max((text.rfind(q, max(0, i - 40), i) for q in OPEN_QUOTES if q not in CLOSE_QUOTES), default=-1)
+        if previous < 0:
+            break
+        first = previous + 1
+    return first
 
 
 def _is_list_item(text: str, line_start: int, line_end: int) -> bool:
@@ -309,10 +347,10 @@ def _cells(text: str, line_start: int, line_end: int, at: int) -> tuple[list[str
     return cells, column
 
 
-def _table_header(text: str, line_start: int) -> tuple[int, int] | None:
-    """(start, end) of the header row of the table whose row starts at `line_start`, None if that
-    row is the header (or the table is too long to walk up)."""
-    header = None
+def _rows_above(text: str, line_start: int) -> list[tuple[int, int]]:
+    """(start, end) of the table rows above the row that starts at `line_start`, nearest first, separator
+    rows left out (at most TABLE_ROWS; the published view writes adjacent tables without a line between)."""
+    rows: list[tuple[int, int]] = []
     at = line_start
     for _ in range(TABLE_ROWS):
         if at == 0:
@@ -325,9 +363,9 @@ def _table_header(text: str, line_start: int) -> tuple[int, int] | None:
         if "|" not in row:
             break
         if not _TABLE_SEPARATOR.fullmatch(row):
-            header = (start, at - 1)
+            rows.append((start, at - 1))
         at = start
-    return header
+    return rows
 
 
 def _token_spans(spans: list[tuple[int, int]], index: list[int], s: int, e: int) -> None:
