@@ -2,12 +2,18 @@
 from __future__ import annotations
 
 import argparse
+import datetime
+import difflib
 import importlib
+import os
+import re
 import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, NoReturn
 
+from . import gitmessages
 from .config import ConfigError
 from .errors import PortalError
 
@@ -33,8 +39,101 @@ COMMANDS = {
     "merge": "合并发布：通过门禁后以合并提交并入 main 并推送",
     "server": "服务器钩子：在裸仓库中安装审核门禁（pre-receive）与发布（post-receive）",
     "trail": "审核留痕：导出每篇稿件的审核记录（JSON，或可打印的网站信息公开保密审查表）",
+    "web": "编辑审核工作台：浏览器中撰稿、预览、检查、报送、审核与合并发布（--demo 启动演示）",
     "codeowners": "由 columns.yml 与 roster.yml 生成 .github/CODEOWNERS（栏目目录 -> 负责科室的科室负责人）",
 }
+
+
+# argparse's own messages (Python 3.11), matched after formatting, and their Chinese; {name} are the groups.
+ARGPARSE_MESSAGES: list[tuple[str, str]] = [
+    (r"argument (?P<arg>\S+): invalid choice: '(?P<value>.*)' \(choose from (?P<choices>.*)\)",
+     "参数 {arg} 的值“{value}”不是可选的值。{hint}可选：{choices}"),
+    (r"the following arguments are required: (?P<args>.*)", "缺少必需的参数：{args}"),
+    (r"unrecognized arguments: (?P<args>.*)", "无法识别的参数：{args}。{hint}"),
+    (r"argument (?P<arg>\S+): expected one argument", "参数 {arg} 后面缺少它的值"),
+    (r"argument (?P<arg>\S+): expected at most one argument", "参数 {arg} 最多只能有一个值"),
+    (r"argument (?P<arg>\S+): expected at least one argument", "参数 {arg} 后面至少要有一个值"),
+    (r"argument (?P<arg>\S+): expected (?P<n>\d+) arguments?", "参数 {arg} 后面应有 {n} 个值"),
+    (r"argument (?P<arg>\S+): invalid (?P<type>\w+) value: '(?P<value>.*)'", "参数 {arg} 的值“{value}”无效：应为{type}"),
+    (r"argument (?P<arg>\S+): not allowed with argument (?P<other>\S+)", "参数 {arg} 不能与 {other} 同时使用"),
+    (r"argument (?P<arg>\S+): ignored explicit argument '(?P<value>.*)'", "参数 {arg} 不带值，却给了“{value}”"),
+    (r"one of the arguments (?P<args>.*) is required", "须给出以下参数之一：{args}"),
+    (r"ambiguous option: (?P<arg>\S+) could match (?P<matches>.*)", "选项 {arg} 不明确，可能是：{matches}。请写完整"),
+    (r"argument (?P<arg>\S+): (?P<message>.*)", "参数 {arg}：{message}"),
+]
+TYPES = {"int": "整数", "float": "数字", "Path": "路径"}
+HELP = "显示本帮助并退出"
+
+
+class ChineseHelpFormatter(argparse.HelpFormatter):
+    """Help in Chinese: `用法：` instead of `usage:`."""
+
+    def add_usage(self, usage: str | None, actions: Any, groups: Any, prefix: str | None = None) -> None:
+        super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+
+    def format_help(self) -> str:
+        # section headings (位置参数、选项、子命令……) end in a full-width colon, as Chinese text does
+        return re.sub(r"^(\S[^\n:]*):$", r"\1：", super().format_help(), flags=re.MULTILINE)
+
+
+class ChineseParser(argparse.ArgumentParser):
+    """ArgumentParser whose help headings and errors are Chinese, with a suggestion for a mistyped word.
+
+    Every subcommand's parser is one of these (add_subparsers creates parsers of the parent's class).
+    """
+
+    def __init__(self, add_help: bool = True, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", ChineseHelpFormatter)
+        super().__init__(add_help=False, **kwargs)
+        self._positionals.title = "位置参数"
+        self._optionals.title = "选项"
+        if add_help:
+            self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help=HELP)
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}：错误：{translate(message, self)}\n请运行 `{self.prog} -h` 查看用法。\n")
+
+    def options(self) -> list[str]:
+        """Every option string of this parser and of its subcommands' parsers."""
+        out: list[str] = []
+        for action in self._actions:
+            out += action.option_strings
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in dict.fromkeys(action.choices.values()):
+                    out += sub.options() if isinstance(sub, ChineseParser) else []
+        return list(dict.fromkeys(out))
+
+
+def translate(message: str, parser: ChineseParser | None = None) -> str:
+    """argparse's English message in Chinese (the original when no pattern matches)."""
+    for pattern, chinese in ARGPARSE_MESSAGES:
+        m = re.fullmatch(pattern, message, re.DOTALL)
+        if m is None:
+            continue
+        fields = dict(m.groupdict())
+        fields["hint"] = ""
+        if "choices" in fields:
+            choices = re.findall(r"'((?:[^'\\]|\\.)*)'", fields["choices"])
+            fields["choices"] = "、".join(choices) or fields["choices"]
+            fields["hint"] = _did_you_mean(fields["value"], choices)
+            if fields["arg"] == "COMMAND":
+                return f"没有子命令“{fields['value']}”。{fields['hint']}可用的子命令：{fields['choices']}"
+        if "args" in fields and pattern.startswith("unrecognized") and parser is not None:
+            options = parser.options()
+            hints = [_did_you_mean(a.split("=")[0], options) for a in fields["args"].split() if a.startswith("-")]
+            fields["hint"] = "".join(h for h in hints if h) or "请删除它们，或运行 -h 查看可用的选项。"
+        if "type" in fields:
+            fields["type"] = TYPES.get(fields["type"], fields["type"])
+        if "message" in fields:
+            fields["message"] = translate(fields["message"], parser)
+        return chinese.format(**fields)
+    return message
+
+
+def _did_you_mean(word: str, choices: Sequence[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.5)
+    return f"是否想输入“{close[0]}”？" if close else ""
 
 
 def find_root(start: Path) -> Path:
@@ -46,9 +145,9 @@ def find_root(start: Path) -> Path:
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The parser; with `only`, import just that subcommand's module (the others cost start-up time)."""
-    parser = argparse.ArgumentParser(prog="portal", description="政务信息发布系统")
+    parser = ChineseParser(prog="portal", description="政务信息发布系统")
     parser.add_argument("--root", type=Path, help="门户仓库目录（默认：向上查找 columns.yml）")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="子命令")
     sub.required = True
     for name, help_text in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
@@ -85,7 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("配置文件有误，已停止。", file=sys.stderr)
         return 1
     except PortalError as exc:
-        print(f"portal: {exc}", file=sys.stderr)
+        print(f"portal: {gitmessages.explain(str(exc))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
@@ -93,8 +192,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception:  # noqa: BLE001 - the last resort: a bug of ours, not the user's
-        log = Path.home() / ".cache" / "portal" / "crash.log"
-        log.parent.mkdir(parents=True, exist_ok=True)
-        log.write_text(traceback.format_exc(), encoding="utf-8")
+        log = write_crash_log(traceback.format_exc(), argv)
         print(f"portal: 内部错误（程序缺陷），详情已写入 {log}，请报告给网站管理员。", file=sys.stderr)
         return 3
+
+
+CRASH_LOGS_KEPT = 50
+
+
+def crash_dir() -> Path:
+    """The per-user state directory (XDG_STATE_HOME, default ~/.local/state) for crash logs."""
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "portal" / "crash"
+
+
+def write_crash_log(text: str, argv: Sequence[str]) -> Path | str:
+    """One file per crash, named by its (real) time; the newest CRASH_LOGS_KEPT are kept."""
+    folder = crash_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        log = folder / f"crash-{datetime.datetime.now():%Y%m%d-%H%M%S-%f}-{os.getpid()}.log"
+        log.write_text(f"portal {' '.join(argv)}\n{text}", encoding="utf-8")
+        for old in sorted(folder.glob("crash-*.log"))[:-CRASH_LOGS_KEPT]:
+            old.unlink(missing_ok=True)
+        return log
+    except OSError:
+        sys.stderr.write(text)
+        return "标准错误输出（无法写入日志目录）"
