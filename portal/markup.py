@@ -37,11 +37,43 @@ def is_absolute(url: str) -> bool:
     return bool(_ABSOLUTE.match(url))
 
 
+CHUNK = 256 * 1024  # characters: a longer body is rendered piece by piece (memory bounded by a piece)
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_REFERENCE = re.compile(r"^ {0,3}\[(?!\^)[^\]\n]{1,999}\]:[ \t]*\S")
+
+
 def to_html(markdown: str, link: Callable[[str, str], str | None] | None = None) -> str:
     """Render Markdown and sanitise the result. `link(tag, url)` may rewrite a relative URL (None: keep)."""
+    return "".join(clean(_render(piece), link) for piece in pieces(markdown))
+
+
+def _render(markdown: str) -> str:
     raw = _MARKDOWN(markdown)
     assert isinstance(raw, str)
-    return clean(raw, link)
+    return raw
+
+
+def pieces(markdown: str) -> list[str]:
+    """A long body cut at blank lines outside fenced code, each piece with every reference definition
+    (so `[附件][1]` resolves wherever `[1]: …` is written). Short bodies are one piece."""
+    if len(markdown) <= CHUNK:
+        return [markdown]
+    lines = markdown.split("\n")
+    definitions = "\n".join(line for line in lines if _REFERENCE.match(line))
+    out: list[str] = []
+    current: list[str] = []
+    size, fence = 0, ""
+    for line in lines:
+        m = _FENCE.match(line)
+        if m and (not fence or m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence)):
+            fence = "" if fence else m.group(1)
+        if not fence and not line.strip() and size >= CHUNK:
+            out.append("\n".join(current) + ("\n\n" + definitions if definitions else ""))
+            current, size = [], 0
+        current.append(line)
+        size += len(line) + 1
+    out.append("\n".join(current) + ("\n\n" + definitions if definitions else ""))
+    return out
 
 
 def clean(fragment: str, link: Callable[[str, str], str | None] | None = None) -> str:

@@ -184,3 +184,19 @@ def test_strange_link_targets_are_findings_not_crashes(tmp_path: Path, target: s
     assert not result.ok
     rules = {f.rule for f in result.findings if f.path == f"content/{ITEM}"}
     assert rules and rules <= {"ATT-MISSING", "ATT-TYPE", "FILE-BINARY"}
+
+
+def test_a_long_body_is_rendered_in_pieces_with_the_same_links_and_text(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from portal import markup
+
+    body = "[附件][1]\n\n" + "段落文字。\n\n" * 50 + "```\n代码\n\n秘密★1年\n```\n\n" + "段落。\n\n" * 50 + \
+        "[1]: files/x.txt\n"
+    root = _portal(tmp_path, body, {"x.txt": PUBLIC})
+    (whole,) = model.load(root, [str(root / "content" / ITEM)]).articles
+    monkeypatch.setattr(markup, "CHUNK", 100)
+    assert len(markup.pieces(whole.body)) > 3
+    assert all(piece.count("```") % 2 == 0 for piece in markup.pieces(whole.body))  # a fence is never cut
+    (cut,) = model.load(root, [str(root / "content" / ITEM)]).articles
+    assert [f.rel for f in view.of(cut).files] == ["content/disaster/files/x.txt"]
+    assert view.of(cut).text("body").count("段落") == 100 and "秘密★1年" in view.of(cut).text("body")
