@@ -27,7 +27,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from portal import view
-from portal.errors import ERROR, WARNING, Finding, PortalError
+from portal.errors import ERROR, Finding, PortalError
 from portal.model import Article, Portal
 
 from . import extract, normalize, rulefile
@@ -583,30 +583,57 @@ def published_files(portal: Portal, article: Article) -> list[str]:
 
 def attachment_findings(rules: Ruleset, root: Path, rel: str) -> list[Finding]:
     path = root / rel
-    stat = path.stat()
+    try:
+        stat = path.stat()
+    except (OSError, ValueError) as exc:  # gone since the view listed it, or a name the system refuses
+        return [Finding(rel, 1, 1, UNREADABLE_RULE, CATEGORY, ERROR,
+                        f"无法读取附件（{getattr(exc, 'strerror', None) or exc}），不能确认其中没有涉密标志，不得发布。"
+                        "请确认文件存在、可读，文件名中没有控制字符", match=rel)]
     return list(_attachment_findings(rules, path, rel, stat.st_mtime_ns, stat.st_size))
 
 
 @functools.lru_cache(maxsize=1024)  # an attachment shared by many items is read once per process
 def _attachment_findings(rules: Ruleset, path: Path, rel: str, mtime: int, size: int) -> tuple[Finding, ...]:
+    """The markings in the attachment's name and text, read piece by piece (bounded memory); a file the
+    checks cannot read completely is an error, which only an accepted.yml entry for this very content
+    (its SHA-256 is in the fingerprint) can accept."""
+    import hashlib
+    import itertools
+
+    name = extract.Chunk("文件名", PurePosixPath(rel).stem)
+    out: dict[tuple[int, int, str, str], Finding] = {}
     try:
-        chunks = [extract.Chunk("文件名", PurePosixPath(rel).stem)] + extract.chunks(path)
-    except extract.Unreadable as exc:
-        return (Finding(rel, 1, 1, UNREADABLE_RULE, CATEGORY, ERROR,
-                        f"无法读取附件内容，不能确认其中没有涉密标志：{exc}。请确认文件未损坏、未加密，重新导出后再提交",
-                        match=rel),)
-    except extract.NotScanned as exc:
-        return (Finding(rel, 1, 1, UNSCANNED_RULE, CATEGORY, WARNING,
-                        f"无法自动检查附件内容：{exc}。请另存为 .docx / .xlsx / .pdf 后再上传，或由保密审查员逐页人工核对",
-                        match=rel),)
-    out = []
-    for hit, i, line_in, column in scan_texts(rules, [c.text for c in chunks]):
-        chunk = chunks[i]
-        line, column = (chunk.line, chunk.column) if i == 0 else \
-            (chunk.line + line_in, (chunk.column - 1 if line_in == 0 else 0) + column)
-        out.append(Finding(rel, line, column, hit.rule.id, CATEGORY, hit.rule.severity,
-                           _message(rules, hit, f"附件{chunk.where}"), match=f"{chunk.where}\0{hit.text}"))
-    return tuple(out)
+        for batch in extract.batches(itertools.chain([name], extract.iter_chunks(path))):
+            for hit, i, line_in, column in scan_texts(rules, [c.text for c in batch]):
+                chunk = batch[i]
+                line, column = (1, 1) if chunk is name else \
+                    (chunk.line + line_in, (chunk.column - 1 if line_in == 0 else 0) + column)
+                found = Finding(rel, line, column, hit.rule.id, CATEGORY, hit.rule.severity,
+                                _message(rules, hit, f"附件{chunk.where}"), match=f"{chunk.where}\0{hit.text}")
+                out.setdefault((line, column, found.rule, found.match), found)
+    except (extract.Unreadable, extract.NotScanned) as exc:
+        digest = hashlib.sha256()
+        try:
+            with path.open("rb") as fh:
+                while block := fh.read(1 << 20):
+                    digest.update(block)
+        except OSError:
+            pass
+        if isinstance(exc, extract.NotScanned):
+            rule, what = UNSCANNED_RULE, "无法自动检查附件内容"
+            fix = "请用原程序（Word、Excel、WPS 等）打开后另存为 .docx / .xlsx / .pdf 再上传。"
+        elif isinstance(exc, extract.TooBig):
+            rule, what = UNREADABLE_RULE, "附件超出检查的资源上限"
+            fix = "请确认文件来源可靠；确为正常文件的，请拆分为几个文件、压缩其中的图片，或另存为 PDF 后再上传。"
+        else:
+            rule, what = UNREADABLE_RULE, "无法读取附件内容"
+            fix = "请确认文件未损坏、未设置打开密码，用原程序打开后另存为 .docx / .xlsx / .pdf 再上传。"
+        message = (f"{what}：{exc}。不能确认其中没有涉密标志，不得发布。{fix}确需原样发布的，由保密审查员逐页核对后"
+                   "在 accepted.yml 中登记（file、rule、fingerprint 照抄 `portal check --format json` 的输出，"
+                   "by 写核对人、reason 写核对结论、date 写日期）；登记只对这一份文件内容有效，文件改动后须重新核对登记")
+        found = Finding(rel, 1, 1, rule, CATEGORY, ERROR, message, match=f"{rel}\0{digest.hexdigest()}")
+        out.setdefault((1, 1, rule, found.match), found)
+    return tuple(out.values())
 
 
 # ---------------------------------------------------------------- samples and the hook

@@ -234,10 +234,13 @@ def test_unreadable_attachment_is_a_clear_finding(attach: Callable[[str, bytes],
     assert reason in found[0].message and "Traceback" not in found[0].message
 
 
-def test_old_binary_office_file_is_a_warning(attach: Callable[[str, bytes], Path],
-                                             findings: Callable[[], list[Finding]]) -> None:
+def test_old_binary_office_file_is_an_error(attach: Callable[[str, bytes], Path],
+                                            findings: Callable[[], list[Finding]]) -> None:
+    """Its text cannot be read here, so it is not published unless accepted.yml says who accepted it."""
     attach("old.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504)
-    assert [(f.rule, f.severity) for f in findings()] == [("SEC-ATTACHMENT-UNSCANNED", "warning")]
+    found = findings()
+    assert [(f.rule, f.severity) for f in found] == [("SEC-ATTACHMENT-UNSCANNED", "error")]
+    assert "另存为 .docx / .xlsx / .pdf" in found[0].message and "accepted.yml" in found[0].message
 
 
 def test_attachment_is_read_again_after_it_changes(tmp_portal: Path, attach: Callable[[str, bytes], Path],
