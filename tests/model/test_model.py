@@ -80,7 +80,7 @@ BAD_FILES = [
     ("empty", lambda item: b"", "FILE-EMPTY", 1),
     ("blank", lambda item: b"\n  \n", "FILE-EMPTY", 1),
     ("no front-matter", lambda item: item.split("---\n", 2)[2].encode(), "FM-MISSING", 1),
-    ("unclosed front-matter", lambda item: item.replace("---\n6月", "6月").encode(), "FM-MISSING", 1),
+    ("unclosed front-matter", lambda item: item.replace("---\n6月", "6月").encode(), "FM-UNCLOSED", 13),
 ]
 
 
