@@ -246,16 +246,24 @@ def _read_yaml(root: Path, name: str) -> tuple[Any, dict[str, int]]:
     if not path.is_file():
         raise ConfigError([Finding(name, 1, 1, "CFG-FILE", "config", ERROR,
                                    f"找不到 {name}。请在门户仓库根目录运行，或用 --root 指定仓库目录")])
+    size = path.stat().st_size
+    if size > yamlfile.MAX_BYTES:  # never read a runaway file whole
+        raise ConfigError([Finding(name, 1, 1, "CFG-TOO-LARGE", "config", ERROR,
+                                   f"{name} 共 {size / 1024 / 1024:.1f} MB，超过上限 {yamlfile.MAX_BYTES // 1024 // 1024} MB。"
+                                   "配置文件只应有栏目、人员等设置，请检查是否误把其他内容写进了该文件")])
     text, problems = textfile.decode(path.read_bytes(), name)
     if text is None:
         raise ConfigError(problems)
     try:
         data, lines = yamlfile.load(text)
     except yamlfile.YamlError as exc:
-        raise ConfigError([Finding(name, exc.line, exc.column, "CFG-YAML", "config", ERROR,
-                                   f"{exc.problem}。请修正 YAML 语法")]) from None
+        rule = "CFG-TOO-LARGE" if exc.rule == yamlfile.TOO_LARGE_RULE else exc.rule or "CFG-YAML"
+        message = exc.problem if "请" in exc.problem else f"{exc.problem}。请修正 YAML 语法"
+        raise ConfigError([Finding(name, exc.line, exc.column, rule, "config", ERROR, message)]) from None
     if not isinstance(data, dict):
-        raise ConfigError([Finding(name, 1, 1, "CFG-YAML", "config", ERROR, f"{name} 顶层应为映射（键: 值）")])
+        hint = yamlfile.not_a_mapping(text)
+        where = (hint[0], hint[1], hint[2]) if hint else (1, 1, f"{name} 顶层应为映射（键: 值）")
+        raise ConfigError([Finding(name, where[0], where[1], "CFG-YAML", "config", ERROR, where[2])])
     return data, lines
 
 
