@@ -241,19 +241,64 @@ def _duplicate_slugs(candidates: list[str], files: list[str]) -> list[Finding]:
     return findings
 
 
+FM_MAX_BYTES = 64 * 1024  # front-matter holds a title, dates and ids; long text belongs in the body
+LIST_KEYS = ("author", "tags", "adoption", "attachments")
+_OPENING = re.compile(r"---[ \t]*\n")
+_CLOSING = re.compile(r"^(---|\.\.\.)[ \t]*$", re.M)
+# a fence typed with an input method: full-width or long dashes, 一 for a dash, spaced dashes, four or more
+_FENCE_LIKE = re.compile(r"^[ \t\u3000]*(?:[-－—–―━─ー一_][ \t\u3000]*){2,}$")
+_YAML_LIKE = re.compile(r"^(?:[ \t]|#|- |-$|[^\s:：#]{1,40}[:：]([ \t]|$))")
+
+
 def split_front_matter(text: str) -> tuple[str | None, str, int]:
     """Return (front-matter text, body, line where the body starts)."""
-    if not text.startswith("---\n"):
+    opening = _OPENING.match(text)
+    if opening is None:
         return None, text, 1
-    end = re.search(r"^(---|\.\.\.)[ \t]*$", text[4:], re.M)
+    end = _CLOSING.search(text, opening.end())
     if end is None:
         return None, text, 1
-    fm = text[4:4 + end.start()]
-    rest = text[4 + end.end():]
+    fm = text[opening.end():end.start()]
+    rest = text[end.end():]
     body_line = fm.count("\n") + 3
     if rest.startswith("\n"):
         rest = rest[1:]
     return fm, rest, body_line
+
+
+def _no_front_matter(rel: str, text: str) -> Finding:
+    """Why split_front_matter found none: no opening line, a fence typed wrongly, or no closing line."""
+    first = text.split("\n", 1)[0]
+    fix = "文件第一行应为“---”（三个半角减号），其后是 YAML 字段，再以一行“---”结束"
+    if _OPENING.match(text) is None:
+        if _FENCE_LIKE.match(first):
+            return _finding(rel, 1, "FM-MISSING", f"第一行“{first.strip()}”不是 front-matter 的开始标记。{fix}")
+        if not first.strip() and text.lstrip().startswith("---"):
+            return _finding(rel, 1, "FM-MISSING", f"“---”之前有空行。{fix}（“---”之前不能有任何内容）")
+        return _finding(rel, 1, "FM-MISSING", f"缺少 front-matter：{fix}")
+    lines = text.split("\n", 2000)[1:2000]
+    for number, line in enumerate(lines, 2):
+        if _FENCE_LIKE.match(line):
+            return _finding(rel, number, "FM-UNCLOSED",
+                            f"front-matter 的结束标记应为一行半角的“---”（三个半角减号），这里写成了“{line.strip()}”。请改为“---”")
+        if line.strip() and not _YAML_LIKE.match(line):
+            return _finding(rel, number, "FM-UNCLOSED",
+                            f"front-matter 没有结束：第 1 行的“---”之后找不到结束的“---”，这一行看来已是正文。"
+                            f"请在第 {number} 行之前（最后一个字段之后）加一行“---”")
+    return _finding(rel, 1, "FM-UNCLOSED", "front-matter 没有结束：第 1 行的“---”之后找不到结束的“---”。"
+                                          "请在最后一个字段之后加一行“---”，其后写正文")
+
+
+def _yaml_finding(rel: str, exc: yamlfile.YamlError) -> Finding:
+    if exc.rule == yamlfile.TOO_LARGE_RULE:
+        return _finding(rel, 1, "FM-TOO-LARGE", f"front-matter {exc.problem}。front-matter 只放标题、日期、"
+                                                "审核人等字段；长的文字请写进正文，附件请放在 files/ 目录")
+    if isinstance(exc, yamlfile.DuplicateKey):
+        rule, fix = "FM-DUPLICATE-KEY", "请删除重复的一项"
+    else:
+        rule, fix = exc.rule or "FM-YAML", "请修正 front-matter 的 YAML 语法"
+    message = exc.problem if "请" in exc.problem else f"{exc.problem}。{fix}"
+    return _finding(rel, exc.line, rule, message, column=exc.column)
 
 
 def parse_article(config: Config, rel: str, data: bytes) -> tuple[Article | None, list[Finding]]:
@@ -275,17 +320,19 @@ def parse_article(config: Config, rel: str, data: bytes) -> tuple[Article | None
                                  "file"))
     fm, body, body_line = split_front_matter(text)
     if fm is None:
-        findings.append(_finding(rel, 1, "FM-MISSING", "缺少 front-matter：文件第一行应为“---”，其后是 YAML 字段，再以“---”结束"))
+        findings.append(_no_front_matter(rel, text))
         return None, findings
     try:
-        meta, lines = yamlfile.load(fm, first_line=2)
+        meta, lines = yamlfile.load(fm, first_line=2, max_bytes=FM_MAX_BYTES, list_keys=LIST_KEYS)
     except yamlfile.YamlError as exc:
-        rule = "FM-DUPLICATE-KEY" if isinstance(exc, yamlfile.DuplicateKey) else "FM-YAML"
-        fix = "请删除重复的一项" if rule == "FM-DUPLICATE-KEY" else "请修正 front-matter 的 YAML 语法"
-        findings.append(_finding(rel, exc.line, rule, f"{exc.problem}。{fix}", column=exc.column))
+        findings.append(_yaml_finding(rel, exc))
         return None, findings
     if not isinstance(meta, dict):
-        findings.append(_finding(rel, 2, "FM-YAML", "front-matter 应为“键: 值”形式的映射"))
+        hint = yamlfile.not_a_mapping(fm, 2)
+        if hint is not None:
+            findings.append(_finding(rel, hint[0], "FM-YAML", hint[2], column=hint[1]))
+        else:
+            findings.append(_finding(rel, 2, "FM-YAML", "front-matter 应为“键: 值”形式的映射（每行一项，半角冒号后加空格）"))
         return None, findings
     article = Article(rel, column, slug, text, body, body_line, meta, lines)
     findings += _Validator(config, article).run()
@@ -432,10 +479,43 @@ class _Validator:
             else:
                 self._type_error(key, "文件路径或 {file: 路径, title: 名称}", item)
                 continue
+            problem = _attachment_problem(file)
+            if problem:
+                self.error(key, "FM-ATTACHMENT-NAME", f"附件路径“{_printable(file)}”{problem}")
+                continue
             rel = (Path(self.a.path).parent / file).as_posix() if not file.startswith(CONTENT + "/") else file
             rel = os.path.normpath(rel)
             out.append(Attachment(Path(rel).as_posix(), title))
         self.a.attachments = tuple(out)
+
+
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff\ud800-\udfff]")
+
+
+def _printable(value: str) -> str:
+    """`value` with every invisible character shown as <U+XXXX>, shortened for a message."""
+    shown = _UNPRINTABLE.sub(lambda m: f"<U+{ord(m.group()):04X}>", value[:200])
+    return shown + ("…" if len(value) > 200 else "")
+
+
+def _attachment_problem(file: str) -> str:
+    """What is wrong with an attachment path as written, or "" (where it points is the attachments check's)."""
+    if not file.strip():
+        return "是空的。请写附件的文件名，如 files/通知.pdf"
+    if _UNPRINTABLE.search(file):
+        return ("含有不可见的控制字符（多见于从网页或 Word 复制的文字）。请删除该项后重新输入文件名，"
+                "并确认 files/ 目录中的文件名里也没有这样的字符")
+    if file.startswith(("/", "\\", "~")) or re.match(r"^[A-Za-z]:", file):
+        return f"是绝对路径。请写相对于稿件的路径，如 {FILES_DIR}/通知.pdf（附件须放在本栏目的 {FILES_DIR}/ 目录中）"
+    if "\\" in file:
+        return f"用了反斜杠“\\”。路径请用“/”分隔，如 {FILES_DIR}/通知.pdf"
+    if ".." in file.split("/"):
+        return f"含有“..”（上一级目录）。附件须放在本栏目的 {FILES_DIR}/ 目录中，请写成 {FILES_DIR}/文件名"
+    if file.endswith("/") or file.split("/")[-1] in ("", "."):
+        return f"没有文件名（以“/”结尾）。请写成 {FILES_DIR}/文件名"
+    if len(file.encode("utf-8", "surrogatepass")) > 1024 or any(len(p.encode("utf-8", "surrogatepass")) > 255 for p in file.split("/")):
+        return "过长（文件名最多 255 字节）。请改用较短的文件名"
+    return ""
 
 
 _WHEN_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M",
