@@ -194,8 +194,24 @@ class ConfigError(Exception):
 
 
 def suggest(word: str, choices: Any) -> str:
+    people = [p for p in choices.values() if isinstance(p, Person)] if isinstance(choices, dict) else []
+    if people and (by_name := _suggest_person(str(word), people)):
+        return by_name
     close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.5)
     return f"是否想写“{close[0]}”？" if close else ""
+
+
+def _suggest_person(word: str, people: list[Person]) -> str:
+    """People are written by id (sun.lixin): a roster name (孙立新), or one close to it, points to the id."""
+    names = [p.name for p in people]
+    close = [word] if word in names else difflib.get_close_matches(word, names, n=3, cutoff=0.5)
+    found = [p for name in dict.fromkeys(close) for p in people if p.name == name]
+    if len(found) == 1:
+        return f"是否想写“{found[0].id}”（{found[0].name}的人员 id）？"
+    if found:
+        listing = "、".join(f"{p.id}（{p.name}，{p.department}）" for p in found)
+        return f"roster.yml 中与“{word}”相符的有：{listing}，请写其中一人的人员 id。"
+    return ""
 
 
 class _Reader:
