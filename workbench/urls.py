@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from django.urls import path, re_path
+
+from . import views
+
+urlpatterns = [
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("", views.home, name="home"),
+    path("items/", views.mine_view, name="mine"),
+    path("items/new/", views.new_item, name="new"),
+    path("items/revise/", views.revise, name="revise"),
+    path("drafts/<int:pk>/", views.draft_view, name="draft"),
+    path("drafts/<int:pk>/preview/", views.preview_view, name="preview"),
+    path("queue/", views.queue_view, name="queue"),
+    path("review/", views.review_view, name="review"),
+    path("review/decide/", views.decide_view, name="decide"),
+    path("review/form/", views.trail_view, name="trail"),
+    path("merge/", views.merge_list, name="merge_list"),
+    path("merge/do/", views.merge_view, name="merge"),
+    re_path(r"^static/(?P<path>.+)$", views.static_file, name="static"),
+    re_path(r"^site/(?P<path>.*)$", views.site_file, name="site"),
+]
+handler403 = "workbench.views.forbidden"
