@@ -215,12 +215,14 @@ class _Builder:
     def scalar(self, node: yaml.ScalarNode) -> Any:
         if node.tag == STR:
             value: str = node.value
-            if self.typing and not node.style and value[:1] in "［｛【" and value[-1:] in "］｝】":
+            if self.typing and value and not node.style and value[0] in "［｛【" and value[-1] in "］｝】":
                 self.check_brackets(node, value)
             return value
         try:
             return self.loader.construct_object(node, deep=True)
-        except (ValueError, TypeError, KeyError, OverflowError):
+        except yaml.YAMLError:
+            raise
+        except Exception:  # noqa: BLE001 - PyYAML's constructors raise anything on a value that does not fit its tag
             raise self.error(node, f"值“{_short(node.value)}”与其类型标记（{node.tag.rsplit(':', 1)[-1]}）不符。"
                                    "请删除“!!”开头的类型标记，或改正该值") from None
 
@@ -276,7 +278,8 @@ class _Builder:
             path = f"{prefix}{key}"
             lines[path] = key_node.start_mark.line + 1 + self.offset
             if not prefix and key in self.list_keys and isinstance(value_node, yaml.ScalarNode) \
-                    and not value_node.style and value_node.value[:1] == "【" and value_node.value[-1:] == "】":
+                    and not value_node.style and value_node.value[:1] == "【" and value_node.value[-1:] == "】" \
+                    and len(value_node.value) > 1:
                 self.check_brackets(value_node, value_node.value, is_list=True)
             mapping[key] = self.build(value_node, path + ".", lines, depth + 1)
         return mapping
@@ -314,6 +317,9 @@ def _syntax_error(exc: yaml.MarkedYAMLError, text: str, first_line: int) -> Yaml
     hint = _typing_mistake(text, first_line, line)
     if hint is not None:
         return YamlError(*hint)
+    if isinstance(exc, yaml.constructor.ConstructorError):
+        return YamlError(line, col, "类型标记（“!”或“!!”开头，如 !!set、!!binary、!!python/…）不受支持或与值不符。"
+                                    "请删除该标记，只写普通的文本、列表或映射")
     if "exceeded maximum nesting depth" in (exc.problem or ""):
         return YamlError(line, col, _too_deep(), TOO_DEEP_RULE)
     return YamlError(line, col, _describe(exc))
@@ -386,8 +392,15 @@ _PROBLEMS = (
     ("expected a mapping for merging", "“<<”合并的只能是映射（键: 值）的锚点"),
     ("expected a single document", "front-matter 中出现了第二个文档（“---”或“...”）。front-matter 只能有一段"),
     ("found character that cannot start any token", "这里的字符不能作为值的开头（“@”“`”“%”等），请用引号把整个值括起来"),
+    ("mapping keys are not allowed", "此处不能出现“? ”开头的键。请写成“键: 值”"),
     ("found unexpected ':'", "此处不允许出现冒号“:”。值中含有冒号时请用引号把整个值括起来"),
     ("did not find expected comment or line break", "引号或块标记（| >）之后还有多余的内容"),
+    ("while parsing a tag", "“!”开头的值会被当作类型标记。值以“!”开头时请用引号括起来"),
+    ("undefined tag handle", "“!”开头的值会被当作类型标记。值以“!”开头时请用引号括起来"),
+    ("while scanning a tag", "“!”开头的值会被当作类型标记。值以“!”开头时请用引号括起来"),
+    ("while scanning a directive", "“%”开头的行会被当作 YAML 指令。值以“%”开头时请用引号括起来"),
+    ("while scanning a block scalar", "“|”或“>”之后应另起一行，并把多行文字缩进书写"),
+    ("while scanning a plain scalar", "这一行的文字中有 YAML 的特殊符号（如“: ”“ #”）。请用引号把整个值括起来"),
     ("while scanning an alias", "“*”开头的值会被当作别名。值以“*”开头时请用引号括起来"),
     ("while scanning an anchor", "“&”开头的值会被当作锚点。值以“&”开头时请用引号括起来"),
     ("expected <block end>", "这一行的缩进与上文不一致。同一层的键应对齐"),
