@@ -95,13 +95,14 @@ class NotScanned(Exception):
     """A format whose text cannot be read here (Office 97-2003 binaries, unknown binary formats)."""
 
 
-def chunks(path: Path, limits: Limits = LIMITS) -> list[Chunk]:
+def chunks(path: Path, limits: Limits | None = None) -> list[Chunk]:
     """Every piece of text in the file at `path`; raise Unreadable (TooBig) or NotScanned."""
     return list(iter_chunks(path, limits))
 
 
-def iter_chunks(path: Path, limits: Limits = LIMITS) -> Iterator[Chunk]:
+def iter_chunks(path: Path, limits: Limits | None = None) -> Iterator[Chunk]:
     """The pieces of text one by one, so that memory stays bounded whatever the file holds."""
+    limits = limits or LIMITS
     budget = _Budget(limits)
     try:
         size = path.stat().st_size
@@ -853,6 +854,9 @@ class _Word(_Target):
                 if _local(key) in self.ATTRS[name]:
                     if name == "fldSimple":
                         self._add(2, value)
+                    elif name == "lvlText":  # 第%1章: the literal text around the number
+                        if re.search(r"[^\W\d_]", re.sub(r"%\d", "", value)):
+                            self.emit(f"{self.label}的编号文字", value, line)
                     else:
                         self.emit(f"{self.label}第 {line} 段附近的{_ATTR_TITLE.get(name, '属性')}", value, line)
 
@@ -1504,15 +1508,22 @@ def _exif_text(tag: int, value: Any, little: bool) -> str:
         return value.decode("utf-16-le", "replace").replace("\x00", "")
     if tag == 0x9286:
         code, body = value[:8], value[8:]
-        if code.startswith(b"UNICODE"):
-            order = "utf-16-le" if little else "utf-16-be"
+        if code.startswith(b"UNICODE"):  # the header's byte order by the standard; many writers use LE anyway
             if body[:2] in (b"\xff\xfe", b"\xfe\xff"):
-                order = "utf-16"
-            return body.decode(order, "replace").replace("\x00", "")
+                return body.decode("utf-16", "replace").replace("\x00", "")
+            orders = ("utf-16-le", "utf-16-be") if little else ("utf-16-be", "utf-16-le")
+            texts = [body.decode(order, "replace").replace("\x00", "") for order in orders]
+            return max(texts, key=_plausible)
         if code.startswith(b"JIS"):
             return body.decode("shift_jis", "replace")
         return _text_bytes(body)
     return _text_bytes(value)
+
+
+def _plausible(text: str) -> int:
+    """How many characters are of the kinds documents are written in (to tell a byte order)."""
+    return sum(1 for ch in text if " " <= ch <= "~" or "\u3000" <= ch <= "\u303f" or "\u4e00" <= ch <= "\u9fff"
+               or "\uff00" <= ch <= "\uffef")
 
 
 def _text_bytes(data: bytes) -> str:
