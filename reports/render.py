@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from portal import model
-from portal.config import CYCLE_TITLES
+from portal.config import CYCLE_TITLES, Config
 
-from . import charts
+from . import bulletin, charts
 from .freshness import CLASS_TITLES, THRESHOLDS
 from .report import Report, UnitRow
 
@@ -107,21 +107,30 @@ def csv_tables(report: Report) -> dict[str, str]:
             "stages": _csv(d["stages"]), "people": _csv(d["people"])}
 
 
-def write(report: Report, fmt: str, out: Path) -> list[Path]:
-    """Write the report in `fmt` under `out`; return the files written."""
+def write(report: Report, fmt: str, out: Path, config: Config | None = None, number: str | None = None) -> list[Path]:
+    """Write the report in `fmt` under `out`; return the files written. The 通报 (bulletin: HTML for
+    print; docx: Word) needs the configuration (names, scoring, letterhead)."""
     out.mkdir(parents=True, exist_ok=True)
     stem = f"report-{report.period.label}"
-    files: dict[Path, str] = {}
-    if fmt == "json":
+    files: dict[Path, str | bytes] = {}
+    if fmt in ("bulletin", "docx"):
+        if config is None:
+            raise ValueError("the 通报 needs the configuration")
+        doc = bulletin.compose(report, config, number)
+        if fmt == "docx":
+            files[out / f"tongbao-{report.period.label}.docx"] = bulletin.docx(doc)
+        else:
+            files[out / f"tongbao-{report.period.label}.html"] = bulletin.html(doc)
+    elif fmt == "json":
         files[out / f"{stem}.json"] = to_json(report) + "\n"
     elif fmt == "csv":
         for name, text in csv_tables(report).items():
             files[out / f"{stem}-{name}.csv"] = "\ufeff" + text  # the BOM lets Excel read the Chinese
     else:
         files[out / f"{stem}.html"] = html(report)
-    for path, text in files.items():  # write beside, then rename: never a half-written report
+    for path, content in files.items():  # write beside, then rename: never a half-written report
         tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
+        tmp.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
         tmp.replace(path)
     return list(files)
 

@@ -21,6 +21,7 @@ from portal import model
 from portal.config import Config
 
 from .freshness import ColumnFreshness
+from .period import Window
 
 BOOK_TITLE = re.compile(r"《([^》]{2,})》")
 
@@ -32,7 +33,7 @@ class UnitScore:
     adoption: float = 0.0
     missed_updates: int = 0
     missed_points: float = 0.0
-    missed: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # (column id, window label) charged
+    missed: list[tuple[str, Window]] = dataclasses.field(default_factory=list)  # (column id, window) charged
     missing_interpretations: list[str] = dataclasses.field(default_factory=list)
     missing_points: float = 0.0
 
@@ -125,7 +126,7 @@ def score(config: Config, items: Iterable[model.Article], columns: Iterable[Colu
         points = s.missing_interpretation if is_policy(config, row.id) else s.missed_update
         for uid, share in charged(config, row.departments):
             u = unit(uid)
-            u.missed += [(row.id, w.label) for w in row.missed]
+            u.missed += [(row.id, w) for w in row.missed]
             u.missed_updates += len(row.missed)
             u.missed_points += points * share * len(row.missed)
     for document in missing:

@@ -18,7 +18,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--period", metavar="YYYY-MM", help="统计月份，如 2026-05（默认：本月至今）")
     parser.add_argument("--from", dest="start", metavar="DATE", help="统计起始日期，如 2026-01-01")
     parser.add_argument("--to", dest="end", metavar="DATE", help="统计截止日期（含当天）")
-    parser.add_argument("--format", choices=("html", "csv", "json"), default="html", help="输出格式（默认 html）")
+    parser.add_argument("--format", choices=("html", "csv", "json", "bulletin", "docx"), default="html",
+                        help="输出格式（默认 html）；bulletin 为可打印的通报（A4 公文版式 HTML），docx 为同一通报的 Word 文件")
+    parser.add_argument("--number", metavar="文号", help="通报的文号（默认按 columns.yml 的 reports.bulletin.number）")
     parser.add_argument("--out", type=Path, default=Path("reports-out"), help="输出目录（默认 reports-out/）")
 
 
@@ -33,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
         records = pool.submit(history.read, args.root)
         portal = model.load(args.root)
         report = build(portal, period, records.result())
-    for path in render.write(report, args.format, out):
+    for path in render.write(report, args.format, out, portal.config, args.number):
         print(f"已写入 {path}")
     for warning in report.warnings:
         print(f"提示：{warning}")

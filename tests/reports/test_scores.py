@@ -73,7 +73,7 @@ def test_a_missed_update_of_a_co_owned_column_is_charged_once_to_the_lead_unit(t
     row = freshness.column_freshness(cfg.columns["reform"], [], october.as_of, october)  # 法规科, 执法支队; monthly
     assert [w.label for w in row.missed] == ["2026-10"]
     units, _ = scores.score(cfg, [], [row], [])
-    assert {u: (s.missed_updates, s.total, s.missed) for u, s in units.items()} == {
+    assert {u: (s.missed_updates, s.total, [(c, w.label) for c, w in s.missed]) for u, s in units.items()} == {
         "法规科": (1, -0.3, [("reform", "2026-10")])}  # 谁牵头谁负责: one missed item, one deduction
 
 
