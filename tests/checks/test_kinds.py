@@ -1,9 +1,19 @@
-"""Document kinds: the column's kinds only; no 请示, 报告 or 函, by `type` or by their text."""
+"""Document kinds: the column's kinds only; no 请示, 报告 or 函, by `type` or by their text.
+
+Every class of checks/rules/kinds.yml both ways, on real items in a throwaway portal: titles (plain,
+Traditional, wrapped over lines, decorated), closing formulas (punctuation variants, Traditional),
+the addressee; and what only quotes or mentions these kinds (training material, news, a 批复, the
+reports the law requires to be public) passes.
+"""
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import pytest
 
 from checks import kinds
+from portal import cli
 
 from .conftest import item_text, rules_of
 
@@ -24,6 +34,59 @@ MEETING = """11月5日，市应急管理局召开局党委会，听取了关于2
 
 ANNUAL = """本报告根据《中华人民共和国政府信息公开条例》要求编制。全文包括总体情况、主动公开政府信息情况、
 收到和处理政府信息公开申请情况等内容。本报告中所列数据的统计期限自2025年1月1日起至2025年12月31日止。"""
+
+# A real annual report follows the national format (国办公开办函〔2021〕30号): six parts, the last one
+# 其他需要报告的事项; some open with 现将……报告如下 and close with 特此报告. It is public by law.
+ANNUAL_FULL = """根据《中华人民共和国政府信息公开条例》第五十条规定，现将本局2025年政府信息公开工作情况报告如下：
+
+## 一、总体情况
+
+2025年，市应急管理局主动公开政府信息312条，其中通知公告96条、应急科普41条。
+
+## 二、主动公开政府信息情况
+
+| 信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数 |
+| --- | --- | --- | --- |
+| 行政规范性文件 | 2 | 1 | 9 |
+
+## 六、其他需要报告的事项
+
+本年度未收取信息处理费。
+
+特此报告。"""
+
+# 公文写作培训: the formulas quoted, explained, listed and tabulated
+TRAINING = """11月18日，市应急管理局举办公文写作专题培训，邀请市委党校教师授课。
+
+授课老师讲解了请示、报告、函的区别：请示要一文一事，结尾写明“妥否，请批示”或“以上请示如无不妥，请批准”；
+报告不得夹带请示事项，一般以“特此报告”收尾；函用于不相隶属机关之间商洽工作，常以“特此函告”“请予函复”作结。
+
+老师指出，请示一般以妥否，请批示作结，不宜写成以上报告妥否，请批示；报告的结束语常用特此报告、专此报告等。
+
+常用的结束语有：
+
+妥否，请批示。
+
+| 文种 | 常用结束语 |
+| --- | --- |
+| 请示 | 妥否，请批示 |
+| 报告 | 特此报告 |
+| 函 | 特此函告 |
+
+学员们还练习了以下结束语：
+
+- 当否，请批复
+- 特此函复
+- 以上报告，请审阅"""
+
+# the 政府工作报告 is read to the People's Congress and published: 各位代表 …… 请予审议
+GOV_REPORT = """各位代表：
+
+现在，我代表市人民政府，向大会报告工作，请予审议，并请市政协委员和其他列席人员提出意见。
+
+## 一、2025年工作回顾
+
+过去一年，全市安全生产形势持续稳定向好。"""
 
 CASES = [
     # (column, fields, body, expected)
@@ -67,13 +130,118 @@ def test_kinds(run_checks, column, fields, body, expected):
     assert all(f.category == "kind" and f.severity == "error" for f in findings if f.rule.startswith("KIND-"))
 
 
+# ---------------------------------------------------------------- each class, both ways, through `portal check`
+
+NOTICE = {"type": "通知", "title": "关于做好汛期防汛物资储备工作的通知"}
+
+CLASSES = [
+    # (class, front-matter fields, body, expected KIND- rules)
+    # a title wrapped over two lines (GB/T 9704 allows it): two headings, two centred lines, two paragraphs
+    ("wrapped title", NOTICE, "# 云江市应急管理局关于申请2026年\n# 安全生产专项资金的请示\n\n（正文略）", ["KIND-TITLE-QINGSHI"]),
+    ("wrapped title", NOTICE, '<p align="center">云江市应急管理局关于2026年上半年<br>安全生产工作情况的报告</p>\n\n（正文略）',
+     ["KIND-TITLE-BAOGAO"]),
+    ("wrapped title", NOTICE, "云江市应急管理局关于商请协助开展\n\n危险化学品联合执法检查的函\n\n市公安局：\n（正文略）",
+     ["KIND-TITLE-HAN"]),
+    ("wrapped title", NOTICE, "会议研究了市应急管理局\n\n关于增设应急避难场所的请示，同意报市政府审定。", []),
+    ("wrapped title", NOTICE, "# 关于申请2026年安全生产\n# 专项资金请示的批复", []),
+    # a decorated title: markup, HTML, a parenthetical, 【】
+    ("decorated title", {"type": "通知", "title": "关于增设应急避难场所的请示（代拟稿）"}, None, ["KIND-TITLE-QINGSHI"]),
+    ("decorated title", {"type": "通知", "title": "【征求意见稿】关于商请协助开展联合执法检查的函"}, None, ["KIND-TITLE-HAN"]),
+    ("decorated title", NOTICE, "## **关于2026年上半年安全生产工作情况的报告**（送审稿）\n\n（正文略）", ["KIND-TITLE-BAOGAO"]),
+    ("decorated title", NOTICE, "<h2><center>关于增设应急避难场所的请示</center></h2>\n\n（正文略）", ["KIND-TITLE-QINGSHI"]),
+    ("decorated title", NOTICE, "《关于增设应急避难场所的请示》已按程序报送。", []),
+    ("decorated title", {"type": "批复", "title": "关于同意增设应急避难场所的批复（代拟稿）"}, None, []),
+    # punctuation after 妥否, full and half width, or none
+    *[("punctuation", NOTICE, f"……所需资金已列入预算。\n\n{formula}\n\n云江市应急管理局", ["KIND-CLOSE-QINGSHI"])
+      for formula in ("妥否，请批示。", "妥否,请批示。", "妥否、请批示。", "妥否；请批示。", "妥否;请批示", "妥否？请批示！",
+                      "妥否? 请批示!", "妥否 请批示", "妥否　请批示", "妥否请批示", "妥否——请批示", "妥否:请批示")],
+    ("punctuation", NOTICE, "请示的结尾一般写作“妥否？请批示！”，也可写作“妥否，请批复”。", []),
+    # Traditional Chinese
+    ("traditional", {"type": "通知", "title": "雲江市應急管理局關於申請防汛物資儲備庫建設資金的請示"}, None,
+     ["KIND-TITLE-QINGSHI"]),
+    ("traditional", NOTICE, "……所需資金已列入預算。\n\n妥否，請批示。", ["KIND-CLOSE-QINGSHI"]),
+    ("traditional", NOTICE, "全年未發生較大以上生產安全事故。\n\n特此報告。", ["KIND-CLOSE-BAOGAO"]),
+    ("traditional", NOTICE, "我局擬於近期開展聯合執法檢查，請予支持為盼。\n\n特此函告。", ["KIND-CLOSE-HAN"]),
+    ("traditional", NOTICE, "請示一般以「妥否，請批示」結尾，報告以「特此報告」結尾。", []),
+    # closing and opening formulas of 请示, 报告 and 函
+    *[("formula", NOTICE, f"为保障群众避险需要，拟在城区增设应急避难场所12处。\n\n{formula}\n\n云江市应急管理局", [rule])
+      for formula, rule in (
+          ("当否，请批示。", "KIND-CLOSE-QINGSHI"), ("以上请示妥否，请批复。", "KIND-CLOSE-QINGSHI"),
+          ("请予审批。", "KIND-CLOSE-QINGSHI"), ("恳请批准。", "KIND-CLOSE-QINGSHI"),
+          ("特此请示。", "KIND-CLOSE-QINGSHI"), ("请审示。", "KIND-CLOSE-QINGSHI"), ("妥否，请示。", "KIND-CLOSE-QINGSHI"),
+          ("以上请示如无不妥，请批转各县区执行。", "KIND-CLOSE-QINGSHI"), ("特此请示，请予批复。", "KIND-CLOSE-QINGSHI"),
+          ("特此报告。", "KIND-CLOSE-BAOGAO"), ("专此报告", "KIND-CLOSE-BAOGAO"), ("以上报告，请审阅。", "KIND-CLOSE-BAOGAO"),
+          ("如无不妥，请批转各地执行。", "KIND-CLOSE-BAOGAO"), ("特此报告，请审阅。", "KIND-CLOSE-BAOGAO"),
+          ("特此函告。", "KIND-CLOSE-HAN"), ("特此函复。", "KIND-CLOSE-HAN"), ("特此函达。", "KIND-CLOSE-HAN"),
+          ("请予函复。", "KIND-CLOSE-HAN"), ("盼复。", "KIND-CLOSE-HAN"), ("请研究函复。", "KIND-CLOSE-HAN"),
+          ("请予支持为盼。", "KIND-CLOSE-HAN"), ("请于6月30日前函复我局。", "KIND-CLOSE-HAN"))],
+    ("formula", NOTICE, "根据市政府要求，现将我局汛期值班值守工作情况报告如下：\n\n一、值班安排", ["KIND-CLOSE-BAOGAO"]),
+    ("formula", NOTICE, "为此，现就有关事项请示如下：\n\n一、建设规模", ["KIND-CLOSE-QINGSHI"]),
+    ("formula", NOTICE, "贵局来函收悉。经研究，现将有关意见函复如下：", ["KIND-CLOSE-HAN"]),
+    ("formula", NOTICE, "……\n\n特此通知。", []),
+    ("formula", NOTICE, "发现险情要立即报告，不得迟报、漏报、瞒报。项目须依法报请批准后实施。", []),
+    # character entities, an HTML comment and emphasis inside a formula: read as published
+    ("markup", NOTICE, "……所需资金已列入预算。\n\n妥否&#xFF0C;请批示。", ["KIND-CLOSE-QINGSHI"]),
+    ("markup", NOTICE, "……所需资金已列入预算。\n\n妥否<!-- -->，请**批示**。", ["KIND-CLOSE-QINGSHI"]),
+    ("markup", NOTICE, "全年未发生较大以上生产安全事故。\n\n> 特此报告。", ["KIND-CLOSE-BAOGAO"]),
+    # the addressee
+    ("addressee", NOTICE, "市人民政府：\n为做好今年汛期防汛物资储备工作，恳请市政府安排专项资金500万元。", ["KIND-ADDRESSEE-SUPERIOR"]),
+    ("addressee", NOTICE, "各县（市、区）应急管理局：\n现将有关事项通知如下，请予支持配合。", []),
+    # quotations and mentions
+    ("training", {"type": "新闻", "title": "市应急管理局举办公文写作专题培训"}, TRAINING, []),
+    ("news", {"type": "新闻", "title": "市政府常务会议研究防汛工作"},
+     "会议研究了市应急管理局关于增设应急避难场所的请示，听取了关于2026年防汛工作情况的报告。", []),
+    ("批复", {"type": "批复", "title": "关于同意青山县应急管理局安全生产专项资金请示的批复"}, PIFU + "\n\n此复。", []),
+    # the reports the law requires to be public, with their own 报告 formulas
+    ("public report", {"type": "报告", "title": "云江市应急管理局2025年政府信息公开工作年度报告"}, ANNUAL_FULL, []),
+    ("public report", {"type": "公告", "title": "云江市应急管理局2025年政府信息公开工作年度报告（全文）"}, ANNUAL_FULL, []),
+    ("public report", NOTICE, "# 云江市应急管理局2025年政府信息公开工作年度报告\n\n" + ANNUAL_FULL, []),
+    ("public report", {"type": "报告", "title": "2026年云江市政府工作报告"}, GOV_REPORT, []),
+    ("public report", {"type": "通知", "title": "关于2025年政府信息公开工作情况的报告"}, ANNUAL_FULL,
+     ["KIND-CLOSE-BAOGAO", "KIND-TITLE-BAOGAO"]),
+    ("public report", {"type": "通知", "title": "关于落实《政府工作报告》重点任务情况的报告"}, None, ["KIND-TITLE-BAOGAO"]),
+]
+
+
+def _check_json(root: Path, capsys: pytest.CaptureFixture[str]) -> list[dict]:
+    cli.main(["--root", str(root), "check", "--format", "json"])
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize(("name", "fields", "body", "expected"), CLASSES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CLASSES)])
+def test_each_class_through_portal_check(tmp_portal, capsys, name, fields, body, expected):
+    extra = {"body": body} if body is not None else {}
+    path = tmp_portal / "content/documents/2026-06-03-item.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(item_text("documents", **extra, **fields), encoding="utf-8")
+    found = [f for f in _check_json(tmp_portal, capsys) if f["rule"].startswith("KIND-")
+             and f["rule"] not in ("KIND-FORBIDDEN", "KIND-COLUMN")]  # the type: see CASES
+    assert sorted(f["rule"] for f in found) == expected
+    assert all(f["severity"] == "error" and len(f["message"]) < 400 for f in found)
+
+
 def test_finding_points_at_the_formula(run_checks, tmp_portal):
     path = "content/documents/2026-06-03-item.md"
-    findings = run_checks({path: item_text("documents", body=QINGSHI, type="通知")}, kinds)
-    close = next(f for f in findings if f.rule == "KIND-CLOSE-QINGSHI")
+    body = "青山县应急管理局：\n\n经研究，拟在城区增设应急避难场所12处，所需资金已列入预算。\n\n妥否，請批示。\n\n云江市应急管理局"
+    findings = run_checks({path: item_text("documents", body=body, type="通知")}, kinds)
+    (close,) = findings
     line = (tmp_portal / path).read_text(encoding="utf-8").splitlines()[close.line - 1]
-    assert line[close.column - 1:].startswith("妥否，请批示")
-    assert "请示是向上级机关请求指示、批准的上行文" in close.message
+    assert (close.rule, line[close.column - 1:]) == ("KIND-CLOSE-QINGSHI", "妥否，請批示。")
+    assert "“妥否，請批示”" in close.message and "请示是向上级机关请求指示、批准的上行文" in close.message
+
+
+def test_finding_points_at_the_title_and_at_a_heading(run_checks, tmp_portal):
+    path = "content/documents/2026-06-03-item.md"
+    title = "雲江市應急管理局關於申請專項資金的請示"
+    findings = run_checks({path: item_text("documents", type="通知", title=title)}, kinds)
+    (found,) = findings
+    line = (tmp_portal / path).read_text(encoding="utf-8").splitlines()[found.line - 1]
+    assert line[found.column - 1:] == title
+    body = "（正文略）\n\n# 关于增设应急避难场所的报告\n\n正文。"
+    findings = run_checks({path: item_text("documents", type="通知", body=body)}, kinds)
+    (found,) = findings
+    line = (tmp_portal / path).read_text(encoding="utf-8").splitlines()[found.line - 1]
+    assert (found.rule, line[found.column - 1:]) == ("KIND-TITLE-BAOGAO", "关于增设应急避难场所的报告")
 
 
 def test_unknown_kind_is_the_models_finding(run_checks):
@@ -83,5 +251,61 @@ def test_unknown_kind_is_the_models_finding(run_checks):
 
 def test_public_reports_are_listed_in_data():
     assert kinds.is_public_report("云江市应急管理局2025年政府信息公开工作年度报告")
+    assert kinds.is_public_report("雲江市應急管理局2025年政府信息公開工作年度報告（全文）")
     assert not kinds.is_public_report("关于2026年上半年安全生产工作情况的报告")
+    assert not kinds.is_public_report("关于落实政府工作报告重点任务情况的报告")
     assert set(kinds.forbidden()) == {"请示", "报告", "函"}
+
+
+# ---------------------------------------------------------------- the rules' samples
+
+
+def test_rule_samples():
+    assert kinds.sample_errors() == []
+
+
+def test_rule_samples_through_the_published_view(run_checks):
+    """Every sample written as the body of an item (and a title sample as its title) and checked:
+    the same verdict as the samples test, after Markdown, HTML and entity decoding."""
+    items: dict[str, tuple[str, bool]] = {}
+    files: dict[str, str] = {}
+    for rule in kinds._rules().rules:
+        for n, (sample, expected) in enumerate([(s, True) for s in rule.match] + [(s, False) for s in rule.no_match]):
+            path = f"content/documents/2026-06-03-{rule.id.lower()}-{n}.md"
+            items[path] = (rule.id, expected)
+            files[path] = item_text("documents", body=sample, type="通知")
+            title_too = rule.data["form"] == "title" and (expected or not sample.lstrip().startswith(("-", "|")))
+            if title_too and "\n" not in sample:
+                path = f"content/documents/2026-06-03-{rule.id.lower()}-{n}-title.md"
+                items[path] = (rule.id, expected)
+                files[path] = item_text("documents", type="通知", title=sample)
+    found = {(f.path, f.rule) for f in run_checks(files, kinds)}
+    wrong = [(path, rule, expected) for path, (rule, expected) in items.items() if ((path, rule) in found) != expected]
+    assert wrong == []
+
+
+# ---------------------------------------------------------------- long lines: linear, and short messages
+
+
+def test_a_long_line_of_quoted_formulas_passes(run_checks):
+    body = "请示的结尾写作“妥否，请批示”，报告写作“特此报告”。" * 20000
+    assert run_checks({"content/documents/2026-06-03-item.md": item_text("documents", body=body, type="通知")}, kinds) == []
+
+
+def test_a_formula_at_the_end_of_a_long_line_is_found_and_shown_short(run_checks):
+    body = "为保障群众避险需要，拟在城区增设应急避难场所。" * 20000 + "妥否，请批示。"
+    findings = run_checks({"content/documents/2026-06-03-item.md": item_text("documents", body=body, type="通知")}, kinds)
+    assert [(f.rule, f.column) for f in findings] == [("KIND-CLOSE-QINGSHI", len(body) - 6)]
+    assert len(findings[0].message) < 300
+
+
+def test_a_long_title_is_shown_short():
+    title = "云江市应急管理局关于" + "申请安全生产专项资金" * 8 + "的请示"
+    (hit,) = kinds.scan(title, "")
+    assert hit.rule.id == "KIND-TITLE-QINGSHI" and len(hit.text) == kinds.SHOWN + 1
+
+
+def test_scan_is_a_pure_function_of_title_and_body():
+    assert [(h.rule.id, h.field, h.text) for h in kinds.scan("关于增设应急避难场所的请示", "妥否，請批示。")] == [
+        ("KIND-TITLE-QINGSHI", "title", "关于增设应急避难场所的请示"), ("KIND-CLOSE-QINGSHI", "body", "妥否，請批示")]
+    assert kinds.scan("市应急管理局召开全市防汛工作部署会", "会议听取了关于防汛工作情况的报告。") == []

@@ -45,7 +45,8 @@ def test_rules_file_loads(name):
     rulefile.load(name)
 
 
-RULES = [(name, rule) for name in RULE_FILES for rule in rulefile.load(name)]
+# kinds.yml matches normalised text and judges each hit in context: its samples are tested in test_kinds.py
+RULES = [(name, rule) for name in RULE_FILES if name != "kinds" for rule in rulefile.load(name)]
 
 
 @pytest.mark.parametrize(("name", "rule"), RULES, ids=[r.id for _, r in RULES])
