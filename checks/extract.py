@@ -227,12 +227,14 @@ def _looks_text(head: bytes) -> bool:
 
 
 def _utf16_without_bom(head: bytes) -> str | None:
-    even, odd = head[0::2].count(0), head[1::2].count(0)
-    if len(head) >= 4 and odd > len(head) // 4 and even == 0:
-        return "utf-16-le"
-    if len(head) >= 4 and even > len(head) // 4 and odd == 0:
-        return "utf-16-be"
-    return None
+    """UTF-16 without a byte order mark: text files in UTF-8 or GB18030 hold no NUL bytes; the side the
+    NULs of ASCII characters fall on tells the byte order, and the text must look like text."""
+    if b"\x00" not in head:
+        return None
+    head = head[:len(head) & ~1]
+    order = "utf-16-le" if head[1::2].count(0) >= head[0::2].count(0) else "utf-16-be"
+    text = head.decode(order, "replace").replace("\n", " ").replace("\r", " ").replace("\t", " ")
+    return order if text and _plausible(text) >= 0.9 * len(text) else None
 
 
 def _ole(fh: IO[bytes], ext: str) -> None:
@@ -1500,8 +1502,8 @@ def _exif(tiff: bytes, budget: _Budget) -> Iterator[Chunk]:
 def _exif_text(tag: int, value: Any, little: bool) -> str:
     if isinstance(value, tuple) and all(isinstance(v, int) for v in value):
         value = bytes(v & 0xFF for v in value)
-    if isinstance(value, str):
-        return value.replace("\x00", "")
+    if isinstance(value, str):  # an ASCII field as Pillow reads it (Latin-1); writers put UTF-8 or GBK in it
+        value = value.encode("latin-1") if max(value, default="\x00") <= "\xff" else value.encode("utf-8")
     if not isinstance(value, bytes):
         return ""
     if 0x9C9B <= tag <= 0x9C9F:
