@@ -240,15 +240,18 @@ def compose(r: Report, cfg: Config, doc_number: str | None = None, today: dt.dat
         found = _problems(r, cfg, row)
         if found:
             problems.append(f"{row.name}（{row.grade}）：" + "".join(found))
-    if not problems:
+    if problems:
+        problems.append("请以上单位对照问题逐项整改，由单位负责人说明情况，并于下期通报前补齐应更新的栏目内容。")
+    else:
         problems.append("本期各单位均完成报送任务，负责栏目均按周期更新。")
-    good = [u.name for u in r.units if u.grade == (r.grades[0].name if r.grades else "")]
+    ranking: list[Block] = [_ranking(r), _ties(r)]
+    good = [u.name for u in r.units if r.grades and u.grade == r.grades[0].name]
+    if good:
+        ranking.append(f"{'、'.join(good)}本期评为“{r.grades[0].name}”，予以表扬。")
     sections = [
         Section("一、总体情况", list(_overview(r))),
-        Section("二、各单位得分与排名", [_ranking(r), _ties(r)] + ([f"{'、'.join(good)}本期评为“{r.grades[0].name}”，予以表扬。"]
-                                                              if good and r.grades else [])),
-        Section("三、存在的问题和整改要求", problems + ["请以上单位对照问题逐项整改，由单位负责人说明情况，"
-                                                   "并于下期通报前补齐应更新的栏目内容。"] if r.units else problems),
+        Section("二、各单位得分与排名", ranking),
+        Section("三、存在的问题和整改要求", problems),
         Section("四、信息采用情况", _adopted(r, names)),
         Section("五、计分说明", list(_scoring(r, cfg))),
     ]
