@@ -205,10 +205,13 @@ def _units(r: Report) -> str:
         if u.columns:
             reasons.append("负责栏目未及时更新")
         status = _status(u.ok) + ("<br>" + escape("；".join(reasons)) if reasons else "")
-        rows.append([u.rank, escape(u.unit), u.items, weeks, escape(months or "—"), s.total, len(u.late), cols, status])
-    head = ["名次", "科室", "本期稿件", "周报送达标（周）", "月报送", "得分", "迟发稿件", "栏目问题", "状态"]
+        rows.append([u.rank, escape(u.name), u.items, weeks, escape(months or "—"), s.total, escape(u.grade), len(u.late),
+                     cols, status])
+    head = ["名次", "科室", "本期稿件", "周报送达标（周）", "月报送", "得分", "等级", "迟发稿件", "栏目问题", "状态"]
     quota = r.units[0].quota.quota if r.units else None
-    note = (f"<p class='note'><b>怎么看：</b>按得分从高到低排名。<b>周报送达标</b>：本期已结束的每一周（周一至周日）报送不少于 "
+    grades = "，".join(f"{g.name} ≥ {g.min_score * r.grade_months:g} 分" for g in r.grades)
+    note = (f"<p class='note'><b>怎么看：</b>按得分从高到低排名，得分相同的按稿件数、采用得分排列，仍相同的名次并列；"
+            f"本期没有稿件的科室列于最后。<b>等级</b>：{escape(grades)}，其余不合格（columns.yml 的 reports.grades，按月的标准乘以月数）。<b>周报送达标</b>：本期已结束的每一周（周一至周日）报送不少于 "
             f"{quota.per_week if quota else 1} 篇的周数 / 考核周数；<b>月报送</b>：已结束的月份报送不少于 "
             f"{quota.per_month if quota else 4} 篇为达标，未结束的月份只显示当前篇数，不考核。"
             "<b>迟发稿件</b>：超过所在栏目发布时限的稿件（见“发布时效”）。<b>栏目问题</b>：本科室负责的栏目中超期未更新、"
@@ -221,11 +224,12 @@ def r_title(r: Report, column: str) -> str:
 
 
 def _chart_units(r: Report) -> str:
-    quota = {u.unit: u.quota.quota.per_month for u in r.units}
+    quota = {u.name: u.quota.quota.per_month for u in r.units}
+    names = {u.unit: u.name for u in r.units}
     running = {m for u in r.units for m, _ in u.quota.running}
     last_complete = r.period.complete_until
     running |= {m for m in r.months if m > f"{last_complete:%Y-%m}"}
-    svg = charts.monthly_items(r.months, r.monthly, quota, running)
+    svg = charts.monthly_items(r.months, {names.get(k, k): v for k, v in r.monthly.items()}, quota, running)
     return (f'<div class="chart">{svg}</div><p class="note">每格是该科室当月发布的稿件数。<span class="ok">绿色</span>：'
             f'达到每月报送要求；<span class="bad">红色</span>：未达到；灰色：月份尚未结束。</p>')
 
@@ -247,9 +251,10 @@ def _columns(r: Report) -> str:
     note = ("<p class='note'><b>怎么看：</b><b>检查类别</b>与时限依据国家政府网站检查指标（国办秘函〔2019〕19号）："
             "动态要闻类栏目超过 2 周、通知公告/政策文件类栏目超过 6 个月、其他应更新栏目超过 1 年没有新稿件为<b class='bad'>超期未更新</b>"
             "（恰好 2 周仍算按时，第 15 天起超期）；没有任何稿件为<b class='bad'>空白栏目</b>；没有发布日期的稿件不算更新。"
-            "<b class='warn'>未按周期更新</b>：距最新稿件的天数超过本栏目自己的更新周期（columns.yml 的 cycle）。"
-            "<b>本期漏更新</b>：本期已结束的更新周期（每个工作日、每周、每月……）中没有新稿件的次数，每次按计分标准扣分，"
-            "由负责该栏目的每个科室承担。</p>")
+            "<b>本期漏更新</b>：本期已结束的更新周期（每个工作日、每周、每月……）中没有新稿件的次数，每次按计分标准扣分"
+            "（政策文件及解读栏目 0.5 分，其他 0.3 分），多个科室负责的栏目按 reports.scoring.co_owned 由牵头科室承担或平摊。"
+            "<b class='warn'>未按周期更新</b>：按本栏目的更新周期（columns.yml 的 cycle），与漏更新用同一套周期："
+            "最近一个已结束的周期（每天按工作日）没有新稿件、此后也没有。</p>")
     return (f'<div class="chart">{charts.freshness(r.columns)}</div>'
             "<p class='note'>条形长度为距最新稿件的天数占检查时限的比例，虚线为时限；<span class='ok'>绿色</span>正常，"
             "<span class='warn'>橙色</span>未按本栏目周期更新，<span class='bad'>红色</span>超期或空白，灰色为无更新要求的概况类栏目。</p>"
@@ -272,8 +277,8 @@ def _timeliness(r: Report) -> str:
     if unknown:
         body += "<p>无法判定的稿件：" + "、".join(escape(f"{i.title}（{i.note}）") for i in unknown[:20]) + \
             ("等" if len(unknown) > 20 else "") + "</p>"
-    body += ("<p class='note'><b>怎么看：</b>从信息产生（稿件的 event_date；未填写时为报送时间）到发布（审核通过后合并发布的时间；"
-             "没有审核记录时为稿件的发布日期），对照栏目的发布时限（columns.yml 的 deadline）。按小时计的时限精确到分钟，"
+    body += ("<p class='note'><b>怎么看：</b>从信息产生（稿件的 event_date；未填写时为报送时间）到发布（审核通过后合并发布的时间"
+             "与稿件日期中较晚者——定时发布的稿件自其日期起公开；没有审核记录时为稿件的发布日期），对照栏目的发布时限（columns.yml 的 deadline）。按小时计的时限精确到分钟，"
              "只写日期的信息产生日期从当天 24 时起算；按工作日计的时限依国务院公布的节假日安排（含调休上班日），"
              "起算当天不计，截止日当天发布仍为按时。</p>")
     stages = [[escape(s.stage), s.count, s.median_hours, s.mean_hours, s.max_hours, s.rejections]
@@ -289,7 +294,7 @@ def _timeliness(r: Report) -> str:
 
 
 def _scores(r: Report) -> str:
-    rows = [[escape(u.unit), u.score.items, u.score.adoption, u.score.missed_points,
+    rows = [[escape(u.name), u.score.items, u.score.adoption, u.score.missed_points,
              u.score.missing_points, u.score.total] for u in r.units]
     people = [[escape(p.name), escape(p.unit), p.items, p.points] for p in r.people[:20]]
     body = _table(["科室", "稿件得分", "采用得分", "漏更新扣分", "缺解读扣分", "合计"], rows)

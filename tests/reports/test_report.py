@@ -80,7 +80,7 @@ def test_csv_and_html_carry_the_same_numbers(february: GitPortal, tmp_path: Path
     assert page.count("<svg") == 3
     assert "<script" not in page and not re.search(r"""(src|href)=["']?(https?:)?//""", page)  # self-contained
     xuanjiao = next(u for u in data["units"] if u["unit"] == "宣教科")
-    assert f"<td>宣教科</td><td class=\"n\">{xuanjiao['items']}</td>" in page
+    assert f"<td>宣传教育科</td><td class=\"n\">{xuanjiao['items']}</td>" in page  # units by their names
 
 
 def test_the_report_is_never_written_into_the_public_site(february: GitPortal, capsys: pytest.CaptureFixture[str]) -> None:
