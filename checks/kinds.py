@@ -49,7 +49,7 @@ ADDRESSEE_LINES = 6  # the addressee is looked for in the first non-blank lines 
 OPEN_QUOTES = "“‘「『《〈﹁﹃＂"
 CLOSE_QUOTES = "”’」』》〉﹂﹄＂"
 # a formula is the document's own words after one of these (or at the start of its line)
-BOUNDARY_BEFORE = set("。．！？；!?;，,）)】〕］]")
+BOUNDARY_BEFORE = set("。．！？；!?;，,")  # not after （1） or 【结束语】: an enumeration or a label
 # ... and before one of these (or at the end of its line); the colon closes an opener: 现将……报告如下：
 BOUNDARY_AFTER = set("。．！？；!?;，,：:）)】〕］]（(")
 SENTENCE_END = set("。．！？；!?;")
@@ -62,6 +62,8 @@ _QUOTES = re.compile(f"[{re.escape(OPEN_QUOTES + CLOSE_QUOTES)}\"]")
 _CLOSING = re.compile(f"[{re.escape(CLOSE_QUOTES)}]")
 _STRAIGHT = re.compile('"')
 _NONBLANK = re.compile(r"\S")
+_SPACES = re.compile(r"[ \t\u3000]+")
+_ADDRESSEE = re.compile(r"[^\s：:，,。；;]{2,30}[：:]")
 _TRAILER = re.compile(r"[\s*_~`。．！？；!?;，,：:）)】〕\]]*")  # what may follow a formula that stands alone
 _TAG = re.compile(r"<[A-Za-z/][^<>\n]{0,200}>")
 _BRACKET = r"[（(【〔［\[][^（(【〔［\[）)】〕］\]\n]{0,30}[）)】〕］\]]"
@@ -95,6 +97,7 @@ class _Compiled:
     titles: dict[str, re.Pattern[str]]  # rule id -> issuer + pattern, to fullmatch a candidate
     requests: dict[str, re.Pattern[str]]  # addressee rule id -> request words
     public: re.Pattern[str]
+    openings: re.Pattern[str]
 
 
 _compiled: list[_Compiled] = []
@@ -109,6 +112,7 @@ def _rules() -> _Compiled:
     name = f"{RULES}.yml"
     issuer = rulefile.regex("issuer", "issuer", settings.get("issuer"))
     public = rulefile.regex("public_reports", "public_reports", settings.get("public_reports"))
+    openings = rulefile.regex("public_report_openings", "public_report_openings", settings.get("public_report_openings"))
     titles: dict[str, re.Pattern[str]] = {}
     requests: dict[str, re.Pattern[str]] = {}
     for rule in rules:
@@ -125,7 +129,7 @@ def _rules() -> _Compiled:
                 titles[rule.id] = re.compile(f"(?:{issuer.pattern})?(?:{rule.pattern.pattern})")
             elif form == "addressee":
                 requests[rule.id] = rulefile.regex(rule.id, "requests", rule.data.get("requests"))
-    compiled = _Compiled(rules, titles, requests, public)
+    compiled = _Compiled(rules, titles, requests, public, openings)
     _compiled[:] = [compiled]
     return compiled
 
@@ -144,7 +148,7 @@ def scan(title: str, body: str) -> list[Hit]:
     a mention judged not to be one. Per rule in file order: title hits, then body hits, in order."""
     compiled = _rules()
     docs = {"title": _Text(title), "body": _Text(body)}
-    public = is_public_report(title) or docs["body"].opens_with(compiled.public)
+    public = is_public_report(title) or docs["body"].opens_with(compiled.public, compiled.openings)
     hits: list[Hit] = []
     for rule in compiled.rules:
         kind = rule.data["kind"]
@@ -278,6 +282,7 @@ class _Text:
                 continue
             for k in range(1, min(len(lines), 4) + 1):
                 yield lines[0][0], lines[k - 1][1]
+            yield from self._before_addressee(*lines[0])
             part = lines
             for kind2, lines2 in units[i + 1:i + 3]:
                 if kind2 not in ("heading", "para") or not self._short(part[0][0], part[-1][1]) \
@@ -285,6 +290,14 @@ class _Text:
                     break
                 yield lines[0][0], lines2[-1][1]
                 part = lines2
+
+    def _before_addressee(self, start: int, end: int) -> Iterator[tuple[int, int]]:
+        """The title of a paragraph that goes on with the addressee after a space (a soft line break
+        of the source, joined by the published view): 关于……的请示 市人民政府： ……"""
+        for m in _SPACES.finditer(self.text, start, min(end, start + TITLE_MAX)):
+            if _ADDRESSEE.match(self.text, m.end(), end):
+                yield start, m.start()
+                return
 
     def _short(self, start: int, end: int) -> bool:
         """A part of a wrapped title: short, and no sentence punctuation."""
@@ -310,13 +323,20 @@ class _Text:
             return [Hit(rule, rule.data["kind"], field, start, end, _shown(raw))]
         return []
 
-    def opens_with(self, pattern: re.Pattern[str]) -> bool:
-        """Whether the first heading or paragraph is a title that `pattern` finds (a public report's)."""
+    def opens_with(self, title: re.Pattern[str], opening: re.Pattern[str]) -> bool:
+        """Whether the first heading or paragraph is a title that `title` finds (a public report's),
+        or begins as `opening` does (本报告根据《政府信息公开条例》……编制)."""
         for kind, lines in self.units()[:1]:
-            if kind not in ("heading", "para") or lines[-1][1] - lines[0][0] > TITLE_MAX:
+            if kind not in ("heading", "para"):
                 return False
-            start, end, _ = _undecorated(self.text, lines[0][0], lines[-1][1])
-            return bool(pattern.search(self.normalised(start, end).replace("\n", "")))
+            start, end = lines[0][0], lines[-1][1]
+            head = self.normalised(start, min(end, start + TITLE_MAX * 2)).replace("\n", "")
+            if opening.search(head[:TITLE_MAX]):
+                return True
+            if end - start > TITLE_MAX:
+                return False
+            start, end, _ = _undecorated(self.text, start, end)
+            return bool(title.search(self.normalised(start, end).replace("\n", "")))
         return False
 
     # -- formulas

@@ -143,6 +143,9 @@ CLASSES = [
     ("wrapped title", NOTICE, "云江市应急管理局关于商请协助开展\n\n危险化学品联合执法检查的函\n\n市公安局：\n（正文略）",
      ["KIND-TITLE-HAN"]),
     ("wrapped title", NOTICE, "会议研究了市应急管理局\n\n关于增设应急避难场所的请示，同意报市政府审定。", []),
+    # the title, the addressee and the text written as one paragraph: one line of the published view
+    ("wrapped title", NOTICE, "关于增设应急避难场所的请示\n市人民政府：\n为保障群众避险需要，拟增设应急避难场所12处。",
+     ["KIND-TITLE-QINGSHI"]),
     ("wrapped title", NOTICE, "# 关于申请2026年安全生产\n# 专项资金请示的批复", []),
     # a decorated title: markup, HTML, a parenthetical, 【】
     ("decorated title", {"type": "通知", "title": "关于增设应急避难场所的请示（代拟稿）"}, None, ["KIND-TITLE-QINGSHI"]),
@@ -179,6 +182,7 @@ CLASSES = [
     ("formula", NOTICE, "为此，现就有关事项请示如下：\n\n一、建设规模", ["KIND-CLOSE-QINGSHI"]),
     ("formula", NOTICE, "贵局来函收悉。经研究，现将有关意见函复如下：", ["KIND-CLOSE-HAN"]),
     ("formula", NOTICE, "……\n\n特此通知。", []),
+    ("formula", NOTICE, "请示的结束语：\n\n（1）妥否，请批示；\n\n（2）当否，请批复。\n\n1. 特此报告\n2. 特此函告", []),
     ("formula", NOTICE, "发现险情要立即报告，不得迟报、漏报、瞒报。项目须依法报请批准后实施。", []),
     # character entities, an HTML comment and emphasis inside a formula: read as published
     ("markup", NOTICE, "……所需资金已列入预算。\n\n妥否&#xFF0C;请批示。", ["KIND-CLOSE-QINGSHI"]),
@@ -197,6 +201,10 @@ CLASSES = [
     ("public report", {"type": "公告", "title": "云江市应急管理局2025年政府信息公开工作年度报告（全文）"}, ANNUAL_FULL, []),
     ("public report", NOTICE, "# 云江市应急管理局2025年政府信息公开工作年度报告\n\n" + ANNUAL_FULL, []),
     ("public report", {"type": "报告", "title": "2026年云江市政府工作报告"}, GOV_REPORT, []),
+    ("public report", {"type": "公告", "title": "云江市应急管理局2025年度报告"},
+     "本报告根据《中华人民共和国政府信息公开条例》要求编制。\n\n" + ANNUAL_FULL, []),
+    ("public report", {"type": "通知", "title": "云江市应急管理局2025年工作情况"}, "今年以来，……\n\n特此报告。",
+     ["KIND-CLOSE-BAOGAO"]),
     ("public report", {"type": "通知", "title": "关于2025年政府信息公开工作情况的报告"}, ANNUAL_FULL,
      ["KIND-CLOSE-BAOGAO", "KIND-TITLE-BAOGAO"]),
     ("public report", {"type": "通知", "title": "关于落实《政府工作报告》重点任务情况的报告"}, None, ["KIND-TITLE-BAOGAO"]),
