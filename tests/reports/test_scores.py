@@ -169,6 +169,11 @@ def test_another_office_sets_its_own_table(tmp_portal: Path, write_item) -> None
     ("reports:\n  scoring:\n    adoption: {县级: 1}\n", "CFG-VALUE", 3, "市级、省级、国家级"),
     ("reports:\n  scoring:\n    item: true\n", "CFG-TYPE", 3, "数值"),
     ("reports:\n  scoring:\n    policy:\n      documents: wenjian\n", "CFG-COLUMN-UNKNOWN", 4, "wenjian"),
+    ("reports:\n  scoring:\n    co_owned: all\n", "CFG-VALUE", 3, "lead / shared"),
+    ("reports:\n  grades: {优秀: 很高}\n", "CFG-TYPE", 2, "数值"),
+    ("reports:\n  grades: [优秀, 良好]\n", "CFG-TYPE", 2, "映射"),
+    ("reports:\n  bulletin:\n    redhead: 文件\n", "CFG-UNKNOWN-KEY", 3, "red_head"),
+    ("reports:\n  date_tolerance_hours: 一天\n", "CFG-TYPE", 2, "数值"),
 ])
 def test_bad_reports_section_names_the_line(tmp_portal: Path, section: str, rule: str, line: int, words: str) -> None:
     offset = replace_reports(tmp_portal, section)
