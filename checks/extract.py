@@ -33,6 +33,7 @@ import email
 import email.policy
 import html.parser
 import io
+import logging
 import posixpath
 import re
 import struct
@@ -1310,7 +1311,11 @@ def _pdf(fh: IO[bytes], budget: _Budget, depth: int) -> Iterator[Chunk]:
                     run_length_maximum_output_length=stream, zlib_maximum_output_length=stream,
                     brotli_maximum_output_length=stream, image_maximum_buffer_size=stream,
                     stream_decoding_work_maximum_length=4 * stream, xfa_decoding_work_maximum_length=stream,
-                    page_tree_maximum_entries=limits.pdf_pages * 2, page_tree_maximum_page_entries=limits.pdf_pages * 2)
+                    page_tree_maximum_entries=limits.pdf_pages * 4 + 100,
+                    page_tree_maximum_page_entries=limits.pdf_pages * 4 + 100)
+    problems = _PdfProblems()
+    log = logging.getLogger("pypdf")
+    log.addHandler(problems)
     with pypdf.apply_configuration(**settings):
         try:
             reader = pypdf.PdfReader(fh, strict=False)
@@ -1322,16 +1327,41 @@ def _pdf(fh: IO[bytes], budget: _Budget, depth: int) -> Iterator[Chunk]:
             pages = len(reader.pages)
             if pages > limits.pdf_pages:
                 raise TooBig(f"PDF 有 {pages} 页，超过 {limits.pdf_pages} 页的上限")
-            yield from _pdf_chunks(reader, budget, depth)
+            yield from _pdf_chunks(reader, budget, depth, problems)
         except (Unreadable, NotScanned):
             raise
         except LimitReachedError as exc:
             raise TooBig(f"PDF 超过读取上限（{exc}）") from None
         except Exception as exc:  # noqa: BLE001 - a corrupt PDF can make the parser raise anything
             raise Unreadable(f"无法按 PDF 读取（{type(exc).__name__}: {str(exc)[:200]}）") from None
+        finally:
+            log.removeHandler(problems)
 
 
-def _pdf_chunks(reader: Any, budget: _Budget, depth: int) -> Iterator[Chunk]:
+class _PdfProblems(logging.Handler):
+    """pypdf's text extraction logs what it could not read and goes on: a limit reached, a form object
+    it could not decode. Such a page was not read completely."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.seen: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if "limit" in message.lower() or "Impossible to decode" in message:
+            self.seen.append(message[:200])
+
+    def check(self, where: str) -> None:
+        if self.seen:
+            first = self.seen[0]
+            if "limit" in first.lower():
+                raise TooBig(f"PDF {where}超过读取上限（{first}）")
+            raise Unreadable(f"PDF {where}有无法解码的内容（{first}）")
+
+
+def _pdf_chunks(reader: Any, budget: _Budget, depth: int, problems: _PdfProblems) -> Iterator[Chunk]:
+    from pypdf.errors import LimitReachedError
+
     for key, value in (reader.metadata or {}).items():
         if isinstance(value, str) and value.strip():
             yield Chunk(f"文档属性 {str(key).lstrip('/')}", value)
@@ -1340,7 +1370,12 @@ def _pdf_chunks(reader: Any, budget: _Budget, depth: int) -> Iterator[Chunk]:
         yield from _xmp(meta.get_object().get_data(), "XMP 元数据", budget)
     for n, page in enumerate(reader.pages, 1):
         budget.tick()
+        try:
+            page.get_contents()  # raises beyond a limit, where extract_text() would only log it
+        except LimitReachedError as exc:
+            raise TooBig(f"PDF 第 {n} 页超过读取上限（{exc}）") from None
         text = (page.extract_text() or "").replace("\x00", "")  # some ToUnicode maps give UTF-16 NULs
+        problems.check(f"第 {n} 页")
         if text.strip():
             yield Chunk(f"第 {n} 页", text)
         yield from _annotations(page, n, budget, depth)
@@ -1453,6 +1488,8 @@ def _jpeg(data: bytes, budget: _Budget) -> Iterator[Chunk]:
         if marker in (0xDA, 0xD9):
             break
         (length,) = struct.unpack(">H", data[i + 2:i + 4])
+        if i + 2 + length > len(data):
+            raise Unreadable("JPEG 文件不完整（数据段超出文件末尾）")
         seg = data[i + 4:i + 2 + length]
         if marker == 0xE1 and seg.startswith(b"Exif\x00\x00"):
             yield from _exif(seg[6:], budget)
@@ -1582,6 +1619,8 @@ def _png(data: bytes, budget: _Budget) -> Iterator[Chunk]:
     i = 8
     while i + 8 <= len(data):
         length, ctype = struct.unpack(">I4s", data[i:i + 8])
+        if i + 12 + length > len(data):
+            raise Unreadable("PNG 文件不完整（数据块超出文件末尾）")
         body = data[i + 8:i + 8 + length]
         i += 12 + length
         if ctype == b"IEND":
