@@ -209,35 +209,3 @@ def test_python_dash_m_and_columns_table(demo_root):
     out = subprocess.run([sys.executable, "-m", "portal", "--root", str(demo_root), "columns"],
                          capture_output=True, text=True, check=True).stdout
     assert "动态要闻" in out and "每天" in out and "宣教科" in out
-
-
-def test_new_asks_interactively_in_a_terminal(tmp_portal):
-    """Run in a real pseudo-terminal without flags, `portal new` asks for each field."""
-    import pty
-    import select
-
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: the portal command on the terminal
-        os.chdir(tmp_portal)
-        os.execv(sys.executable, [sys.executable, "-m", "portal", "new"])
-    answers = iter(["science", "夏季防溺水安全提示", "", "", "zhou.x"])
-    output = b""
-    while True:
-        ready, _, _ = select.select([fd], [], [], 20)
-        if not ready:
-            break
-        try:
-            chunk = os.read(fd, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        output += chunk
-        if output.endswith(b": "):  # a prompt waits for its answer
-            os.write(fd, (next(answers) + "\n").encode())
-    os.waitpid(pid, 0)
-    text = output.decode("utf-8", "replace")
-    assert "栏目" in text and "标题" in text and "撰稿人" in text
-    (path,) = (tmp_portal / "content" / "science").glob("*.md")
-    item = path.read_text(encoding="utf-8")
-    assert 'title: "夏季防溺水安全提示"' in item and "type: 科普" in item and "author: [zhou.x]" in item
