@@ -51,6 +51,7 @@ def _unit(row: UnitRow) -> dict[str, Any]:
         "missing_interpretations": s.missing_interpretations, "score_missing": s.missing_points,
         "late": len(row.late), "late_items": row.late, "undetermined": row.undetermined,
         "problem_columns": [{"column": c, "status": st} for c, st in row.columns], "ok": row.ok,
+        "grade": row.grade, "tie": row.tie, "missed_windows": [f"{c}:{w.label}" for c, w in s.missed],
     }
 
 

@@ -48,6 +48,8 @@ def test_known_answers_of_the_demo_november(november: dict) -> None:
     x, office = units["宣教科"], units["局办公室"]
     assert (x["items"], x["score_items"], x["missed_updates"], x["score_missed"], x["score"]) == (4, 1.2, 22, -6.6, -5.4)
     assert (office["items"], office["missed_updates"], office["score"]) == (1, 4, -0.9)
+    assert office["missed_windows"] == ["notices:2026-W44", "notices:2026-W45", "notices:2026-W46", "notices:2026-W48"]
+    assert (x["grade"], office["grade"]) == ("不合格", "不合格")
     # the nine other owners of 通知公告 lose nothing for the same missed weeks
     assert all(u["score_missed"] == 0 for uid, u in units.items() if uid not in ("宣教科", "局办公室"))
 
