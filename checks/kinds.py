@@ -62,6 +62,7 @@ _QUOTES = re.compile(f"[{re.escape(OPEN_QUOTES + CLOSE_QUOTES)}\"]")
 _CLOSING = re.compile(f"[{re.escape(CLOSE_QUOTES)}]")
 _STRAIGHT = re.compile('"')
 _NONBLANK = re.compile(r"\S")
+_ENUMERATION = re.compile(r"[\s*_~`]*[；;、][\s*_~`]*")  # between two formulas of a list
 _SPACES = re.compile(r"[ \t\u3000]+")
 _ADDRESSEE = re.compile(r"[^\s：:，,。；;]{2,30}[：:]")
 _TRAILER = re.compile(r"[\s*_~`。．！？；!?;，,：:）)】〕\]]*")  # what may follow a formula that stands alone
@@ -150,6 +151,7 @@ def scan(title: str, body: str) -> list[Hit]:
     docs = {"title": _Text(title), "body": _Text(body)}
     public = is_public_report(title) or docs["body"].opens_with(compiled.public, compiled.openings)
     hits: list[Hit] = []
+    formulas: list[tuple[Hit, bool]] = []
     for rule in compiled.rules:
         kind = rule.data["kind"]
         if kind == "报告" and public:
@@ -161,10 +163,10 @@ def scan(title: str, body: str) -> list[Hit]:
             if form == "title":
                 hits += doc.titles(rule, compiled.titles[rule.id], field, whole=field == "title")
             elif field == "body" and form == "formula":
-                hits += doc.formulas(rule)
+                formulas += doc.formulas(rule)
             elif field == "body":
                 hits += doc.addressee(rule, compiled.requests[rule.id])
-    return _without_overlaps(hits)
+    return _without_overlaps(hits + docs["body"].not_enumerated(formulas))
 
 
 def _without_overlaps(hits: list[Hit]) -> list[Hit]:
@@ -341,7 +343,8 @@ class _Text:
 
     # -- formulas
 
-    def formulas(self, rule: Rule) -> list[Hit]:
+    def formulas(self, rule: Rule) -> list[tuple[Hit, bool]]:
+        """Every hit of a formula rule, and whether it is a mention."""
         out = []
         pos = 0
         while True:
@@ -356,8 +359,27 @@ class _Text:
             stop = min((m.start(g) for g, v in m.groupdict().items() if v and g.startswith("tail")
                         and self._sentence_end(*m.span(g)) >= 0), default=m.end())
             start, end = self.original(m.start(), stop)
-            if not self.mention(start, end):
-                out.append(Hit(rule, rule.data["kind"], "body", start, end, _shown(self.text[start:end])))
+            out.append((Hit(rule, rule.data["kind"], "body", start, end, _shown(self.text[start:end])),
+                        self.mention(start, end)))
+        return out
+
+    def not_enumerated(self, found: list[tuple[Hit, bool]]) -> list[Hit]:
+        """The formulas said, not mentioned: a formula next to another one with only a semicolon or
+        an enumeration comma between (妥否，请批示；当否，请批复；……) is one of a list of formulas."""
+        found = sorted(found, key=lambda x: (x[0].start, x[0].end))
+        starts = [h.start for h, _ in found]
+        ends = sorted(h.end for h, _ in found)
+        out = []
+        for hit, mention in found:
+            if mention:
+                continue
+            before = bisect.bisect_right(ends, hit.start) - 1
+            after = bisect.bisect_left(starts, hit.end)
+            if before >= 0 and _ENUMERATION.fullmatch(self.text, ends[before], hit.start):
+                continue
+            if after < len(starts) and _ENUMERATION.fullmatch(self.text, hit.end, starts[after]):
+                continue
+            out.append(hit)
         return out
 
     def _within_sentence(self, pattern: re.Pattern[str], m: re.Match[str] | None) -> re.Match[str] | None:
