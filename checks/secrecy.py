@@ -600,6 +600,7 @@ def _attachment_findings(rules: Ruleset, path: Path, rel: str, mtime: int, size:
     import hashlib
     import itertools
 
+    most = 100  # findings listed for one attachment: a file full of markings is not listed mark by mark
     name = extract.Chunk("文件名", PurePosixPath(rel).stem)
     out: dict[tuple[int, int, str, str], Finding] = {}
     try:
@@ -608,6 +609,12 @@ def _attachment_findings(rules: Ruleset, path: Path, rel: str, mtime: int, size:
                 chunk = batch[i]
                 line, column = (1, 1) if chunk is name else \
                     (chunk.line + line_in, (chunk.column - 1 if line_in == 0 else 0) + column)
+                if len(out) >= most:
+                    found = Finding(rel, line, column, hit.rule.id, CATEGORY, ERROR,
+                                    f"附件中的涉密标志超过 {most} 处，从这里（附件{chunk.where}）起不再逐一列出。"
+                                    "请撤下该附件，处理后重新上传", match=f"{rel}\0more")
+                    out[(line, column, found.rule, found.match)] = found
+                    return tuple(out.values())
                 found = Finding(rel, line, column, hit.rule.id, CATEGORY, hit.rule.severity,
                                 _message(rules, hit, f"附件{chunk.where}"), match=f"{chunk.where}\0{hit.text}")
                 out.setdefault((line, column, found.rule, found.match), found)

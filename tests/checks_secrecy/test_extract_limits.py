@@ -214,3 +214,9 @@ def test_unknown_relationship_to_missing_part_is_ignored(tmp_path: Path) -> None
                                     'Target="missing.xml"/></Relationships>'.encode())
             zf.writestr(info, body)
     assert rules(tmp_path, "a.docx", out.getvalue()) == {"SEC-MARKING"}
+
+
+def test_a_file_full_of_markings_is_listed_up_to_a_bound(tmp_path: Path) -> None:
+    found = findings(tmp_path, "a.txt", f"{MARK}\n".encode() * 5000)
+    assert len(found) == 101 and all(f.severity == "error" for f in found)
+    assert "超过 100 处" in found[-1].message and (found[-1].line, found[-1].column) == (101, 1)
