@@ -53,6 +53,7 @@ BOUNDARY_BEFORE = set("。．！？；!?;，,")  # not after （1） or 【结�
 # ... and before one of these (or at the end of its line); the colon closes an opener: 现将……报告如下：
 BOUNDARY_AFTER = set("。．！？；!?;，,：:）)】〕］]（(")
 SENTENCE_END = set("。．！？；!?;")
+CLAUSE_END = SENTENCE_END | set("，,")
 MARKUP = set(" \t\u3000*_~`")
 _BLOCK = re.compile(r"[ \t]*(?:>[ \t]?)*[ \t]*")  # block quote markers
 _HEADING = re.compile(r"#{1,6}(?:[ \t]+|$)")
@@ -359,9 +360,14 @@ class _Text:
             stop = min((m.start(g) for g, v in m.groupdict().items() if v and g.startswith("tail")
                         and self._sentence_end(*m.span(g)) >= 0), default=m.end())
             start, end = self.original(m.start(), stop)
-            out.append((Hit(rule, rule.data["kind"], "body", start, end, _shown(self.text[start:end])),
-                        self.mention(start, end)))
+            noquestion = "noquestion" in m.re.groupindex and m.group("noquestion") is not None
+            mention = self.mention(start, end) or (noquestion and self._after_question(start))
+            out.append((Hit(rule, rule.data["kind"], "body", start, end, _shown(self.text[start:end])), mention))
         return out
+
+    def _after_question(self, start: int) -> bool:
+        _, line_start, _ = self.line(start)
+        return self._significant(start - 1, max(line_start, start - WINDOW) - 1, -1) in ("？", "?", "！", "!")
 
     def not_enumerated(self, found: list[tuple[Hit, bool]]) -> list[Hit]:
         """The formulas said, not mentioned: a formula next to another one with only a semicolon or
@@ -386,19 +392,21 @@ class _Text:
         """`m`, or if one of its gaps crosses a sentence end, the match at the same place that stops
         before it (the next alternative: 请予支持为盼。特此函告 is 请予支持为盼, not 请……函告)."""
         while m is not None:
-            ends = [self._sentence_end(*m.span(g), True) for g, v in m.groupdict().items() if v and g.startswith("gap")]
+            ends = [self._sentence_end(*m.span(g), True, g.startswith("clause")) for g, v in m.groupdict().items()
+                    if v and g.startswith(("gap", "clause"))]
             cut = min((e for e in ends if e >= 0), default=-1)
             if cut < 0:
                 return m
             m = pattern.match(self.norm, m.start(), bisect.bisect_left(self.index, cut))
         return None
 
-    def _sentence_end(self, i: int, j: int, after: bool = False) -> int:
-        """The original offset of the first sentence end in the original of normalised text[i:j],
-        counting what was dropped before it (and, with `after`, after it); -1 if there is none."""
+    def _sentence_end(self, i: int, j: int, after: bool = False, clause: bool = False) -> int:
+        """The original offset of the first sentence end (with `clause`, also a comma) in the original of
+        normalised text[i:j], counting what was dropped before it (and, with `after`, after it); -1 if none."""
         start = self.index[i - 1] + 1 if i > 0 else 0
         end = (self.index[j] if j < len(self.index) else len(self.text)) if after else self.index[j - 1] + 1
-        return next((k for k in range(start, end) if self.text[k] in SENTENCE_END), -1)
+        stops = CLAUSE_END if clause else SENTENCE_END
+        return next((k for k in range(start, end) if self.text[k] in stops), -1)
 
     def mention(self, start: int, end: int) -> bool:
         """Whether text[start:end] is talked about rather than said: quoted, inside a sentence,
