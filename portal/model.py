@@ -269,10 +269,10 @@ def split_front_matter(text: str) -> tuple[str | None, str, int]:
 def _no_front_matter(rel: str, text: str) -> Finding:
     """Why split_front_matter found none: no opening line, a fence typed wrongly, or no closing line."""
     first = text.split("\n", 1)[0]
-    fix = "文件第一行应为“---”（三个半角减号），其后是 YAML 字段，再以一行“---”结束"
+    fix = "请让文件第一行为“---”（三个半角减号），其后是 YAML 字段，再以一行“---”结束"
     if _OPENING.match(text) is None:
         if _FENCE_LIKE.match(first):
-            return _finding(rel, 1, "FM-MISSING", f"第一行“{first.strip()}”不是 front-matter 的开始标记。{fix}")
+            return _finding(rel, 1, "FM-MISSING", f"第一行“{first.strip()}”不是 front-matter 的开始标记（全角或长破折号不算）。{fix}")
         if not first.strip() and text.lstrip().startswith("---"):
             return _finding(rel, 1, "FM-MISSING", f"“---”之前有空行。{fix}（“---”之前不能有任何内容）")
         return _finding(rel, 1, "FM-MISSING", f"缺少 front-matter：{fix}")

@@ -141,8 +141,8 @@ _FLOW_TOKEN = re.compile(r"""(?<![^\s\[{,])(?:'(?:[^'\n]|'')*'|"(?:[^"\\\n]|\\.)
 
 
 def _check_flow_depth(text: str, first_line: int) -> None:
-    if "[" not in text and "{" not in text:
-        return
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return  # too few to nest too deep (the usual case: no scan)
     depth = 0
     for m in _FLOW_TOKEN.finditer(text):
         char = m.group()
@@ -183,6 +183,7 @@ class _Builder:
         self.seen: set[int] = set()  # nodes built once: building one again is an alias expansion
         self.active: set[int] = set()  # collections being built (an alias to one of them is recursive)
         self.budget = ALIAS_LIMIT
+        self.expanding: yaml.Node | None = None
 
     def error(self, node: yaml.Node, message: str, rule: str = "") -> YamlError:
         return YamlError(node.start_mark.line + 1 + self.offset, node.start_mark.column + 1, message, rule)
@@ -190,10 +191,16 @@ class _Builder:
     def build(self, node: yaml.Node, prefix: str, lines: dict[str, int], depth: int) -> Any:
         key = id(node)
         if key in self.seen:
+            if self.expanding is None:  # the outermost alias being expanded: errors point at its anchor
+                self.expanding = node
+                try:
+                    return self.build(node, prefix, lines, depth)
+                finally:
+                    self.expanding = None
             self.budget -= 1
             if self.budget < 0:
-                raise self.error(node, f"别名（*）展开后的内容超过 {ALIAS_LIMIT} 个节点（层层引用的锚点会成倍膨胀）。"
-                                       "请直接写出需要的值，不要用锚点（&）和别名（*）层层引用", ALIAS_LIMIT_RULE)
+                raise self.error(self.expanding, f"别名（*）展开后的内容超过 {ALIAS_LIMIT} 个节点：这里的锚点（&）"
+                                 "被层层引用，会成倍膨胀。请直接写出需要的值，不要用锚点和别名层层引用", ALIAS_LIMIT_RULE)
         else:
             self.seen.add(key)
         if isinstance(node, yaml.ScalarNode):
@@ -229,9 +236,10 @@ class _Builder:
     def check_brackets(self, node: yaml.ScalarNode, value: str, is_list: bool = False) -> None:
         """`【a，b】` or `［a, b］` meant as a list: full-width brackets are text to YAML."""
         if value[0] in "［｛" or is_list or any(c in value for c in ",，、"):
-            close = {"［": "]", "｛": "}", "【": "]"}[value[0]]
-            raise self.error(node, f"用了全角括号“{value[0]}{value[-1]}”，YAML 不认作列表。请改为半角“{'[' if close == ']' else '{'}"
-                                   f"{close}”，各项之间用半角逗号“, ”分隔；如确为一段文字，请用引号括起整个值")
+            wide = value[0] + (value[-1] if value[-1] in "］｝】" else "")
+            half = "{}" if value[0] == "｛" else "[]"
+            raise self.error(node, f"用了全角括号“{wide}”，YAML 不认作列表。请改为半角“{half}”，"
+                                   "各项之间用半角逗号“, ”分隔；如确为一段文字，请用引号括起整个值")
 
     def sequence(self, node: yaml.SequenceNode, prefix: str, lines: dict[str, int], depth: int) -> list[Any]:
         out = []
@@ -278,9 +286,12 @@ class _Builder:
             path = f"{prefix}{key}"
             lines[path] = key_node.start_mark.line + 1 + self.offset
             if not prefix and key in self.list_keys and isinstance(value_node, yaml.ScalarNode) \
-                    and not value_node.style and value_node.value[:1] == "【" and value_node.value[-1:] == "】" \
-                    and len(value_node.value) > 1:
+                    and not value_node.style and value_node.value[:1] in ("【", "［", "｛"):
                 self.check_brackets(value_node, value_node.value, is_list=True)
+            if not prefix and key in self.list_keys and isinstance(value_node, yaml.ScalarNode) \
+                    and not value_node.style and _WIDE_DASH.match(value_node.value):
+                raise self.error(value_node, f"列表项应以半角减号加空格“- ”开头，这里用了“{value_node.value[0]}”。"
+                                             "请改为“- ”（半角减号后加空格）")
             mapping[key] = self.build(value_node, path + ".", lines, depth + 1)
         return mapping
 
@@ -297,6 +308,9 @@ class _Builder:
                     raise self.error(source, "“<<”合并的只能是映射（键: 值）的锚点。请改正“<<”后的别名")
                 out.update(value)
         return out
+
+
+_WIDE_DASH = re.compile(r"[－—–―][ \t\u3000]*\S")
 
 
 def _short(value: str, width: int = 30) -> str:
@@ -332,12 +346,12 @@ def not_a_mapping(text: str, first_line: int = 1) -> tuple[int, int, str] | None
 
 _KEY = r"[^\s:：#'\"{}\[\]【\-][^:：\n\"'{}\[\]]{0,30}?"
 _MISTAKES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"^ *\t"), "行首用了制表符（Tab）缩进，YAML 只认空格。请把制表符改为空格（同一层级缩进相同，常用两个空格）"),
-    (re.compile("^[ \t]*\u3000"), "行首用了全角空格“　”缩进，YAML 只认半角空格。请把行首的全角空格改为半角空格"),
+    (re.compile(r"^ *(\t)"), "行首用了制表符（Tab）缩进，YAML 只认空格。请把制表符改为空格（同一层级缩进相同，常用两个空格）"),
+    (re.compile("^[ \t]*(\u3000)"), "行首用了全角空格“　”缩进，YAML 只认半角空格。请把行首的全角空格改为半角空格"),
     (re.compile(rf"^[ \t]*(?:- +)?{_KEY}[ \t\u3000]*(：)"),
-     "用了全角冒号“：”。键与值之间应为半角冒号加空格“: ”，如“title: 标题”"),
+     "用了全角冒号“：”。请改为半角冒号加空格“: ”，如“title: 标题”（值中的全角冒号不受影响）"),
     (re.compile(r"^[ \t]*(?:- +)?[A-Za-z_\u4e00-\u9fff][\w\u4e00-\u9fff.-]{0,30}(:)(?=[^\s/:])"),
-     "冒号后缺少空格。键与值之间应为半角冒号加一个空格“: ”，如“title: 标题”"),
+     "冒号后缺少空格。请在键后的半角冒号后加一个空格，写成“键: 值”，如“title: 标题”"),
     (re.compile(r"""^[ \t]*(?:- +)?[^\s:#][^:\n]{0,30}: +"(?:[^"\\\n]|\\.)*(")[ \t]*[^\s#]"""),
      "双引号括起的值中又出现了双引号，值在第二个引号处就结束了。请把值中的引号改为中文引号“”，"
      "或改用单引号括起整个值，或写成 \\\""),
