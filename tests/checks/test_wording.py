@@ -69,3 +69,46 @@ def test_rules_take_over_from_each_other_on_the_day():
                 for d in (dt.date(2021, 2, 24), dt.date(2021, 2, 25), dt.date(2023, 3, 15), dt.date(2023, 3, 16))}
     assert in_force == {dt.date(2021, 2, 24): [], dt.date(2021, 2, 25): ["WORD-ORG-FUPIN"],
                         dt.date(2023, 3, 15): ["WORD-ORG-FUPIN"], dt.date(2023, 3, 16): ["WORD-ORG-FUPIN-2023"]}
+
+
+def test_a_long_line_of_outdated_names_is_capped_and_counted(tmp_portal, capsys):
+    """20,000 outdated names on one line (used to take 2.4 GB): at most MAX_FINDINGS listed, the rest counted."""
+    import json
+
+    from portal.cli import main
+
+    item = item_text("news", body="国家旅游局、市安监局，" * 20_000)
+    path = tmp_portal / "content/news/2026-06-03-item.md"
+    path.parent.mkdir(parents=True)
+    path.write_text(item, encoding="utf-8")
+    assert main(["--root", str(tmp_portal), "check", "--format", "json"]) == 0  # warnings only
+    found = [f for f in json.loads(capsys.readouterr().out) if f["rule"].startswith("WORD-")]
+    assert len(found) == wording.MAX_FINDINGS + 1
+    (more,) = [f for f in found if f["rule"] == "WORD-MORE"]
+    assert f"另有 {40_000 - wording.MAX_FINDINGS} 处" in more["message"] and more["severity"] == "warning"
+    assert all(len(f["message"]) < 300 for f in found)
+
+
+def test_findings_hold_a_short_context_not_the_whole_line(run_checks):
+    line = "各地" * 500 + "国家旅游局发布提示" + "各地" * 500
+    findings = run_checks({"content/news/2026-06-03-item.md": item_text("news", body=line)}, wording)
+    (f,) = [f for f in findings if f.rule == "WORD-ORG-LVYOU"]
+    assert "国家旅游局" in f.match and len(f.match) <= len("国家旅游局") + 2 * wording.CONTEXT
+    assert f.column == 1001
+
+
+def test_lines_columns_and_allow_on_long_text(run_checks, tmp_portal):
+    body = "\n".join(["原市安监局的职责已划入市应急管理局。" * 300, "第二行。", "请报送市安监局，并抄送县安监局。"])
+    findings = run_checks({"content/news/2026-06-03-item.md": item_text("news", body=body)}, wording)
+    hits = [(f.rule, f.line, f.column) for f in findings if f.rule.startswith("WORD-")]
+    lines = (tmp_portal / "content/news/2026-06-03-item.md").read_text(encoding="utf-8").splitlines()
+    third = next(i for i, text in enumerate(lines, 1) if text.startswith("请报送"))
+    assert hits == [("WORD-ORG-ANJIANJU", third, 4), ("WORD-ORG-ANJIANJU", third, 12)]
+
+
+def test_the_one_pass_finds_what_each_rule_alone_finds():
+    text = "截止目前，国务院扶贫办、国家卫计委和原国家旅游局；再此基础上安排布署。\n市公安消防支队。截止到10月底。"
+    ids = {r.id for r in wording.in_force(dt.date(2026, 6, 3))}
+    one_pass = sorted((r.id, m.start()) for r, m in wording.hits(text, ids))
+    alone = sorted((r.id, m.start()) for r in wording.in_force(dt.date(2026, 6, 3)) for m in r.finditer(text))
+    assert one_pass == alone and len(one_pass) == 6
