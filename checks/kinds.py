@@ -69,7 +69,10 @@ _ADDRESSEE = re.compile(r"[^\s：:，,。；;]{2,30}[：:]")
 _TRAILER = re.compile(r"[\s*_~`。．！？；!?;，,：:）)】〕\]]*")  # what may follow a formula that stands alone
 _TAG = re.compile(r"<[A-Za-z/][^<>\n]{0,200}>")
 _BRACKET = r"[（(【〔［\[][^（(【〔［\[）)】〕］\]\n]{0,30}[）)】〕］\]]"
-_LEADING = re.compile(rf"(?:[ \t\n\u3000#*_~`>=-]|<[A-Za-z/][^<>\n]{{0,200}}>|{_BRACKET})+")
+# a title is not an item of a list: （一） 1. 一、 ① before it; nor a sentence: 。 after it
+_ENUMERATOR = re.compile(r"(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|[一二三四五六七八九十]{1,3}[、.．]|\d{1,3}[、.．)）]|[①-⑳])")
+NOT_TITLE_END = set("。．；;，,：:！？!?、")
+_LEADING = re.compile(rf"(?:[ \t\n\u3000#*_~`>=-]|<[A-Za-z/][^<>\n]{{0,200}}>|(?![（(][一二三四五六七八九十\d]{{1,3}}[）)]){_BRACKET})+")
 _TRAILING = re.compile(rf"(?:[ \t\n\u3000#*_~`=-]|<[A-Za-z/][^<>\n]{{0,200}}>|{_BRACKET})$")
 
 
@@ -317,6 +320,8 @@ class _Text:
             start, end, raw = _undecorated(self.text, start, end)
             if (start, end) in seen or not raw or raw[0] in OPEN_QUOTES:
                 continue
+            if not whole and (raw[-1] in NOT_TITLE_END or _ENUMERATOR.match(raw)):
+                continue  # in the body, a sentence or an item of a list (the title field is the title)
             seen.add((start, end))
             norm = self.normalised(start, end).replace("\n", "")
             if not any(k in norm for k in rule.keywords) or not pattern.fullmatch(norm):
