@@ -11,6 +11,7 @@ import functools
 import re
 import sys
 from collections.abc import Collection, Iterable, Iterator, Sequence
+from typing import Any
 
 from portal import clock
 from portal.errors import Finding, PortalError
@@ -49,14 +50,19 @@ MAX_FINDINGS = 100  # per file: a text with more is listed this far, then counte
 CONTEXT = 30  # characters kept either side of a hit as the finding's text (its fingerprint)
 
 
-@functools.cache
+_index: list[Any] = [None, None]  # (the rules tuple it was built from, (pattern, owners))
+
+
 def _keywords() -> tuple[re.Pattern[str] | None, dict[str, tuple[Rule, ...]]]:
     """One alternation of every rule's keywords (longest first) and, per word, the rules it stands for
-    (a word containing another counts for that word's rules too), as rulefile.RuleSet does."""
+    (a word containing another counts for that word's rules too), as rulefile.RuleSet does; rebuilt
+    whenever rulefile reads the rules file again."""
     rules = rulefile.load(RULES)
-    words = sorted({k for r in rules for k in r.keywords}, key=lambda w: (-len(w), w))
-    owners = {w: tuple(r for r in rules if any(k in w for k in r.keywords)) for w in words}
-    return (re.compile("|".join(map(re.escape, words))) if words else None), owners
+    if _index[0] is not rules:
+        words = sorted({k for r in rules for k in r.keywords}, key=lambda w: (-len(w), w))
+        owners = {w: tuple(r for r in rules if any(k in w for k in r.keywords)) for w in words}
+        _index[:] = [rules, ((re.compile("|".join(map(re.escape, words))) if words else None), owners)]
+    return _index[1]  # type: ignore[no-any-return]
 
 
 def hits(text: str, rules: Collection[str]) -> Iterator[tuple[Rule, re.Match[str]]]:
