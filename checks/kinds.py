@@ -44,6 +44,7 @@ WINDOW = 200  # characters each side of a hit read to judge it
 SHOWN = 40  # characters of a hit shown in a message
 TITLE_MAX = 300  # a title candidate longer than this (in the original) is a paragraph, not a title
 TITLE_PART = 60  # a part of a title wrapped over several lines or paragraphs is at most this long (normalised)
+LOOK_BACK = 12  # lines looked back at for the colon that introduces a list of formulas
 ADDRESSEE_LINES = 6  # the addressee is looked for in the first non-blank lines of the body
 
 OPEN_QUOTES = "“‘「『《〈﹁﹃＂"
@@ -152,7 +153,8 @@ def scan(title: str, body: str) -> list[Hit]:
     form of the published view: headings "# ", list items "- ", quotes "> ", table rows "| a |"),
     a mention judged not to be one. Per rule in file order: title hits, then body hits, in order."""
     compiled = _rules()
-    docs = {"title": _Text(title), "body": _Text(body)}
+    formula_patterns = [r.pattern for r in compiled.rules if r.data["form"] == "formula"]
+    docs = {"title": _Text(title), "body": _Text(body, formula_patterns)}
     public = is_public_report(title) or docs["body"].opens_with(compiled.public, compiled.openings)
     hits: list[Hit] = []
     formulas: list[tuple[Hit, bool]] = []
@@ -209,8 +211,9 @@ def _undecorated(text: str, start: int, end: int) -> tuple[int, int, str]:
 class _Text:
     """One original text, its normalised form with the offset map, and its lines."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, formula_patterns: Sequence[re.Pattern[str]] = ()) -> None:
         self.text = text
+        self.formula_patterns = formula_patterns
         self.norm, self.index = normalize.normalizer().mapped(text)
         self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
         self._units: list[tuple[str, list[tuple[int, int]]]] | None = None
@@ -476,14 +479,15 @@ class _Text:
         return None
 
     def _after_colon(self, n: int) -> bool:
-        """Whether the last non-blank line before line n (at most two back) ends with a colon."""
-        for m in range(n - 1, max(n - 3, -1), -1):
+        """Whether the last line before line n that is neither blank nor a formula alone ends with a colon
+        (常用结束语有：/ 妥否，请批示。/ 当否，请批复。: a list of formulas, one a line)."""
+        for m in range(n - 1, max(n - LOOK_BACK, -1), -1):
             kind, at = self.block(m)
-            if kind == "blank":
-                continue
             end = self.starts[m + 1] - 1
-            last = self._significant(end - 1, at - 1, -1)
-            return last in ("：", ":")
+            if kind == "blank" or (end - at <= SHOWN * 4 and any(
+                    p.fullmatch(self.normalised(at, end).strip()) for p in self.formula_patterns)):
+                continue
+            return self._significant(end - 1, at - 1, -1) in ("：", ":")
         return False
 
     # -- the addressee
