@@ -285,10 +285,8 @@ def _left_out(root: Path, sha: str, ref: str, exclude: Path | None) -> list[str]
 
 
 def _export(root: Path, sha: str, into: Path) -> None:
-    """`git archive` of the commit (only the portal's directory when it is a subfolder of the repository)."""
-    prefix = _git(root, "rev-parse", "--show-prefix").strip()
-    tree = f"{sha}:{prefix}" if prefix else sha
-    with subprocess.Popen(["git", "-C", str(root), "archive", "--format=tar", tree],
+    """`git archive` of the commit; run in a subfolder of the repository, git exports just that folder."""
+    with subprocess.Popen(["git", "-C", str(root), "archive", "--format=tar", sha],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
         assert proc.stdout is not None
         try:

@@ -94,6 +94,9 @@ class Report:
             "new_since": self.new_since, "new": self.new, "confirmed": self.confirmed,
         }
 
+    def recovery(self) -> str:
+        return _recovery(self.located)
+
     def text(self) -> str:
         m = self.located.manifest
         lines = [f"核验 {self.target}（版本 {m.release}，清单 {self.located.manifest_path}，{len(m.files)} 个文件）"]
@@ -113,8 +116,15 @@ class Report:
         else:
             counts = f"修改 {len(self.diff.changed)}，新增 {len(self.diff.added)}，缺失 {len(self.diff.missing)}"
             counts += f"，无法读取 {len(self.unreadable)}" if self.unreadable else ""
-            lines.append(f"发现异常：{counts}。网页可能被篡改，请立即排查；可用 portal rollback 或重新发布恢复网站。")
+            lines.append(f"发现异常：{counts}。网页可能被篡改，请立即排查。{self.recovery()}")
         return "\n".join(lines)
+
+
+def _recovery(located: Located) -> str:
+    layout = located.layout
+    where = str(layout.root) if layout is not None else "发布目录"
+    return (f"恢复：portal rollback --dir {where} 切换回上一个版本（各版本不共用文件，在用网站被改写不会波及它们，"
+            f"回滚前会先核对目标版本），或 portal publish --to {where} 重新发布（发现篡改时自动完整构建）。")
 
 
 def verify_dir(located: Located, site: Path) -> Report:

@@ -273,3 +273,22 @@ def test_a_defaced_live_site_is_not_carried_into_the_next_release(
     assert "此页已被篡改" not in (to / "current" / PAGE).read_text(encoding="utf-8")
     assert run_portal("verify-site", to)[0] == 0
     assert run_portal("publish", "--to", to, "--full")[0] == 0
+
+
+def test_a_portal_in_a_subfolder_and_a_publish_dir_inside_the_repository(
+        site_repo: Path, tmp_path_factory: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]) -> None:
+    """The portal is one folder of a larger repository; the publish directory lies in the work tree, untracked."""
+    outer = tmp_path_factory.mktemp("outer")
+    subprocess.run(["cp", "-a", str(site_repo), str(outer / "portal")], check=True)
+    subprocess.run(["rm", "-rf", str(outer / "portal" / ".git")], check=True)
+    git(outer, "init", "-q", "-b", "main")
+    git(outer, "add", ".")
+    git(outer, "commit", "-q", "-m", "门户在子目录中")
+    head = git(outer, "rev-parse", "HEAD").strip()
+    to = outer / "portal" / "www"
+    for _ in range(2):
+        capsys.readouterr()
+        assert cli.main(["--root", str(outer / "portal"), "publish", "--to", str(to)]) == 0
+        assert "工作区有" not in capsys.readouterr().err  # its own releases are not "left out"
+    assert live(to) == f"20261122-120000-{head[:7]}-2"
+    assert (to / "current" / PAGE).is_file() and not (to / "current" / "portal").exists()

@@ -49,7 +49,7 @@ def test_a_page_written_in_place_changes_only_the_live_release_and_rollback_rest
 
     status, out, _ = run_portal("verify-site", to)
     assert status == 1 and f"被修改：{PAGE}" in out and f"被修改：{stylesheet}" in out
-    assert "portal rollback" in out
+    assert f"portal rollback --dir {to}" in out
     # the kept releases hold their own copies: they still match their manifests
     for release in (first, second):
         assert (to / "releases" / release / "site" / PAGE).read_bytes() == pages[0]
