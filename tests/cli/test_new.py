@@ -151,3 +151,15 @@ def test_ctrl_d_and_ctrl_c_end_cleanly(tmp_portal: Path, answers: list[str | byt
     assert session.status == status and message in session.output, session.output[-400:]
     assert "内部错误" not in session.output and "Traceback" not in session.output
     assert created(tmp_portal) == []
+
+
+def test_without_a_terminal_the_column_may_be_its_chinese_title(
+        tmp_portal: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["--root", str(tmp_portal), "new", "应急科普", "--title", "冬季防火常识"]) == 0
+    (path,) = created(tmp_portal)
+    assert path.parent.name == "science"
+    assert cli.main(["--root", str(tmp_portal), "new", "应急可普", "--title", "冬季防火常识"]) == 1
+    err = capsys.readouterr().err
+    assert "没有栏目“应急可普”。是否想写“应急科普”？" in err and "应急科普（science）" in err
+    assert cli.main(["--root", str(tmp_portal), "new"]) == 1  # stdin is no terminal here: nothing to ask
+    assert "请给出栏目和标题" in capsys.readouterr().err
