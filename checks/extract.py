@@ -72,6 +72,8 @@ class Limits:
     member_bytes: int = 64 * MB  # bytes produced inflating one zip member
     total_bytes: int = 256 * MB  # bytes produced inflating, all members and nested files together
     members: int = 10_000  # entries of one zip
+    ratio: int = 100  # inflated / compressed bytes of a member, checked once it has produced ratio_after bytes
+    ratio_after: int = 4 * MB
     embedded_bytes: int = 32 * MB  # a file inside a file (nested package, PDF attachment, picture), read whole
     depth: int = 3  # files inside files: the attachment counts as 1
     relation_depth: int = 32  # a chain of package relationships
@@ -417,7 +419,8 @@ class _Package:
     def inflate(self, name: str) -> Iterator[bytes]:
         """The member's bytes in blocks, the limits counted on what is actually produced."""
         info = self.parts[name.lower()]
-        produced, limit = 0, self.budget.limits.member_bytes
+        limits = self.budget.limits
+        produced, limit = 0, limits.member_bytes
         try:
             with self.zf.open(info) as member:
                 while block := member.read(READ_BLOCK):
@@ -425,6 +428,11 @@ class _Package:
                     if produced > limit:
                         raise TooBig(f"成员 {info.filename} 解压后超过 {_mb(limit)}"
                                      f"（压缩后只有 {_mb(info.compress_size)}，疑似压缩炸弹）")
+                    if produced > limits.ratio_after:
+                        consumed = info.compress_size - getattr(member, "_compress_left", 0)
+                        if produced > limits.ratio * max(consumed, 1):
+                            raise TooBig(f"成员 {info.filename} 的压缩比超过 {limits.ratio}:1"
+                                         f"（{_mb(consumed)} 解压出 {_mb(produced)} 仍未结束，疑似压缩炸弹）")
                     self.budget.spend(len(block))
                     yield block
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, struct.error) as exc:
@@ -524,10 +532,11 @@ _LOCAL: dict[str, str] = {}
 
 
 def _local(tag: str) -> str:
-    name = _LOCAL.get(tag)
-    if name is None:
+    try:
+        return _LOCAL[tag]
+    except KeyError:
         name = _LOCAL[tag] = tag.rpartition("}")[2]
-    return name
+        return name
 
 
 class _Target:
@@ -880,7 +889,8 @@ class _Word(_Target):
         elif name == "p" and self.stack:
             n, bufs = self.stack.pop()
             for kind, buf in enumerate(bufs):
-                self.emit(f"{self.label}第 {n} 段{self.SUFFIX[kind]}", "".join(buf), n)
+                if buf:
+                    self.emit(f"{self.label}第 {n} 段{self.SUFFIX[kind]}", "".join(buf), n)
 
 
 _ATTR_TITLE = {"docPr": "图片或对象说明", "cNvPr": "图片或对象说明", "hyperlink": "链接提示",

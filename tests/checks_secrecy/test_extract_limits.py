@@ -220,3 +220,8 @@ def test_a_file_full_of_markings_is_listed_up_to_a_bound(tmp_path: Path) -> None
     found = findings(tmp_path, "a.txt", f"{MARK}\n".encode() * 5000)
     assert len(found) == 101 and all(f.severity == "error" for f in found)
     assert "超过 100 处" in found[-1].message and (found[-1].line, found[-1].column) == (101, 1)
+
+
+def test_compression_ratio_of_a_bomb_stops_it_early(tmp_path: Path) -> None:
+    with pytest.raises(extract.TooBig, match="压缩比超过 100:1"):
+        read(tmp_path, "a.docx", bomb(2_000_000), extract.Limits(ratio_after=200_000))
