@@ -123,8 +123,10 @@ def make_demo(source: Path, folder: Path | None = None, passwords: dict[str, str
 
 
 def serve(host: str, port: int, threads: int = 8) -> None:
+    from django.conf import settings
     from waitress import serve as waitress_serve
 
     from .wsgi import application
 
-    waitress_serve(application, host=host, port=port, threads=threads, ident="portal-web")
+    waitress_serve(application, host=host, port=port, threads=threads, ident="portal-web",
+                   max_request_body_size=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)

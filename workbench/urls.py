@@ -23,3 +23,4 @@ urlpatterns = [
     re_path(r"^site/(?P<path>.*)$", views.site_file, name="site"),
 ]
 handler403 = "workbench.views.forbidden"
+handler400 = "workbench.views.bad_request"

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.contrib import messages
@@ -31,6 +33,7 @@ from .services import server
 
 THROTTLE_WINDOW = dt.timedelta(minutes=15)
 THROTTLE_USER, THROTTLE_ADDRESS = 5, 20
+UPLOAD_SLACK = 1024 * 1024  # the form fields around an upload
 View = Callable[..., HttpResponse]
 
 
@@ -226,12 +229,41 @@ def _conflict(srv: Any, draft: Draft, version: int | None) -> str:
     return ""
 
 
+_FILENAME = re.compile(rb'^Content-Disposition:[^\r\n]*\bfilename\*?=(?:UTF-8\'\')?"?([^"\r\n]*)"?', re.I | re.M)
+
+
+def _raw_upload_problem(request: HttpRequest) -> str:
+    """Refuse an upload by what the browser sent, before Django's parser quietly strips paths from names."""
+    if not request.content_type.startswith("multipart/"):
+        return ""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > settings.UPLOAD_MAX_BYTES + UPLOAD_SLACK:
+        return f"上传的文件超过上传上限 {settings.UPLOAD_MAX_BYTES // 1048576} MB，未保存。"
+    for raw in _FILENAME.findall(request.body):
+        name = unquote(raw.decode("utf-8", "replace"))
+        if not name:
+            continue
+        try:
+            items.check_upload(name, 0, settings.UPLOAD_MAX_BYTES)
+        except items.UploadError as exc:
+            return str(exc)
+    return ""
+
+
 @login_required
 def draft_view(request: HttpRequest, pk: int) -> HttpResponse:
     policy = policy_of(request)
     draft = _own_draft(request, pk)
     if not policy.may_write:
         return refuse(request, "你在名册中不是信息员。")
+    if request.method == "POST":
+        problem = _raw_upload_problem(request)
+        if problem:
+            messages.error(request, problem)
+            return redirect("draft", pk=draft.pk)
     srv = server()
     action = request.POST.get("action", "save") if request.method == "POST" else ""
     form, fields = _form_for(policy, draft, request.POST if action in ("save", "submit") else None)
@@ -655,6 +687,10 @@ def _file(root: Path, path: str, html_index: bool = False) -> HttpResponse:
     if base not in target.parents or not target.is_file():
         raise Http404
     return FileResponse(target.open("rb"))
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return refuse(request, "请求无效（例如上传的内容过大或格式不对），未做任何操作。", 400)
 
 
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
