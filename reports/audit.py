@@ -91,7 +91,9 @@ def _fake_dates(portal: model.Portal, public: list[model.Article], published: di
         if real is None or a.date is None:
             continue
         day = a.date.astimezone(clock.CST).date()
-        later = a.date > real if a.date_has_time else day > real.astimezone(clock.CST).date()
+        # dates are written to the minute: an item dated in the minute of its merge is dated exactly
+        minute = real.replace(second=0, microsecond=0)
+        later = a.date > minute if a.date_has_time else day > real.astimezone(clock.CST).date()
         if later and not a.scheduled:
             out.append(_finding(a.path, a.line_of("date"), "AUDIT-DATE-FAKE",
                                 f"发布日期 {model.format_when(a.date, a.date_has_time)} 晚于该稿件实际发布（合并进 main）的时间 "

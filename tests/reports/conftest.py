@@ -28,7 +28,9 @@ def item(title: str, date: str | None, department: str = "宣教科", kind: str 
 
 
 def iso(when: str) -> str:
-    """'2026-02-13 09:00' (Beijing time) -> a date git accepts."""
+    """'2026-02-13 09:00' or '2026-02-13 09:00:30' (Beijing time) -> a date git accepts."""
+    if len(when) == 19:  # with seconds
+        return f"{when.replace(' ', 'T')}+08:00"
     return f"{when.replace(' ', 'T')}:00+08:00" if len(when) == 16 else f"{when}T12:00:00+08:00"
 
 

@@ -168,6 +168,7 @@ def reviewed(git_portal: GitPortal) -> GitPortal:
     """Items that went through review: submitted on a review branch, merged into main later."""
     cases = {  # name: (date, submitted, merged, scheduled)
         "exact": ("2026-11-12 15:00", "2026-11-10 09:00", "2026-11-12 15:00", False),  # dated at its publication
+        "sameminute": ("2026-11-12 16:07", "2026-11-10 09:00", "2026-11-12 16:07:45", False),
         "sameday": ("2026-11-12", "2026-11-10 09:00", "2026-11-12 15:00", False),
         "written": ("2026-11-09 18:00", "2026-11-10 09:00", "2026-11-12 15:00", False),  # within 24 h of submission
         "backdated": ("2026-10-30 17:00", "2026-11-03 09:00", "2026-11-03 15:00", False),
