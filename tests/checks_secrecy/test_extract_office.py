@@ -308,3 +308,29 @@ def test_slides_are_read(tmp_path: Path) -> None:
     assert rules(tmp_path, "a.pptx", slides(MARK)) == {"SEC-MARKING"}
     assert rules(tmp_path, "b.pptx", slides("汛期安全", notes=MARK)) == {"SEC-MARKING"}
     assert findings(tmp_path, "c.pptx", slides(PUBLIC, notes="防汛示意图")) == []
+
+
+def ofd(*codes: str) -> bytes:
+    out = io.BytesIO()
+    text = "".join(f'<ofd:TextCode X="{i * 10}" Y="10">{c}</ofd:TextCode>' for i, c in enumerate(codes))
+    with zipfile.ZipFile(out, "w") as zf:
+        zf.writestr("OFD.xml", '<ofd:OFD xmlns:ofd="http://www.ofdspec.org/2016"><ofd:DocBody><ofd:DocRoot>'
+                               "Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>")
+        zf.writestr("Doc_0/Pages/Page_0/Content.xml",
+                    f'<ofd:Page xmlns:ofd="http://www.ofdspec.org/2016"><ofd:Content><ofd:Layer><ofd:TextObject ID="1">'
+                    f"{text}</ofd:TextObject></ofd:Layer></ofd:Content></ofd:Page>")
+    return out.getvalue()
+
+
+def test_ofd_text_objects_are_read_whole(tmp_path: Path) -> None:
+    """An OFD page places a line as several TextCodes: they are joined per TextObject."""
+    assert rules(tmp_path, "a.ofd", ofd("秘密", "★1", "年")) == {"SEC-MARKING"}
+    assert findings(tmp_path, "b.ofd", ofd("云江市", "应急管理局")) == []
+
+
+def test_workbook_embedded_in_a_word_document_is_read(tmp_path: Path) -> None:
+    data = word(para("正文"), {"word/embeddings/sheet.xlsx": (
+        "package", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", EXCEL_PLACES["inline string cell"](MARK))})
+    found = findings(tmp_path, "a.docx", data)
+    assert [f.rule for f in found] == ["SEC-MARKING"]
+    assert "嵌入的文件（word/embeddings/sheet.xlsx）中的工作表“数据”单元格 C1" in found[0].message
