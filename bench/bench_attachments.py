@@ -95,7 +95,7 @@ def zip_lying_count(path: Path) -> str:
     data = bytearray(out.getvalue())
     at = data.rfind(b"PK\x05\x06")
     data[at + 8:at + 12] = (0xFFFF).to_bytes(2, "little") * 2
-    locator = b"PK\x06\x07" + (0).to_bytes(4, "little") + len(data).to_bytes(8, "little") + (1).to_bytes(4, "little")
+    locator = b"PK\x06\x07" + (0).to_bytes(4, "little") + at.to_bytes(8, "little") + (1).to_bytes(4, "little")
     record = (b"PK\x06\x06" + (44).to_bytes(8, "little") + b"\x2d\x00\x2d\x00" + b"\x00" * 8
               + (50_000_000).to_bytes(8, "little") * 2 + (1 << 30).to_bytes(8, "little") + (0).to_bytes(8, "little"))
     path.write_bytes(bytes(data[:at]) + record + locator + bytes(data[at:]))

@@ -492,7 +492,7 @@ def _zip_precheck(fh: IO[bytes], limits: Limits) -> None:
     at = tail.rfind(b"PK\x05\x06")
     if at < 0 or len(tail) < at + 22:
         return
-    entries, cd_size = struct.unpack("<10xH I", tail[at + 4:at + 20])[0:2]
+    entries, cd_size = struct.unpack("<6xHI", tail[at + 4:at + 16])
     if entries == 0xFFFF or cd_size == 0xFFFFFFFF:
         loc = tail.rfind(b"PK\x06\x07", 0, at)
         if loc >= 0 and len(tail) >= loc + 20:

@@ -225,3 +225,19 @@ def test_a_file_full_of_markings_is_listed_up_to_a_bound(tmp_path: Path) -> None
 def test_compression_ratio_of_a_bomb_stops_it_early(tmp_path: Path) -> None:
     with pytest.raises(extract.TooBig, match="压缩比超过 100:1"):
         read(tmp_path, "a.docx", bomb(2_000_000), extract.Limits(ratio_after=200_000))
+
+
+@pytest.mark.parametrize("claimed", [60_000, 50_000_000])
+def test_entry_count_claimed_by_the_end_record_is_checked_first(tmp_path: Path, claimed: int) -> None:
+    data = bytearray(word(para("正文")))
+    at = data.rfind(b"PK\x05\x06")
+    if claimed < 0xFFFF:
+        data[at + 8:at + 12] = struct.pack("<HH", claimed, claimed)
+        raw = bytes(data)
+    else:  # Zip64: the end record points to a Zip64 record holding the count
+        data[at + 8:at + 12] = b"\xff\xff\xff\xff"
+        record = (b"PK\x06\x06" + struct.pack("<QHHII", 44, 45, 45, 0, 0) + struct.pack("<QQQQ", claimed, claimed, 1000, 0))
+        locator = b"PK\x06\x07" + struct.pack("<IQI", 0, at, 1)
+        raw = bytes(data[:at]) + record + locator + bytes(data[at:])
+    with pytest.raises(extract.TooBig, match=f"{claimed} 个成员"):
+        read(tmp_path, "a.docx", raw)
