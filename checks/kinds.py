@@ -44,6 +44,8 @@ WINDOW = 200  # characters each side of a hit read to judge it
 SHOWN = 40  # characters of a hit shown in a message
 TITLE_MAX = 300  # a title candidate longer than this (in the original) is a paragraph, not a title
 TITLE_PART = 60  # a part of a title wrapped over several lines or paragraphs is at most this long (normalised)
+SPAN = 1 << 16  # characters normalised at a time with their offset map
+OVERLAP = 1 << 12  # read past a window's end, so that a formula starting in it is whole
 LOOK_BACK = 12  # lines looked back at for the colon that introduces a list of formulas
 ADDRESSEE_LINES = 6  # the addressee is looked for in the first non-blank lines of the body
 
@@ -208,27 +210,80 @@ def _undecorated(text: str, start: int, end: int) -> tuple[int, int, str]:
     return start, end, text[start:end]
 
 
+@dataclasses.dataclass(frozen=True)
+class _Window:
+    """A part of a text normalised with its offset map: text[start:end], where matches that start
+    before `stop` belong to it (the rest, read so that a match starting near `stop` is whole, to the next)."""
+
+    start: int
+    stop: int
+    end: int
+    norm: str
+    index: list[int]  # offset in text[start:end] of each normalised character
+
+    def original(self, i: int, j: int) -> tuple[int, int]:
+        """The original span (offsets in the whole text) of normalised norm[i:j]."""
+        return self.start + self.index[i], self.start + self.index[j - 1] + 1
+
+    def at(self, pos: int) -> int:
+        """The normalised position of original offset `pos`."""
+        return bisect.bisect_left(self.index, pos - self.start)
+
+    def owns(self, i: int) -> bool:
+        """Whether a match at normalised position i starts in this window's own part."""
+        return i < len(self.index) and self.start + self.index[i] < self.stop
+
+    def sentence_end(self, text: str, i: int, j: int, after: bool = False, clause: bool = False) -> int:
+        """The offset of the first sentence end (with `clause`, also a comma) in the original of norm[i:j],
+        counting what was dropped before it (and, with `after`, after it); -1 if there is none."""
+        start = self.start + (self.index[i - 1] + 1 if i > 0 else 0)
+        end = self.start + (self.index[j] if j < len(self.index) else self.end - self.start) if after \
+            else self.start + self.index[j - 1] + 1
+        stops = CLAUSE_END if clause else SENTENCE_END
+        return next((k for k in range(start, end) if text[k] in stops), -1)
+
+
 class _Text:
-    """One original text, its normalised form with the offset map, and its lines."""
+    """One original text, its lines, and its normalised form: whole for the keyword pre-filter, and
+    with the offset map a window at a time (memory bounded whatever the length of the text)."""
 
     def __init__(self, text: str, formula_patterns: Sequence[re.Pattern[str]] = ()) -> None:
         self.text = text
         self.formula_patterns = formula_patterns
-        self.norm, self.index = normalize.normalizer().mapped(text)
+        self.norm = normalize.compact(text)
         self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
         self._units: list[tuple[str, list[tuple[int, int]]]] | None = None
         self._blocks: dict[int, tuple[str, int]] = {}
         self._quotes = (-1, 0, 0, 0)  # (line start, counted up to, open quotes, straight quote open)
+        self._windows: dict[int, _Window] = {}
 
     # -- offsets
 
-    def original(self, i: int, j: int) -> tuple[int, int]:
-        """The original span of normalised text[i:j]."""
-        return self.index[i], self.index[j - 1] + 1
+    def window(self, k: int) -> _Window:
+        """The k-th window (the last two are kept)."""
+        w = self._windows.get(k)
+        if w is None:
+            start = k * SPAN
+            stop = min(start + SPAN, len(self.text))
+            end = min(stop + OVERLAP, len(self.text))
+            norm, index = normalize.normalizer().mapped(self.text[start:end])
+            w = _Window(start, stop, end, norm, index)
+            if len(self._windows) >= 2:
+                del self._windows[min(self._windows)]
+            self._windows[k] = w
+        return w
+
+    def windows(self, first: int = 0) -> Iterator[_Window]:
+        """The windows from the one holding offset `first` to the end."""
+        for k in range(first // SPAN, (len(self.text) + SPAN - 1) // SPAN):
+            yield self.window(k)
 
     def normalised(self, start: int, end: int) -> str:
         """The normalised form of original text[start:end]."""
-        return self.norm[bisect.bisect_left(self.index, start):bisect.bisect_left(self.index, end)]
+        w = self.window(start // SPAN) if self.text else None
+        if w is None or end > w.end:
+            return normalize.compact(self.text[start:end])
+        return w.norm[w.at(start):w.at(end)]
 
     def line(self, pos: int) -> tuple[int, int, int]:
         """(line number from 0, its start, its end) of an offset."""
@@ -337,41 +392,52 @@ class _Text:
     def opens_with(self, title: re.Pattern[str], opening: re.Pattern[str]) -> bool:
         """Whether the first heading or paragraph is a title that `title` finds (a public report's),
         or begins as `opening` does (本报告根据《政府信息公开条例》……编制)."""
-        for kind, lines in self.units()[:1]:
-            if kind not in ("heading", "para"):
-                return False
-            start, end = lines[0][0], lines[-1][1]
-            head = self.normalised(start, min(end, start + TITLE_MAX * 2)).replace("\n", "")
-            if opening.search(head[:TITLE_MAX]):
-                return True
-            if end - start > TITLE_MAX:
-                return False
-            start, end, _ = _undecorated(self.text, start, end)
-            return bool(title.search(self.normalised(start, end).replace("\n", "")))
-        return False
+        first = next(((n, kind, at) for n in range(len(self.starts)) for kind, at in [self.block(n)]
+                      if kind != "blank"), None)
+        if first is None or first[1] not in ("heading", "para"):
+            return False
+        n, kind, start = first
+        end = start
+        while n < len(self.starts) and end - start <= TITLE_MAX * 2:  # the paragraph, or enough of it
+            end = self.starts[n + 1] - 1 if n + 1 < len(self.starts) else len(self.text)
+            n += 1
+            if kind == "heading" or n >= len(self.starts) or self.block(n)[0] != "para":
+                break
+        head = self.normalised(start, min(end, start + TITLE_MAX * 2)).replace("\n", "")
+        if opening.search(head[:TITLE_MAX]):
+            return True
+        if end - start > TITLE_MAX:
+            return False
+        start, end, _ = _undecorated(self.text, start, end)
+        return bool(title.search(self.normalised(start, end).replace("\n", "")))
 
     # -- formulas
 
     def formulas(self, rule: Rule) -> list[tuple[Hit, bool]]:
         """Every hit of a formula rule, and whether it is a mention."""
         out = []
-        pos = 0
-        while True:
-            found = rule.pattern.search(self.norm, pos)
-            if found is None:
-                break
-            m = self._within_sentence(rule.pattern, found)
-            if m is None or m.end() == m.start():
-                pos = found.start() + 1
-                continue
-            pos = m.end()
-            stop = min((m.start(g) for g, v in m.groupdict().items() if v and g.startswith("tail")
-                        and self._sentence_end(*m.span(g)) >= 0), default=m.end())
-            start, end = self.original(m.start(), stop)
-            noquestion = "noquestion" in m.re.groupindex and m.group("noquestion") is not None
-            mention = self.mention(start, end) or (noquestion and self._after_question(start))
-            out.append((Hit(rule, rule.data["kind"], "body", start, end, _shown(self.text[start:end])), mention))
+        for w in self.windows():
+            pos = 0
+            while True:
+                found = rule.pattern.search(w.norm, pos)
+                if found is None or not w.owns(found.start()):
+                    break
+                m = self._within_sentence(w, rule.pattern, found)
+                if m is None or m.end() == m.start():
+                    pos = found.start() + 1
+                    continue
+                pos = m.end()
+                out.append(self._formula(rule, w, m))
         return out
+
+    def _formula(self, rule: Rule, w: _Window, m: re.Match[str]) -> tuple[Hit, bool]:
+        """The hit of a match, cut before a tail that crosses a sentence end, and whether it is a mention."""
+        stop = min((m.start(g) for g, v in m.groupdict().items() if v and g.startswith("tail")
+                    and w.sentence_end(self.text, *m.span(g)) >= 0), default=m.end())
+        start, end = w.original(m.start(), stop)
+        noquestion = "noquestion" in m.re.groupindex and m.group("noquestion") is not None
+        mention = self.mention(start, end) or (noquestion and self._after_question(start))
+        return Hit(rule, rule.data["kind"], "body", start, end, _shown(self.text[start:end])), mention
 
     def _after_question(self, start: int) -> bool:
         _, line_start, _ = self.line(start)
@@ -396,25 +462,17 @@ class _Text:
             out.append(hit)
         return out
 
-    def _within_sentence(self, pattern: re.Pattern[str], m: re.Match[str] | None) -> re.Match[str] | None:
+    def _within_sentence(self, w: _Window, pattern: re.Pattern[str], m: re.Match[str] | None) -> re.Match[str] | None:
         """`m`, or if one of its gaps crosses a sentence end, the match at the same place that stops
         before it (the next alternative: 请予支持为盼。特此函告 is 请予支持为盼, not 请……函告)."""
         while m is not None:
-            ends = [self._sentence_end(*m.span(g), True, g.startswith("clause")) for g, v in m.groupdict().items()
-                    if v and g.startswith(("gap", "clause"))]
+            ends = [w.sentence_end(self.text, *m.span(g), True, g.startswith("clause"))
+                    for g, v in m.groupdict().items() if v and g.startswith(("gap", "clause"))]
             cut = min((e for e in ends if e >= 0), default=-1)
             if cut < 0:
                 return m
-            m = pattern.match(self.norm, m.start(), bisect.bisect_left(self.index, cut))
+            m = pattern.match(w.norm, m.start(), w.at(cut))
         return None
-
-    def _sentence_end(self, i: int, j: int, after: bool = False, clause: bool = False) -> int:
-        """The original offset of the first sentence end (with `clause`, also a comma) in the original of
-        normalised text[i:j], counting what was dropped before it (and, with `after`, after it); -1 if none."""
-        start = self.index[i - 1] + 1 if i > 0 else 0
-        end = (self.index[j] if j < len(self.index) else len(self.text)) if after else self.index[j - 1] + 1
-        stops = CLAUSE_END if clause else SENTENCE_END
-        return next((k for k in range(start, end) if self.text[k] in stops), -1)
 
     def mention(self, start: int, end: int) -> bool:
         """Whether text[start:end] is talked about rather than said: quoted, inside a sentence,
@@ -513,14 +571,17 @@ class _Text:
         return []
 
     def _request(self, rule: Rule, requests: re.Pattern[str], start: int, end: int) -> list[Hit]:
-        for m in requests.finditer(self.norm, bisect.bisect_left(self.index, end)):
-            s, e = self.original(m.start(), m.end())
-            _, line_start, line_end = self.line(s)
-            if self.quoted(line_start, s, e, min(line_end, e + WINDOW)):
-                continue
-            kind = "报告" if "报告" in m.group() else rule.data["kind"]
-            shown = f"{_shown(self.text[start:end])}……{_shown(self.text[s:e])}"
-            return [Hit(rule, kind, "body", start, end, shown)]
+        for w in self.windows(end):
+            for m in requests.finditer(w.norm, w.at(end)):
+                if not w.owns(m.start()):
+                    break
+                s, e = w.original(m.start(), m.end())
+                _, line_start, line_end = self.line(s)
+                if self.quoted(line_start, s, e, min(line_end, e + WINDOW)):
+                    continue
+                kind = "报告" if "报告" in m.group() else rule.data["kind"]
+                shown = f"{_shown(self.text[start:end])}……{_shown(self.text[s:e])}"
+                return [Hit(rule, kind, "body", start, end, shown)]
         return []
 
 

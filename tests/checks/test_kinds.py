@@ -317,3 +317,19 @@ def test_scan_is_a_pure_function_of_title_and_body():
     assert [(h.rule.id, h.field, h.text) for h in kinds.scan("关于增设应急避难场所的请示", "妥否，請批示。")] == [
         ("KIND-TITLE-QINGSHI", "title", "关于增设应急避难场所的请示"), ("KIND-CLOSE-QINGSHI", "body", "妥否，請批示")]
     assert kinds.scan("市应急管理局召开全市防汛工作部署会", "会议听取了关于防汛工作情况的报告。") == []
+
+
+@pytest.mark.parametrize("at", [-8, -4, -3, -1, 0, 1, kinds.OVERLAP - 3])
+def test_a_formula_at_the_edge_of_a_window_is_found_once(at):
+    """The text is normalised a window at a time (memory bounded): a formula across the edge is whole."""
+    body = "一" * (kinds.SPAN + at) + "。妥否，请批示。\n" + "二" * 100 + "。特此报告。"
+    hits = kinds.scan("", body)
+    assert [(h.rule.id, h.text, h.start) for h in hits] == [
+        ("KIND-CLOSE-QINGSHI", "妥否，请批示", kinds.SPAN + at + 1),
+        ("KIND-CLOSE-BAOGAO", "特此报告", len(body) - 5)]
+
+
+def test_a_title_across_windows_is_found():
+    body = "正文。\n" * (kinds.SPAN // 4 - 3) + "\n关于增设应急避难场所\n\n的请示\n\n市人民政府："
+    (hit,) = kinds.scan("", body)
+    assert (hit.rule.id, body[hit.start:hit.end]) == ("KIND-TITLE-QINGSHI", "关于增设应急避难场所\n\n的请示")
