@@ -277,11 +277,18 @@ def _no_front_matter(rel: str, text: str) -> Finding:
             return _finding(rel, 1, "FM-MISSING", f"“---”之前有空行。{fix}（“---”之前不能有任何内容）")
         return _finding(rel, 1, "FM-MISSING", f"缺少 front-matter：{fix}")
     lines = text.split("\n", 2000)[1:2000]
+    heading = None  # a run of "#" lines right before the body: YAML comments or the body's Markdown headings
     for number, line in enumerate(lines, 2):
         if _FENCE_LIKE.match(line):
             return _finding(rel, number, "FM-UNCLOSED",
                             f"front-matter 的结束标记应为一行半角的“---”（三个半角减号），这里写成了“{line.strip()}”。请改为“---”")
-        if line.strip() and not _YAML_LIKE.match(line):
+        if line.startswith("#"):
+            heading = heading or number
+            continue
+        if line.strip() and _YAML_LIKE.match(line):
+            heading = None
+        elif line.strip():
+            number = heading or number
             return _finding(rel, number, "FM-UNCLOSED",
                             f"front-matter 没有结束：第 1 行的“---”之后找不到结束的“---”，这一行看来已是正文。"
                             f"请在第 {number} 行之前（最后一个字段之后）加一行“---”")

@@ -54,6 +54,7 @@ MISTAKES = [
     ("invisible control character", "title: 市", "title: 市\x07", "FM-YAML", 2, 9, ["U+0007", "控制字符"]),
     ("backspace pasted from Word", "title: 市", "title: 市\x08应急", "FM-YAML", 2, 9, ["U+0008", "退格符"]),
     ("missing closing ---", "---\n6月", "6月", "FM-UNCLOSED", 13, 1, ["---", "第 13 行之前"]),
+    ("missing closing --- before a heading", "---\n6月", "\n# 会议情况\n\n6月", "FM-UNCLOSED", 14, 1, ["第 14 行之前"]),
     ("closing --- typed as em dashes", "---\n6月", "——\n6月", "FM-UNCLOSED", 13, 1, ["——", "---"]),
     ("closing --- typed full-width", "---\n6月", "－－－\n6月", "FM-UNCLOSED", 13, 1, ["－－－"]),
     ("closing with four dashes", "---\n6月", "----\n6月", "FM-UNCLOSED", 13, 1, ["----"]),
