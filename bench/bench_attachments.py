@@ -113,14 +113,14 @@ def entity_bomb(path: Path) -> str:
 
 
 def xlsx_large(path: Path) -> str:
-    """One million text cells through one million shared strings."""
+    """300,000 text cells through as many shared strings (45 MB of them inflated): read to the end."""
     ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
     types = ('<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.'
              'spreadsheetml.sheet.main+xml"/>')
     rels = ('<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
             f'<Relationship Id="rId1" Type="{R}/worksheet" Target="sheet1.xml"/>'
             f'<Relationship Id="rId2" Type="{R}/sharedStrings" Target="strings.xml"/></Relationships>')
-    cells = 1_000_000
+    cells = 300_000
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("[Content_Types].xml", TYPES.format(types).replace("/word/document.xml", "/none.xml"))
         zf.writestr("_rels/.rels", ROOT_RELS.replace("word/document.xml", "xl/workbook.xml"))
@@ -138,7 +138,7 @@ def xlsx_large(path: Path) -> str:
                 out.write("".join(f'<row r="{n + 1}"><c r="A{n + 1}" t="s"><v>{n}</v></c></row>'
                                   for n in range(start, start + 10_000)).encode())
             out.write(b"</sheetData></worksheet>")
-    return "100 万个文字单元格、100 万条共享字符串（全部读完）"
+    return "30 万个文字单元格、30 万条共享字符串（全部读完）"
 
 
 def _pdf_page_content(n: int) -> bytes:
@@ -243,7 +243,7 @@ CASES: dict[str, tuple[str, Callable[[Path], str]]] = {
     "docx-many-parts": ("many.docx", docx_many_parts),
     "zip-lying-count": ("count.docx", zip_lying_count),
     "entity-bomb": ("entities.docx", entity_bomb),
-    "xlsx-1m-cells": ("cells.xlsx", xlsx_large),
+    "xlsx-300k-cells": ("cells.xlsx", xlsx_large),
     "pdf-1000-pages": ("pages.pdf", pdf_large),
     "pdf-stream-bomb": ("stream.pdf", pdf_stream_bomb),
     "png-ztxt-bomb": ("text.png", png_text_bomb),
