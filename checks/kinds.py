@@ -319,24 +319,22 @@ class _Text:
     # -- titles
 
     def units(self) -> list[tuple[str, list[tuple[int, int]]]]:
-        """Headings and paragraphs (each with its lines' content spans); lists and tables as their own units."""
+        """The non-blank lines: each a block of the published view (a heading, a paragraph with its soft
+        line breaks joined, a list item, a table row), with its content span."""
         if self._units is None:
             units: list[tuple[str, list[tuple[int, int]]]] = []
-            open_para = False
             for n in range(len(self.starts)):
                 kind, at = self.block(n)
                 end = self.starts[n + 1] - 1 if n + 1 < len(self.starts) else len(self.text)
-                if kind == "para" and open_para:
-                    units[-1][1].append((at, end))
-                elif kind not in ("blank", "rule"):
+                if kind not in ("blank", "rule"):
                     units.append((kind, [(at, end)]))
-                open_para = kind == "para"
             self._units = units
         return self._units
 
     def candidates(self, whole: bool) -> Iterator[tuple[int, int]]:
-        """Original spans that may be a title: a heading or a paragraph (or its first lines), or two or
-        three short ones in a row (a title wrapped over lines); with `whole`, the whole text."""
+        """Original spans that may be a title: a heading or a paragraph, or two or three short ones in a
+        row (a title wrapped over lines), or a paragraph's start before its addressee; with `whole`,
+        the whole text."""
         if whole:
             yield 0, len(self.text)
             return

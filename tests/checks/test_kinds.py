@@ -143,6 +143,10 @@ CLASSES = [
     ("wrapped title", NOTICE, "云江市应急管理局关于商请协助开展\n\n危险化学品联合执法检查的函\n\n市公安局：\n（正文略）",
      ["KIND-TITLE-HAN"]),
     ("wrapped title", NOTICE, "会议研究了市应急管理局\n\n关于增设应急避难场所的请示，同意报市政府审定。", []),
+    ("title in the body", NOTICE, "云应急〔2026〕12号\n\n关于增设应急避难场所的请示\n\n市人民政府：\n\n（正文略）",
+     ["KIND-TITLE-QINGSHI"]),
+    ("title in the body", NOTICE, "现将有关材料转发如下。\n\n云江市应急管理局关于2026年上半年安全生产工作情况的报告\n\n（正文略）",
+     ["KIND-TITLE-BAOGAO"]),
     # the title, the addressee and the text written as one paragraph: one line of the published view
     ("wrapped title", NOTICE, "关于增设应急避难场所的请示\n市人民政府：\n为保障群众避险需要，拟增设应急避难场所12处。",
      ["KIND-TITLE-QINGSHI"]),
