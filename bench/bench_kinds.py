@@ -9,14 +9,13 @@ scans, then the process's peak resident memory minus what it held before buildin
 - plain: ordinary text without any of the forms (the keyword pre-filter);
 - titles: short lines that look like titles (关于……的请示);
 - near misses: one line of openers without their end (现将……, 请…… without 函复), the bounded gaps;
-- dropped: a formula spread over punctuation that normalisation drops (妥，，，否……).
+- dropped: half formulas spread over punctuation that normalisation drops (妥，，，否、、、……).
 Time and memory should grow in proportion to the size (linear), whatever the case.
 """
 from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import subprocess
 import sys
 from pathlib import Path
