@@ -430,12 +430,12 @@ class _Text:
 
     def _formula(self, rule: Rule, w: _Window, m: re.Match[str]) -> tuple[Hit, bool]:
         """The hit of a match, cut before a tail that crosses a sentence end, and whether it is a mention."""
-        stop = min((m.start(g) for g, v in m.groupdict().items() if v and g.startswith("tail")
+        groups = m.groupdict()
+        stop = min((m.start(g) for g, v in groups.items() if v and g.startswith("tail")
                     and w.sentence_end(self.text, *m.span(g)) >= 0), default=m.end())
         start, end = w.original(m.start(), stop)
-        noquestion = "noquestion" in m.re.groupindex and m.group("noquestion") is not None
-        mention = self.mention(start, end) or (noquestion and self._after_question(start))
-        return Hit(rule, rule.data["kind"], "body", start, end, _shown(self.text[start:end])), mention
+        mention = self.mention(start, end) or (groups.get("noquestion") is not None and self._after_question(start))
+        return Hit(rule, rule.data["kind"], "body", start, end, "" if mention else _shown(self.text[start:end])), mention
 
     def _after_question(self, start: int) -> bool:
         _, line_start, _ = self.line(start)
