@@ -337,3 +337,35 @@ def test_a_title_across_windows_is_found():
     body = "正文。\n" * (kinds.SPAN // 4 - 3) + "\n关于增设应急避难场所\n\n的请示\n\n市人民政府："
     (hit,) = kinds.scan("", body)
     assert (hit.rule.id, body[hit.start:hit.end]) == ("KIND-TITLE-QINGSHI", "关于增设应急避难场所\n\n的请示")
+
+
+@pytest.fixture
+def kinds_rules(tmp_path, monkeypatch):
+    """A copy of checks/rules that a test may change, read instead of the real one."""
+    import shutil
+
+    from checks import rulefile
+
+    folder = tmp_path / "rules"
+    shutil.copytree(rulefile.RULES_DIR, folder)
+    monkeypatch.setattr(rulefile, "RULES_DIR", folder)
+    rulefile._document.cache_clear()
+    yield folder / "kinds.yml"
+    rulefile._document.cache_clear()
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("    form: formula\n", "    form: sentence\n", "KIND-CLOSE-QINGSHI: form 应为 title / formula / addressee 之一（kinds.yml 第"),
+    ("    keywords: [批示, ", "    keywords: [批覆, 請示, ", "KIND-CLOSE-QINGSHI: 关键词“請示”不是规范化形式，应写成“请示”"),
+    ("      (?x)(?:特此|专此|谨此)报告(?!如下)", "      (?x)(?:特此|专此|谨此报告(?!如下)", "KIND-CLOSE-BAOGAO: pattern 不是有效的正则表达式"),
+])
+def test_a_broken_rule_is_a_message_naming_it(tmp_portal, kinds_rules, capsys, old, new, message):
+    text = kinds_rules.read_text(encoding="utf-8")
+    assert old in text
+    kinds_rules.write_text(text.replace(old, new, 1), encoding="utf-8")
+    item = tmp_portal / "content/news/2026-06-03-item.md"
+    item.parent.mkdir(parents=True, exist_ok=True)
+    item.write_text(item_text("news"), encoding="utf-8")
+    assert kinds.main(["--root", str(tmp_portal)]) == 1
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err, err
