@@ -452,45 +452,54 @@ def _build_and_scan(root: Path, site: Path, build: BuildFn, previous: Path | Non
 def unshare(site: Path) -> int:
     """Give every file of `site` that shares its inode (a hard link from the live release) one of its own.
 
-    A reflink where the file system supports it (no data copied), else a copy; the copy is renamed
-    over the link, so a reader of the unpublished release never sees a partial file. Returns the count.
+    A reflink where the file system supports it (no data copied), else an in-kernel copy; the copy is
+    renamed over the link, so the unpublished release never holds a partial file. Returns the count.
     """
     count = 0
+    reflink = [True]  # until the file system says it cannot
     for folder, _, names in os.walk(site):
         for name in names:
             path = os.path.join(folder, name)
             info = os.lstat(path)
             if stat.S_ISREG(info.st_mode) and info.st_nlink > 1:
                 tmp = os.path.join(folder, f".{name}.unshare")
-                _clone(path, tmp)
-                os.chmod(tmp, stat.S_IMODE(info.st_mode))
-                os.utime(tmp, ns=(info.st_atime_ns, info.st_mtime_ns))
+                _clone(path, tmp, stat.S_IMODE(info.st_mode), info.st_size, reflink)
                 os.replace(tmp, path)
                 count += 1
     return count
 
 
-def _clone(src: str, dst: str) -> None:
-    with open(src, "rb") as fin, open(dst, "wb") as fout:
+def _clone(src: str, dst: str, mode: int, size: int, reflink: list[bool]) -> None:
+    fin = os.open(src, os.O_RDONLY)
+    try:
+        fout = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
         try:
-            fcntl.ioctl(fout.fileno(), FICLONE, fin.fileno())
-        except OSError:
-            _copy_range(fin, fout)
+            if reflink[0]:
+                try:
+                    fcntl.ioctl(fout, FICLONE, fin)
+                    return
+                except OSError:
+                    reflink[0] = False
+            _copy_range(fin, fout, size)
+        finally:
+            os.close(fout)
+    finally:
+        os.close(fin)
 
 
-def _copy_range(fin: Any, fout: Any) -> None:
-    size = os.fstat(fin.fileno()).st_size
+def _copy_range(fin: int, fout: int, size: int) -> None:
     done = 0
     try:
         while done < size:
-            n = os.copy_file_range(fin.fileno(), fout.fileno(), size - done)
+            n = os.copy_file_range(fin, fout, size - done)
             if n == 0:
                 break
             done += n
     except OSError:  # not supported between these file systems: copy through user space
-        fin.seek(done)
-        fout.seek(done)
-        shutil.copyfileobj(fin, fout, 1 << 20)
+        os.lseek(fin, done, os.SEEK_SET)
+        os.lseek(fout, done, os.SEEK_SET)
+        while chunk := os.read(fin, 1 << 20):
+            os.write(fout, chunk)
 
 
 def _leaked(result: Any, files: dict[str, mf.Entry], before: mf.Manifest) -> list[str]:
