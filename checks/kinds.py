@@ -104,6 +104,7 @@ class _Compiled:
     rules: tuple[Rule, ...]
     titles: dict[str, re.Pattern[str]]  # rule id -> issuer + pattern, to fullmatch a candidate
     requests: dict[str, re.Pattern[str]]  # addressee rule id -> request words
+    unless: dict[str, re.Pattern[str]]  # rule id -> what, in the title or body, makes the rule not apply
     public: re.Pattern[str]
     openings: re.Pattern[str]
 
@@ -123,6 +124,7 @@ def _rules() -> _Compiled:
     openings = rulefile.regex("public_report_openings", "public_report_openings", settings.get("public_report_openings"))
     titles: dict[str, re.Pattern[str]] = {}
     requests: dict[str, re.Pattern[str]] = {}
+    unless: dict[str, re.Pattern[str]] = {}
     for rule in rules:
         with rulefile.at(name, rule.line):
             form = rule.data.get("form")
@@ -137,7 +139,9 @@ def _rules() -> _Compiled:
                 titles[rule.id] = re.compile(f"(?:{issuer.pattern})?(?:{rule.pattern.pattern})")
             elif form == "addressee":
                 requests[rule.id] = rulefile.regex(rule.id, "requests", rule.data.get("requests"))
-    compiled = _Compiled(rules, titles, requests, public, openings)
+            if "unless" in rule.data:
+                unless[rule.id] = rulefile.regex(rule.id, "unless", rule.data["unless"])
+    compiled = _Compiled(rules, titles, requests, unless, public, openings)
     _compiled[:] = [compiled]
     return compiled
 
@@ -164,6 +168,9 @@ def scan(title: str, body: str) -> list[Hit]:
         kind = rule.data["kind"]
         if kind == "报告" and public:
             continue
+        unless = compiled.unless.get(rule.id)
+        if unless and any(unless.search(doc.norm) for doc in docs.values()):
+            continue  # 此复 closes a 批复 too
         form = rule.data["form"]
         for field, doc in docs.items():
             if rule.keywords and not any(k in doc.norm for k in rule.keywords):

@@ -185,6 +185,8 @@ CLASSES = [
     ("formula", NOTICE, "根据市政府要求，现将我局汛期值班值守工作情况报告如下：\n\n一、值班安排", ["KIND-CLOSE-BAOGAO"]),
     ("formula", NOTICE, "为此，现就有关事项请示如下：\n\n一、建设规模", ["KIND-CLOSE-QINGSHI"]),
     ("formula", NOTICE, "贵局来函收悉。经研究，现将有关意见函复如下：", ["KIND-CLOSE-HAN"]),
+    ("formula", NOTICE, "市公安局：\n\n经研究，同意联合开展烟花爆竹打非治违专项行动，请贵局指定联络员。\n\n此复。",
+     ["KIND-CLOSE-CIFU"]),
     ("formula", NOTICE, "……\n\n特此通知。", []),
     ("formula", NOTICE, "请示的结束语：\n\n（1）妥否，请批示；\n\n（2）当否，请批复。\n\n1. 特此报告\n2. 特此函告", []),
     ("formula", NOTICE, "发现险情要立即报告，不得迟报、漏报、瞒报。项目须依法报请批准后实施。", []),
