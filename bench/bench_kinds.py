@@ -1,6 +1,7 @@
 """The kinds check's scanner (`checks.kinds.scan`) on adversarial bodies: time and peak memory by size.
 
     .venv/bin/python -m bench.bench_kinds --sizes 1 4
+    .venv/bin/python -m bench.bench_kinds --scale     # time per character at growing sizes, one process
 
 Each case is a body of about N million characters, scanned in a fresh process (the median of --runs
 scans, then the process's peak resident memory minus what it held before building the body):
@@ -55,12 +56,36 @@ def run(case: str, size: int, runs: int) -> dict[str, float]:
     return dict(json.loads(out.stdout))
 
 
+def scale(cases: list[str]) -> int:
+    """Microseconds per character at growing sizes, in this process (the same load for all)."""
+    import time
+
+    from checks import kinds
+
+    kinds.scan("", "妥否，请批示")
+    print("| 输入 | 25 万 | 50 万 | 100 万 | 200 万 |（每字符 μs）")
+    print("|---|---|---|---|---|")
+    for case in cases:
+        row = []
+        for size in (250_000, 500_000, 1_000_000, 2_000_000):
+            body = UNITS[case] * (size // len(UNITS[case]))
+            start = time.perf_counter()
+            kinds.scan("", body)
+            row.append(f"{(time.perf_counter() - start) / len(body) * 1e6:.2f}")
+        print(f"| {case} | {' | '.join(row)} |", flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=float, nargs="+", default=[1, 4], help="millions of characters")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--cases", nargs="+", default=list(UNITS), choices=list(UNITS))
+    parser.add_argument("--scale", action="store_true",
+                        help="instead: time each case at 0.25, 0.5, 1 and 2 million characters in one process")
     args = parser.parse_args(argv)
+    if args.scale:
+        return scale(args.cases)
     print("| 输入 | 字符数 | 命中 | 用时（中位数） | 每百万字符 | 扫描峰值内存增量 |")
     print("|---|---|---|---|---|---|")
     for case in args.cases:
