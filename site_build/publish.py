@@ -18,8 +18,9 @@ else a copy), so a write into the live site in place can never change a kept rel
 `portal rollback` after a tamper finds the earlier releases clean.
 
 What is published is a commit, never the working tree: in a git work tree the commit (default
-`main`, else HEAD) is exported with `git archive` into a temporary directory and built from there;
-uncommitted and untracked files are named in a warning and left out.
+`main`; HEAD when it is detached or there is no main) is exported with `git archive` into a
+temporary directory and built from there; uncommitted and untracked files are named in a warning
+and left out.
 """
 from __future__ import annotations
 
@@ -228,8 +229,9 @@ def _in_git(root: Path) -> bool:
 def source(root: Path, commit: str | None, exclude: Path | None, warnings: list[str]) -> Iterator[Source]:
     """The tree to publish: a commit of the repository at `root`, exported into a temporary directory.
 
-    `commit` is a commit or branch (default main, else HEAD). Outside git, `root` is taken as it is:
-    with `commit`, as the export of that commit (the server's hook); without, as unreviewed files.
+    `commit` is a commit or branch (default main; HEAD when detached or without main). Outside git,
+    `root` is taken as it is: with `commit`, as the export of that commit (the server's hook);
+    without, as unreviewed files.
     """
     if not _in_git(root):
         if commit is not None:
@@ -252,9 +254,13 @@ def source(root: Path, commit: str | None, exclude: Path | None, warnings: list[
 def _resolve(root: Path, commit: str | None) -> tuple[str, str]:
     """(full commit id, the name the user knows it by)."""
     if commit is None:
-        has_main = subprocess.run(["git", "-C", str(root), "rev-parse", "--verify", "-q", f"refs/heads/{MAIN}"],
-                                  capture_output=True).returncode == 0
-        commit = MAIN if has_main else "HEAD"
+        # main; but a detached HEAD (a CI job checks out the pushed commit) is the commit to publish,
+        # and a local main left over from an earlier job may be stale
+        def ok(*args: str) -> bool:
+            return subprocess.run(["git", "-C", str(root), *args], capture_output=True).returncode == 0
+
+        attached = ok("symbolic-ref", "-q", "HEAD")
+        commit = MAIN if attached and ok("rev-parse", "--verify", "-q", f"refs/heads/{MAIN}") else "HEAD"
     try:
         return _git(root, "rev-parse", "--verify", "-q", f"{commit}^{{commit}}").strip(), commit
     except subprocess.CalledProcessError:

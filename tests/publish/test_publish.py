@@ -292,3 +292,17 @@ def test_a_portal_in_a_subfolder_and_a_publish_dir_inside_the_repository(
         assert "工作区有" not in capsys.readouterr().err  # its own releases are not "left out"
     assert live(to) == f"20261122-120000-{head[:7]}-2"
     assert (to / "current" / PAGE).is_file() and not (to / "current" / "portal").exists()
+
+
+def test_a_detached_head_publishes_itself_not_a_stale_main(
+        run_portal: Run, site_repo: Path, tmp_path: Path, write_item: Callable[..., Path], valid_item: str) -> None:
+    """A CI job checks out the pushed commit detached; a local main left from an earlier job is stale."""
+    stale = git(site_repo, "rev-parse", "HEAD").strip()
+    add_item(site_repo, write_item, valid_item)
+    pushed = git(site_repo, "rev-parse", "HEAD").strip()
+    git(site_repo, "checkout", "-q", "--detach", pushed)
+    git(site_repo, "branch", "-f", "main", stale)
+    to = tmp_path / "www"
+    status, _, err = run_portal("publish", "--to", to)
+    assert status == 0, err
+    assert live(to) == f"20261122-120000-{pushed[:7]}" and (to / "current" / NEW_PAGE).is_file()
