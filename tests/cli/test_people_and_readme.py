@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -30,10 +31,15 @@ def check(root: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
 
 
 def test_the_readme_item_example_passes_and_its_error_example_is_what_check_says(
-        tmp_portal: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """On a copy of the demo portal: its columns, roster, accepted findings and every item."""
+    tmp_portal = tmp_path / "demo"
+    shutil.copytree(REPO / "content", tmp_portal / "content")
+    for name in ("columns.yml", "roster.yml", "accepted.yml"):
+        shutil.copy(REPO / name, tmp_portal / name)
     item, rel, finding = readme_item()
     path = tmp_portal / rel
-    path.parent.mkdir(parents=True)
+    assert not path.exists()
     path.write_text(item, encoding="utf-8")
     status, out = check(tmp_portal, capsys)
     assert status == 0, out
