@@ -43,7 +43,10 @@ class Subject:
     reviewers: dict[str, str] | None  # stage -> person named by the item; None: anyone with the role
     covered: dict[str, str]  # path -> blob every decision must name (ZERO: deleted)
     excluded: dict[str, str]  # person -> why they may not review (author, informant)
-    informants: set[str] = dataclasses.field(default_factory=set)  # who submitted its changes
+    informants: set[str] = dataclasses.field(default_factory=set)  # who signed its changes
+    # item versions (blobs) that differ from the one to be published only in `reviewers`: a rejection of
+    # one of them still stands
+    same_content: set[str] = dataclasses.field(default_factory=set)
     article: Article | None = None  # the item as it will be published (as it was, for a withdrawal)
     last_change: int = -1  # index of the last commit that changed a covered path
     last_change_commit: str = ""
@@ -85,8 +88,10 @@ def _short(sha: str) -> str:
     return sha[:10]
 
 
-def evaluate(subject: Subject, decisions: list[Decision], config: Config) -> Evaluation:
-    """`decisions`: the validly signed decisions of the range, oldest first."""
+def evaluate(subject: Subject, decisions: list[Decision], config: Config,
+             elsewhere: list[Decision] | None = None) -> Evaluation:
+    """`decisions`: the validly signed decisions of the range, oldest first; `elsewhere`: validly signed
+    rejections made on other review branches, which count only where they stand against this very content."""
     states = [StageState(s, (subject.reviewers or {}).get(s.id, "")) for s in subject.stages]
     by_id = {s.stage.id: s for s in states}
     ev = Evaluation(subject, states, [])
@@ -95,8 +100,18 @@ def evaluate(subject: Subject, decisions: list[Decision], config: Config) -> Eva
     def problem(stage: str, rule: str, message: str, d: Decision | None = None) -> None:
         ev.problems.append(Problem(subject.path, stage, rule, message, d.commit.sha if d else ""))
 
+    for d in elsewhere or []:
+        if subject.path in d.items and _stands(subject, d, by_id, config):
+            ev.history.append((d, "current"))
+            ev.rejected = d
     for d in decisions:
         if subject.path not in d.items:
+            continue
+        if d.action == REJECT and _stands(subject, d, by_id, config):
+            # a rejection stands against the content it rejected until that content changes, whoever is named
+            ev.history.append((d, "current"))
+            ev.rejected = d
+            signers[d.reviewer] = d.stage
             continue
         stale = _staleness(subject, d)
         if stale:
@@ -137,6 +152,21 @@ def evaluate(subject: Subject, decisions: list[Decision], config: Config) -> Eva
             else:
                 problem(state.stage.id, "REVIEW-MISSING", f"尚未经过“{state.stage.title}”（应由{who}签署）")
     return ev
+
+
+def _stands(subject: Subject, d: Decision, by_id: dict[str, StageState], config: Config) -> bool:
+    """A rejection of this very content (the item as published but for `reviewers`, and every file it publishes),
+    by someone who holds the stage's role for the item's department."""
+    state = by_id.get(d.stage)
+    person = config.people.get(d.reviewer)
+    role = config.roles.get(state.stage.role) if state else None
+    if state is None or person is None or role is None or not person.may_sign(role, subject.department):
+        return False
+    for path, blob in subject.covered.items():
+        named = d.items.get(path)
+        if named != blob and not (path == subject.path and named in subject.same_content):
+            return False
+    return True
 
 
 def _staleness(subject: Subject, d: Decision) -> str:

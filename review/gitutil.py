@@ -29,6 +29,11 @@ class Commit:
     trailers: tuple[tuple[str, str], ...]
     # path -> blob after this commit (ZERO when deleted); for merges only what differs from every parent
     changes: dict[str, str]
+    modes: dict[str, str] = dataclasses.field(default_factory=dict)  # path -> mode after this commit
+
+    @property
+    def is_merge(self) -> bool:
+        return len(self.parents) > 1
 
     def trailer(self, key: str) -> str:
         values = self.trailers_of(key)
@@ -91,18 +96,31 @@ class Repo:
     def is_ancestor(self, a: str, b: str) -> bool:
         return subprocess.run(["git", "-C", str(self.path), "merge-base", "--is-ancestor", a, b]).returncode == 0
 
-    def commits(self, base: str | None, head: str) -> list[Commit]:
-        """Commits reachable from head and not from base, oldest first (parents before children)."""
+    def commits(self, base: str | None, head: str, exclude: Sequence[str] = ()) -> list[Commit]:
+        """Commits reachable from head and not from base (nor from `exclude`), oldest first (parents before children)."""
         fmt = f"{_RS}%H{_US}%P{_US}%ct{_US}%(trailers:only,unfold){_US}%B{_US}"
-        rng = [head] if base is None else [head, f"^{base}"]
+        rng = [head] + ([] if base is None else [f"^{base}"]) + [f"^{x}" for x in exclude]
         out = self.run("log", "--topo-order", "--reverse", "--no-renames", "--raw", "-c", "--no-abbrev",
                        "-z", f"--format={fmt}", *rng, "--")
         return [_parse_commit(rec) for rec in out.split(_RS)[1:]]
 
     def diff(self, a: str, b: str) -> dict[str, str]:
         """Paths that differ between two commits -> blob in b (ZERO when deleted in b)."""
+        return {path: blob for path, (_mode, blob) in self.diff_modes(a, b).items()}
+
+    def diff_modes(self, a: str, b: str) -> dict[str, tuple[str, str]]:
+        """Paths that differ between two commits -> (mode, blob) in b (ZERO blob when deleted in b)."""
         out = self.run("diff-tree", "-r", "-z", "--no-renames", "--no-abbrev", a, b)
-        return _parse_raw(out)
+        return _parse_raw_modes(out)
+
+    def symbolic_ref(self, ref: str) -> str | None:
+        """What a symbolic ref points at, or None when `ref` is not one."""
+        status, out = self.status("symbolic-ref", "-q", ref)
+        return out.strip() if status == 0 and out.strip() else None
+
+    def refs(self, *patterns: str) -> dict[str, str]:
+        out = self.run("for-each-ref", "--format=%(refname) %(objectname)", *patterns)
+        return dict(line.split(" ", 1) for line in out.splitlines() if " " in line)
 
     def blobs(self, commit: str, paths: Iterable[str]) -> dict[str, str]:
         """path -> blob id in commit's tree, for those of `paths` that exist there."""
@@ -164,7 +182,11 @@ class Repo:
 
 
 def _parse_raw(out: str) -> dict[str, str]:
-    changes: dict[str, str] = {}
+    return {path: blob for path, (_mode, blob) in _parse_raw_modes(out).items()}
+
+
+def _parse_raw_modes(out: str) -> dict[str, tuple[str, str]]:
+    changes: dict[str, tuple[str, str]] = {}
     tokens = out.split("\0")
     i = 0
     while i < len(tokens):
@@ -175,7 +197,8 @@ def _parse_raw(out: str) -> dict[str, str]:
         # ":<modes, one per parent and the result> <blobs, likewise> <status>"; the result's blob is last
         fields = meta.lstrip(":").split()
         n = (len(fields) - 1) // 2
-        changes[tokens[i + 1]] = fields[2 * n - 1]
+        if i + 1 < len(tokens):
+            changes[tokens[i + 1]] = (fields[n - 1], fields[2 * n - 1])
         i += 2
     return changes
 
@@ -187,5 +210,6 @@ def _parse_commit(record: str) -> Commit:
         key, sep, value = line.partition(":")
         if sep:
             pairs.append((key.strip(), value.strip()))
+    raw_changes = _parse_raw_modes(raw)
     return Commit(sha.strip(), tuple(parents.split()), int(ctime), message.rstrip("\n"), tuple(pairs),
-                  _parse_raw(raw))
+                  {p: blob for p, (_m, blob) in raw_changes.items()}, {p: m for p, (m, _b) in raw_changes.items()})

@@ -91,6 +91,13 @@ class Verifier:
             results = pool.map(lambda job: self._one(job[0], raws.get(job[0], b""), job[1]), jobs)
             return dict(zip(claims, results, strict=True))
 
+    def identify(self, shas: list[str]) -> dict[str, Signature]:
+        """commit sha -> Signature, GOOD with the signer for any roster key (no one is claimed)."""
+        out = {}
+        for sha, sig in self.verify(dict.fromkeys(shas, "")).items():
+            out[sha] = Signature(GOOD, sig.signer) if sig.status == WRONG_KEY else sig
+        return out
+
     def signed(self, claims: dict[str, str]) -> dict[str, str]:
         """Those of `claims` whose commits carry a signature at all."""
         raws = self.repo.read_objects(claims)

@@ -75,7 +75,8 @@ def _changed_paths(repo: Repo) -> list[str]:
 
 
 def submit(root: Path, paths: list[str], person: str, remote: str) -> tuple[str, model.Portal | None, list[Finding]]:
-    """Commit the items on a review branch and push it; return (branch, the items, findings that refused it)."""
+    """Commit the items (and every file they publish) on a review branch, signed, and push it;
+    return (branch, the items, findings that refused it)."""
     repo = Repo(root)
     rel = [_relative(root, p) for p in paths] if paths else _changed_paths(repo)
     if not rel:
@@ -84,32 +85,68 @@ def submit(root: Path, paths: list[str], person: str, remote: str) -> tuple[str,
     portal, findings = model.load_or_findings(root, [str(root / p) for p in existing if p.startswith(model.CONTENT + "/")])
     if portal is not None:
         findings = checks.run(portal)
-    person_of(portal.config if portal else _config(root), person)
-    if portal is not None and paths:  # an item's changed attachments go with it
+    config = portal.config if portal else _config(root)
+    person_of(config, person)
+    if portal is not None:  # every file an item publishes (attachments, linked pictures ...) goes with it
         changed = set(_changed_paths(repo))
-        rel += [att.file for a in portal.articles for att in a.attachments if att.file in changed and att.file not in rel]
+        rel += sorted({f for a in portal.articles for f in gate.published_files(a) if f in changed and f not in rel})
     if any(f.severity == ERROR for f in findings):
         return "", portal, findings
+    _check_key(repo.config_get("user.signingkey"), config, person, submitting=True)
+    pending = repo.run("status", "--porcelain", "-z", "--untracked-files=all", "--", *rel)
+    if not pending.strip("\0"):
+        raise PortalError(f"没有要报送的改动：{'、'.join(rel[:3])} 与已提交的版本相同。请先修改稿件再报送")
     current = repo.run("rev-parse", "--abbrev-ref", "HEAD").strip()
     own = f"{records.BRANCH_PREFIX}{person}/"
+    slug = portal.articles[0].slug if portal and portal.articles else "config"
     if current.startswith(own):
-        branch = current
+        sync(repo, remote)
+    if current.startswith(own) and not _merged(repo, current, remote):
+        branch, start = current, ""
         _catch_up(repo, branch, remote)  # reviewers' decisions were pushed since
-    elif current == MAIN:
-        branch = _new_branch(repo, own, portal.articles[0].slug if portal and portal.articles else "config", remote)
+    elif current == MAIN or current.startswith(own):  # on main, or on an own branch already merged and published
+        branch, start = _new_branch(repo, own, slug, remote), current
         repo.run("checkout", "-q", "-b", branch)
     else:
         raise PortalError(f"当前在分支 {current} 上。新稿件请在 main 上编写后报送；修改已报送的稿件请切换到你自己的 review/ 分支")
     articles = portal.articles if portal else []
     title = articles[0].title if articles else (f"撤稿 {rel[0]}" if not existing else rel[0])
-    repo.run("add", "-A", "--", *rel)
-    # signed when the informant has a key configured: the gate then knows who submitted, not just who is claimed
-    sign = ["-S"] if repo.config_get("user.signingkey") else []
-    repo.run("commit", "-q", *sign, "-m", records.submit_message(title, len(rel), person), "--", *rel,
-             config=["gpg.format=ssh"])
+    try:
+        repo.run("add", "-A", "--", *rel)
+        # signed: the signature, not any trailer, is what tells the gate and the server who submitted
+        repo.run("commit", "-q", "-S", "-m", records.submit_message(title, len(rel), person), "--", *rel,
+                 config=["gpg.format=ssh"])
+    except PortalError as exc:
+        if start:
+            repo.status("checkout", "-q", start)  # back where the user was; the changes stay in the working tree
+            repo.status("branch", "-q", "-D", branch)
+        raise PortalError(f"提交失败，未报送：{exc}") from None
     if has_remote(repo, remote):
-        repo.run("push", "-q", "-u", remote, branch)
+        _push(repo, remote, f"HEAD:refs/heads/{branch}", upstream=branch)
     return branch, portal, []
+
+
+def _merged(repo: Repo, branch: str, remote: str) -> bool:
+    """Whether the branch was merged into main already (a new submission then starts a new branch)."""
+    base = base_ref(repo, remote)
+    theirs = f"refs/remotes/{remote}/{branch}"
+    tip = theirs if repo.rev(theirs) else "HEAD"
+    return repo.rev(base) is not None and repo.rev(tip) != repo.rev(base) and repo.is_ancestor(tip, base)
+
+
+def _push(repo: Repo, remote: str, refspec: str, upstream: str = "") -> str:
+    """Push; the server's messages (stderr) are returned, and are the error when it refuses."""
+    import subprocess
+
+    proc = subprocess.run(["git", "-C", str(repo.path), "push", remote, refspec], capture_output=True)
+    err = proc.stderr.decode("utf-8", "replace")
+    if proc.returncode != 0:
+        said = "\n".join(line for line in err.splitlines() if "portal:" in line or "error:" in line
+                         or "rejected" in line) or err.strip()
+        raise PortalError(f"服务器拒绝了推送（{refspec.split(':')[-1]}）：\n{said}")
+    if upstream:
+        repo.status("branch", "-q", f"--set-upstream-to={remote}/{upstream}", upstream)
+    return err
 
 
 def _catch_up(repo: Repo, branch: str, remote: str) -> None:
@@ -192,6 +229,9 @@ def decide(root: Path, ref: str, stage: str, person: str, action: str, opinion: 
     if config is None:
         raise PortalError("该分支没有需要审核的改动")
     person_of(config, person)
+    stages = list(dict.fromkeys(st.stage.id for ev in result.evaluations for st in ev.states))
+    if stage not in stages:
+        raise PortalError(f"“{stage}”不是本分支稿件的审核环节。可用的环节（按审核顺序）：{'、'.join(stages) or '（无）'}")
     mine, refusals = [], []
     for ev in result.evaluations:
         state = _my_stage(ev, stage)
@@ -217,7 +257,7 @@ def decide(root: Path, ref: str, stage: str, person: str, action: str, opinion: 
     sha = repo.run("commit-tree", "-S", "-p", old, tree, input=message.encode(),
                    config=["gpg.format=ssh"]).strip()
     if has_remote(repo, remote):
-        repo.run("push", "-q", remote, f"{sha}:refs/heads/{branch}")
+        _push(repo, remote, f"{sha}:refs/heads/{branch}")
         repo.fetch(remote)
     local = f"refs/heads/{branch}"
     if repo.rev(local) and repo.run("rev-parse", "--abbrev-ref", "HEAD").strip() != branch:
@@ -247,9 +287,12 @@ def _secrecy_answers(action: str, is_secrecy: bool, given: dict[str, str] | None
     return given
 
 
-def _check_key(key: str, config: Config, person: str) -> None:
+def _check_key(key: str, config: Config, person: str, submitting: bool = False) -> None:
     if not key:
-        raise PortalError("没有配置签名密钥。请运行 `git config user.signingkey ~/.ssh/id_ed25519`（你本人的私钥文件）")
+        what = "报送须用本人 SSH 密钥签名（服务器只认签名，不认提交说明里的名字）" if submitting else "审核须用本人 SSH 密钥签名"
+        raise PortalError(f"没有配置签名密钥，{what}。请运行 `git config user.signingkey ~/.ssh/id_ed25519`"
+                          "（你本人的私钥文件；没有就用 `ssh-keygen -t ed25519` 生成），"
+                          "并请网站管理员把对应的公钥（.pub 文件的内容）登记到 roster.yml 中你的 key 字段")
     mine = signatures.public_key_of(key)
     listed = config.people[person].key
     if mine is not None and listed and not signatures.same_key(mine, listed):
@@ -260,7 +303,12 @@ def _check_key(key: str, config: Config, person: str) -> None:
 # --- merge --------------------------------------------------------------------------------------------
 
 def merge(root: Path, ref: str, remote: str) -> tuple[str, gate.GateResult]:
-    """Gate, then merge into main with a merge commit and push; return (merge commit or '', gate result)."""
+    """Gate, then merge into main with a merge commit and push; return (merge commit or '', gate result).
+
+    `result.publish` is the server's publish outcome when it reported one (hooks.Outcome); a publish that
+    failed or was refused raises PortalError (the merge itself stands)."""
+    from . import hooks
+
     repo = Repo(root)
     sync(repo, remote)
     head = head_ref(repo, ref, remote)
@@ -275,10 +323,15 @@ def merge(root: Path, ref: str, remote: str) -> tuple[str, gate.GateResult]:
         raise PortalError(f"{branch} 与 main 有冲突，无法合并。请信息员把 main 合并进审核分支解决冲突后重新报送审核")
     sha = repo.run("commit-tree", "-p", result.base, "-p", result.head, tree,
                    input=records.merge_message(branch).encode()).strip()
+    said = ""
     if has_remote(repo, remote):
-        repo.run("push", "-q", remote, f"{sha}:refs/heads/{MAIN}")
+        said = _push(repo, remote, f"{sha}:refs/heads/{MAIN}")
         repo.fetch(remote)
     _move_local_main(repo, sha)
+    outcome = hooks.read_outcome(said)
+    result.publish = outcome
+    if outcome is not None and outcome.status in ("failed", "refused"):
+        raise PortalError(f"已合并到 main（提交 {sha[:10]}）并推送，但服务器发布失败：{outcome.reason}")
     return sha, result
 
 
@@ -307,6 +360,7 @@ def queue(root: Path, person: str, remote: str) -> list[Waiting]:
     prefix = f"refs/remotes/{remote}/{records.BRANCH_PREFIX}" if has_remote(repo, remote) else f"refs/heads/{records.BRANCH_PREFIX}"
     refs = repo.run("for-each-ref", "--format=%(refname)", prefix).split()
     base = base_ref(repo, remote)
+    _known(repo, base, person)
     out = []
     for ref in refs:
         if repo.is_ancestor(ref, base):
@@ -323,6 +377,14 @@ def queue(root: Path, person: str, remote: str) -> list[Waiting]:
             if nxt.reviewer == person or (not nxt.reviewer and ev.subject.reviewers is None and _may(config, person, nxt, ev)):
                 out.append(Waiting(branch, ev.subject.path, ev.subject.title, nxt.stage.id))
     return out
+
+
+def _known(repo: Repo, base: str, person: str) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="portal-queue-") as tmp:
+        config = gate._base_config(repo, repo.must_rev(base), Path(tmp).resolve())
+    person_of(config, person)
 
 
 def _may(config: Config, person: str, state: StageState, ev: Evaluation) -> bool:

@@ -29,6 +29,7 @@ PEOPLE = [
     ("chen.xiuying", "局办公室", ["office", "leading_group"], []),
     ("yang.zhiqiang", "局办公室", ["office", "admin"], []),
     ("wang.jianguo", "局领导", ["director", "leading_group"], []),
+    ("zhao.lei", "局办公室", ["leading_group"], []),
 ]
 OUTSIDER = "mallory"  # has a key, but is not in the roster
 
@@ -100,6 +101,9 @@ class World:
     publish: Path
     keys: dict[str, Path]
     clones: dict[str, Path] = dataclasses.field(default_factory=dict)
+    # review branch -> a forged head the server refused to take (the gate is then run on it locally)
+    heads: dict[str, str] = dataclasses.field(default_factory=dict)
+    pushes: list[subprocess.CompletedProcess[str]] = dataclasses.field(default_factory=list)
 
     def clone(self, person: str) -> Path:
         if person in self.clones:
@@ -108,7 +112,8 @@ class World:
         path = self.root / "clones" / person
         git(self.root, "clone", "-q", str(self.bare), str(path))
         for key, value in (("user.name", person), ("user.email", f"{person}@example.invalid"),
-                           ("portal.person", person), ("user.signingkey", str(self.keys[person]))):
+                           ("portal.person", person), ("user.signingkey", str(self.keys[person])),
+                           ("gpg.format", "ssh")):
             git(path, "config", key, value)
         self.clones[person] = path
         return path
@@ -146,9 +151,27 @@ class World:
         git(work, "checkout", "-q", "-b", branch, "origin/main")
         self.write(person, rel, text)
         git(work, "add", rel)
-        git(work, "commit", "-q", "-m", records.submit_message("raw", 1, person))
+        git(work, "commit", "-q", "-S", "-m", records.submit_message("raw", 1, person))
         git(work, "push", "-q", "origin", branch)
         return branch
+
+    def tip(self, branch: str) -> str:
+        """The branch as the tests see it: a forged head the server refused, else the server's branch."""
+        return self.heads.get(branch, f"origin/{branch}")
+
+    def push_forged(self, work: Path, sha: str, branch: str) -> subprocess.CompletedProcess[str]:
+        """Push a hand-made head to a review branch; when the server refuses it, keep it for the gate."""
+        push = git(work, "push", "origin", f"{sha}:refs/heads/{branch}", check=False)
+        self.pushes.append(push)
+        if push.returncode == 0:
+            self.heads.pop(branch, None)
+        else:
+            self.heads[branch] = sha
+            outsider = self.clone(OUTSIDER)
+            if work != outsider:  # the gate runs in the outsider's clone: give it the refused commits
+                git(work, "update-ref", f"refs/forged/{branch}", sha)
+                git(outsider, "fetch", "-q", str(work), f"+refs/forged/{branch}:refs/forged/{branch}")
+        return push
 
     def approve(self, person: str, branch: str, stage: str, *extra: str) -> Result:
         args = ["approve", branch, "--stage", stage, "--opinion", f"{stage}同意"]
@@ -167,7 +190,7 @@ class World:
         """A decision commit made by hand (as someone bypassing `portal approve` would), pushed to the branch."""
         work = self.clone(OUTSIDER) if OUTSIDER in self.keys else self.clone(reviewer)
         git(work, "fetch", "-q", "origin")
-        head = git(work, "rev-parse", f"origin/{branch}").stdout.strip()
+        head = git(work, "rev-parse", self.tip(branch)).stdout.strip()
         if items is None:
             base = git(work, "merge-base", "origin/main", head).stdout.strip()
             changed = git(work, "diff", "--name-only", base, head).stdout.split()
@@ -188,20 +211,31 @@ class World:
         args = [*sign_args, "commit-tree", *(["-S"] if sign else []), "-p", head, tree]
         sha = git(work, *args, input=message).stdout.strip()
         if push:
-            git(work, "push", "-q", "origin", f"{sha}:refs/heads/{branch}")
+            self.push_forged(work, sha, branch)
         return sha
 
     def push_merge(self, branch: str) -> subprocess.CompletedProcess[str]:
         """Merge a review branch into main by hand (no local gate) and push: only the server can refuse it."""
         work = self.clone(OUTSIDER)
         git(work, "fetch", "-q", "origin")
-        tree = git(work, "merge-tree", "--write-tree", "origin/main", f"origin/{branch}").stdout.split()[0]
-        sha = git(work, "commit-tree", "-p", "origin/main", "-p", f"origin/{branch}", tree,
+        tree = git(work, "merge-tree", "--write-tree", "origin/main", self.tip(branch)).stdout.split()[0]
+        sha = git(work, "commit-tree", "-p", "origin/main", "-p", self.tip(branch), tree,
                   input=records.merge_message(branch)).stdout.strip()
         return git(work, "push", "origin", f"{sha}:refs/heads/main", check=False)
 
+    def branch_of(self, person: str) -> str:
+        return git(self.clone(person), "rev-parse", "--abbrev-ref", "HEAD").stdout.strip()
+
+    def commit_signed(self, person: str, message: str, *paths: str, sign: bool = True) -> str:
+        """Commit the given paths in the person's clone (signed with their key unless told not to)."""
+        work = self.clone(person)
+        git(work, "add", "-A", "--", *paths)
+        git(work, "commit", "-q", *(["-S"] if sign else []), "-m", message, "--", *paths)
+        return git(work, "rev-parse", "HEAD").stdout.strip()
+
     def gate(self, branch: str) -> Result:
-        return self.portal(OUTSIDER, "gate", "--base", "origin/main", "--head", f"origin/{branch}")
+        self.clone(OUTSIDER)
+        return self.portal(OUTSIDER, "gate", "--base", "origin/main", "--head", self.tip(branch))
 
 
 @pytest.fixture

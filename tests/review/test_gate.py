@@ -58,7 +58,7 @@ def test_a_merge_that_changes_the_approved_content_is_refused(world: World) -> N
 def test_gate_json(world: World) -> None:
     branch = world.submit()
     world.forge(branch, "初审", "wu.guoqing", sign=False)
-    result = world.portal(OUTSIDER, "gate", "--base", "origin/main", "--head", f"origin/{branch}", "--format", "json")
+    result = world.portal(OUTSIDER, "gate", "--base", "origin/main", "--head", world.tip(branch), "--format", "json")
     problems = json.loads(result.out)
     assert result.code == 1
     assert any(p["rule"] == "REVIEW-UNSIGNED" and p["path"] == ITEM and p["stage"] == "初审" and len(p["commit"]) == 40

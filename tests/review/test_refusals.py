@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from review import records
+
 from .conftest import CHAIN, OUTSIDER, World, git, item_text, roster_text
 
 ITEM = "content/news/2026-11-21-xuan-chuan.md"
@@ -54,7 +56,7 @@ def test_tampered_signature(world: World) -> None:
     work = world.clone(OUTSIDER)
     raw = git(work, "cat-file", "commit", sha).stdout.replace("初审意见", "初审意见（已改）")
     forged = git(work, "hash-object", "-w", "-t", "commit", "--stdin", input=raw).stdout.strip()
-    git(work, "push", "-q", "origin", f"{forged}:refs/heads/{branch}")
+    assert world.push_forged(work, forged, branch).returncode != 0  # the server takes no badly signed decision
     refused(world, branch, "REVIEW-BAD-SIGNATURE")
 
 
@@ -107,11 +109,17 @@ def test_informant_approves_what_they_submitted(world: World) -> None:
 
 
 def test_signed_submission_proves_the_informant(world: World) -> None:
-    # zhou.ke writes the item but claims sun.lixin submitted it; his signature on the submission tells the truth
+    # zhou.ke writes the item and claims sun.lixin submitted it: his own key cannot sign for sun.lixin
     world.write("zhou.ke", ITEM, item_text(reviewers=CHAIN | {"初审": "zhou.ke"}))
-    assert world.portal("zhou.ke", "submit", ITEM, "--as", "sun.lixin").code == 0
-    branch = git(world.clone("zhou.ke"), "rev-parse", "--abbrev-ref", "HEAD").stdout.strip()
-    assert branch.startswith("review/sun.lixin/")
+    claimed = world.portal("zhou.ke", "submit", ITEM, "--as", "sun.lixin")
+    assert claimed.code == 1 and "与 roster.yml 中 sun.lixin 的公钥不符" in claimed.err
+    # made by hand with a trailer naming sun.lixin, signed by zhou.ke: the signature is the informant
+    work = world.clone("zhou.ke")
+    branch = "review/zhou.ke/20261122-120000-claimed"
+    git(work, "checkout", "-q", "-b", branch, "origin/main")
+    git(work, "add", ITEM)
+    git(work, "commit", "-q", "-S", "-m", records.submit_message("claimed", 1, "sun.lixin"))
+    git(work, "push", "-q", "origin", branch)
     local = world.approve("zhou.ke", branch, "初审")
     assert local.code == 1 and "报送人" in local.err
     world.forge(branch, "初审", "zhou.ke")
