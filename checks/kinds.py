@@ -119,9 +119,12 @@ def _rules() -> _Compiled:
         return _compiled[0]
     settings = rulefile.settings(RULES)
     name = f"{RULES}.yml"
-    issuer = rulefile.regex("issuer", "issuer", settings.get("issuer"))
-    public = rulefile.regex("public_reports", "public_reports", settings.get("public_reports"))
-    openings = rulefile.regex("public_report_openings", "public_report_openings", settings.get("public_report_openings"))
+    with rulefile.at(name, 1):
+        issuer, public, openings = (rulefile.regex(key, key, settings.get(key))
+                                    for key in ("issuer", "public_reports", "public_report_openings"))
+        reasons = settings.get("forbidden")
+        if not isinstance(reasons, dict) or not reasons:
+            raise PortalError("forbidden 应为“文种: 不得公开的理由”的映射")
     titles: dict[str, re.Pattern[str]] = {}
     requests: dict[str, re.Pattern[str]] = {}
     unless: dict[str, re.Pattern[str]] = {}
@@ -130,13 +133,16 @@ def _rules() -> _Compiled:
             form = rule.data.get("form")
             if form not in FORMS:
                 raise PortalError(f"{rule.id}: form 应为 {' / '.join(FORMS)} 之一")
-            if not isinstance(rule.data.get("kind"), str) or not rule.data["kind"]:
-                raise PortalError(f"{rule.id}: 缺少 kind（所识别的文种）")
+            if rule.data.get("kind") not in reasons:
+                raise PortalError(f"{rule.id}: kind（所识别的文种）应为 forbidden 中的文种之一：{'、'.join(reasons)}")
             for k in rule.keywords:
                 if normalize.compact(k) != k:
                     raise PortalError(f"{rule.id}: 关键词“{k}”不是规范化形式，应写成“{normalize.compact(k)}”")
             if form == "title":
-                titles[rule.id] = re.compile(f"(?:{issuer.pattern})?(?:{rule.pattern.pattern})")
+                try:
+                    titles[rule.id] = re.compile(f"(?:{issuer.pattern})?(?:{rule.pattern.pattern})")
+                except re.error:
+                    raise PortalError(f"{rule.id}: 标题规则的 pattern 不能用 (?x) 等内联标志") from None
             elif form == "addressee":
                 requests[rule.id] = rulefile.regex(rule.id, "requests", rule.data.get("requests"))
             if "unless" in rule.data:

@@ -360,6 +360,9 @@ def kinds_rules(tmp_path, monkeypatch):
     ("    form: formula\n", "    form: sentence\n", "KIND-CLOSE-QINGSHI: form 应为 title / formula / addressee 之一（kinds.yml 第"),
     ("    keywords: [批示, ", "    keywords: [批覆, 請示, ", "KIND-CLOSE-QINGSHI: 关键词“請示”不是规范化形式，应写成“请示”"),
     ("      (?x)(?:特此|专此|谨此)报告(?!如下)", "      (?x)(?:特此|专此|谨此报告(?!如下)", "KIND-CLOSE-BAOGAO: pattern 不是有效的正则表达式"),
+    ("    kind: 函\n    form: title", "    kind: 信函\n    form: title", "KIND-TITLE-HAN: kind（所识别的文种）应为 forbidden 中的文种之一"),
+    ("    pattern: '关于.{1,100}?的?(?:紧急", "    pattern: '(?x)关于.{1,100}?的?(?:紧急",
+     "KIND-TITLE-QINGSHI: 标题规则的 pattern 不能用 (?x) 等内联标志"),
 ])
 def test_a_broken_rule_is_a_message_naming_it(tmp_portal, kinds_rules, capsys, old, new, message):
     text = kinds_rules.read_text(encoding="utf-8")
