@@ -47,7 +47,8 @@ TITLE_PART = 60  # a part of a title wrapped over several lines or paragraphs is
 SPAN = 1 << 16  # characters normalised at a time with their offset map
 OVERLAP = 1 << 12  # read past a window's end, so that a formula starting in it is whole
 LOOK_BACK = 12  # lines looked back at for the colon that introduces a list of formulas
-ADDRESSEE_LINES = 6  # the addressee is looked for in the first non-blank lines of the body
+ADDRESSEE_LINES = 6
+OPENING_BLOCKS = 3  # a public report says so in one of its first blocks (its title, or the usual opening)  # the addressee is looked for in the first non-blank lines of the body
 
 OPEN_QUOTES = "“‘「『《〈﹁﹃＂"
 CLOSE_QUOTES = "”’」』》〉﹂﹄＂"
@@ -401,26 +402,26 @@ class _Text:
         return []
 
     def opens_with(self, title: re.Pattern[str], opening: re.Pattern[str]) -> bool:
-        """Whether the first heading or paragraph is a title that `title` finds (a public report's),
-        or begins as `opening` does (本报告根据《政府信息公开条例》……编制)."""
-        first = next(((n, kind, at) for n in range(len(self.starts)) for kind, at in [self.block(n)]
-                      if kind != "blank"), None)
-        if first is None or first[1] not in ("heading", "para"):
-            return False
-        n, kind, start = first
-        end = start
-        while n < len(self.starts) and end - start <= TITLE_MAX * 2:  # the paragraph, or enough of it
-            end = self.starts[n + 1] - 1 if n + 1 < len(self.starts) else len(self.text)
-            n += 1
-            if kind == "heading" or n >= len(self.starts) or self.block(n)[0] != "para":
+        """Whether one of the first blocks (headings, paragraphs) is a title that `title` finds (a public
+        report's), or begins as `opening` does (本报告根据《政府信息公开条例》……编制)."""
+        seen = 0
+        for n in range(len(self.starts)):
+            kind, start = self.block(n)
+            if kind == "blank":
+                continue
+            seen += 1
+            if seen > OPENING_BLOCKS:
                 break
-        head = self.normalised(start, min(end, start + TITLE_MAX * 2)).replace("\n", "")
-        if opening.search(head[:TITLE_MAX]):
-            return True
-        if end - start > TITLE_MAX:
-            return False
-        start, end, _ = _undecorated(self.text, start, end)
-        return bool(title.search(self.normalised(start, end).replace("\n", "")))
+            if kind not in ("heading", "para"):
+                continue
+            end = self.starts[n + 1] - 1 if n + 1 < len(self.starts) else len(self.text)
+            if opening.search(self.normalised(start, min(end, start + TITLE_MAX * 2))[:TITLE_MAX]):
+                return True
+            if end - start <= TITLE_MAX:
+                start, end, _ = _undecorated(self.text, start, end)
+                if title.search(self.normalised(start, end)):
+                    return True
+        return False
 
     # -- formulas
 

@@ -209,6 +209,8 @@ CLASSES = [
     ("public report", {"type": "报告", "title": "2026年云江市政府工作报告"}, GOV_REPORT, []),
     ("public report", {"type": "公告", "title": "云江市应急管理局2025年度报告"},
      "本报告根据《中华人民共和国政府信息公开条例》要求编制。\n\n" + ANNUAL_FULL, []),
+    ("public report", {"type": "公告", "title": "2025年度报告"},
+     "发布时间：2026年1月20日\n\n# 云江市应急管理局2025年政府信息公开工作年度报告\n\n" + ANNUAL_FULL, []),
     ("public report", {"type": "通知", "title": "云江市应急管理局2025年工作情况"}, "今年以来，……\n\n特此报告。",
      ["KIND-CLOSE-BAOGAO"]),
     ("public report", {"type": "通知", "title": "关于2025年政府信息公开工作情况的报告"}, ANNUAL_FULL,
