@@ -22,6 +22,8 @@ def run(args: argparse.Namespace) -> int:
         live = layout.live()
         for release in layout.ordered():
             print(f"{release}{'  （在用）' if release == live else ''}")
+        if not layout.ordered():
+            print(f"{layout.root} 还没有发布过任何版本。")
         return 0
     old, new = publish.rollback(args.dir, args.to)
     print(f"已回滚：在用版本由 {old} 改为 {new}，已记入 {args.dir / publish.LOG}。")
