@@ -251,3 +251,30 @@ def test_attachment_is_read_again_after_it_changes(tmp_portal: Path, attach: Cal
     stamp = dt.datetime(2026, 6, 4).timestamp()
     __import__("os").utime(path, (stamp, stamp))
     assert summary(findings()) == [("qingdan.csv", "SEC-INTERNAL", 1, 1)]
+
+
+def test_unscanned_attachment_is_published_only_once_accepted_for_its_content(
+        tmp_portal: Path, attach: Callable[[str, bytes], Path], capsys: pytest.CaptureFixture[str]) -> None:
+    """portal check fails on a legacy .doc; an accepted.yml entry (who, why) accepts that very file, and
+    a replaced file with other content is an error again."""
+    import json
+
+    from portal import cli
+
+    path = attach("old.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "WordDocument".encode("utf-16-le") + b"\0\0" * 200)
+    assert cli.main(["--root", str(tmp_portal), "check", "--format", "json"]) == 1
+    found = [f for f in json.loads(capsys.readouterr().out) if f["rule"] == "SEC-ATTACHMENT-UNSCANNED"]
+    assert [(f["path"], f["severity"]) for f in found] == [("content/news/files/old.doc", "error")]
+    (tmp_portal / "accepted.yml").write_text(
+        f"accepted:\n  - file: {found[0]['path']}\n    rule: SEC-ATTACHMENT-UNSCANNED\n"
+        f"    fingerprint: {found[0]['fingerprint']}\n    by: chen.xiuying\n"
+        "    reason: 保密审查员逐页核对原件，无涉密内容\n    date: 2026-11-20\n", encoding="utf-8")
+    cli.main(["--root", str(tmp_portal), "check", "--format", "json"])
+    after = [f for f in json.loads(capsys.readouterr().out) if f["rule"] == "SEC-ATTACHMENT-UNSCANNED"]
+    assert [f["severity"] for f in after] == ["accepted"]
+    path.write_bytes(path.read_bytes() + b"\x01")
+    stamp = dt.datetime(2026, 6, 5).timestamp()
+    __import__("os").utime(path, (stamp, stamp))
+    cli.main(["--root", str(tmp_portal), "check", "--format", "json"])
+    again = [f for f in json.loads(capsys.readouterr().out) if f["rule"] == "SEC-ATTACHMENT-UNSCANNED"]
+    assert [f["severity"] for f in again] == ["error"]
