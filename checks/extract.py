@@ -1208,6 +1208,7 @@ class _Sheet(_Target):
         self.buf: list[str] | None = None
         self.values: dict[str, list[str]] = {}
         self.phonetic = 0
+        self.formula1 = False
 
     def start(self, tag: str, attrib: dict[str, str]) -> None:
         name = _local(tag)
@@ -1223,8 +1224,11 @@ class _Sheet(_Target):
                 self.col += 1
             self.kind = attrib.get("t", "n")
             self.values = {}
+        elif name == "f" and self.buf is not None and self.formula1:
+            pass  # <x14:formula1><xm:f>"是,否"</xm:f>: the list of the extended validation
         elif name in ("v", "f", "t") and not self.phonetic or name in self.HEADERS or name == "formula1":
             self.buf = self.values.setdefault(name, [])
+            self.formula1 = name == "formula1"
         elif name == "rPh":
             self.phonetic += 1
         elif name == "dataValidation":
@@ -1240,8 +1244,11 @@ class _Sheet(_Target):
 
     def end(self, tag: str) -> None:
         name = _local(tag)
+        if name == "f" and self.formula1:
+            return
         if name in ("v", "f", "t", "formula1") or name in self.HEADERS:
             self.buf = None
+            self.formula1 = False
         if name == "rPh":
             self.phonetic -= 1
         elif name == "c":

@@ -179,13 +179,13 @@ def test_a_part_no_relationship_reaches_is_still_read(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- Excel
 
 
-def sheet_package(cells: str, shared: list[str]) -> bytes:
+def sheet_package(cells: str, shared: list[str], after: str = "") -> bytes:
     """A workbook written by hand: cells of every type (shared, inline, cached formula result)."""
     ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
     sst = "".join(f"<si><t>{s}</t></si>" for s in shared)
     return package({
         "xl/book.xml": f'<workbook {ns} xmlns:r="{R}"><sheets><sheet name="数据" sheetId="1" r:id="rId1"/></sheets></workbook>',
-        "xl/s/one.xml": f"<worksheet {ns}><sheetData><row r=\"1\">{cells}</row></sheetData></worksheet>",
+        "xl/s/one.xml": f"<worksheet {ns}><sheetData><row r=\"1\">{cells}</row></sheetData>{after}</worksheet>",
         "xl/strings.xml": f'<sst {ns} count="{len(shared)}">{sst}</sst>',
     }, {"": [(f"{R}/officeDocument", "xl/book.xml")],
         "xl/book.xml": [(f"{R}/worksheet", "s/one.xml"), (f"{R}/sharedStrings", "strings.xml")]},
@@ -334,3 +334,15 @@ def test_workbook_embedded_in_a_word_document_is_read(tmp_path: Path) -> None:
     found = findings(tmp_path, "a.docx", data)
     assert [f.rule for f in found] == ["SEC-MARKING"]
     assert "嵌入的文件（word/embeddings/sheet.xlsx）中的工作表“数据”单元格 C1" in found[0].message
+
+
+def test_extended_data_validation_list_is_read(tmp_path: Path) -> None:
+    """Excel 2010 writes a list that refers to another sheet as x14:dataValidation with xm:f inside."""
+    ext = ('<extLst><ext uri="{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}" '
+           'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main"><x14:dataValidations count="1" '
+           'xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"><x14:dataValidation type="list">'
+           '<x14:formula1><xm:f>"公开,TEXT"</xm:f></x14:formula1><xm:sqref>B2</xm:sqref></x14:dataValidation>'
+           "</x14:dataValidations></ext></extLst>")
+    for text, expected in ((MARK, {"SEC-MARKING"}), (PUBLIC, set())):
+        data = sheet_package('<c r="A1" t="s"><v>0</v></c>', ["名称"], ext.replace("TEXT", text))
+        assert rules(tmp_path, f"{len(text)}.xlsx", data) == expected
