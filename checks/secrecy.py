@@ -45,30 +45,27 @@ OPEN_QUOTES, CLOSE_QUOTES = "“‘「『\"'《〈﹁﹃＂＇", "”’」』\"
 OPEN_BRACKETS, CLOSE_BRACKETS = "【（(〔［〖{｛＜", "】）)〕］〗}｝＞"
 _ENCLOSING = set(OPEN_QUOTES + CLOSE_QUOTES + OPEN_BRACKETS + CLOSE_BRACKETS)
 # a quote around the hit, possibly with other markings and brackets inside: “【内部资料】”
-_QUOTED = re.compile(f"[{re.escape(OPEN_QUOTES)}][\x01{re.escape(OPEN_BRACKETS)}]*\x02"
-                     f"[\x01{re.escape(CLOSE_BRACKETS)}]*[{re.escape(CLOSE_QUOTES)}]")
-_BRACKETED = re.compile(f"[{re.escape(OPEN_BRACKETS)}]\x01*\x02\x01*[{re.escape(CLOSE_BRACKETS)}]")
-_LABEL = re.compile(f"[\x01{re.escape(OPEN_BRACKETS)}]*\x02")
 # a list item, in the source or in the published view, possibly inside a block quote ("> - 内部资料")
 _LIST_ITEM = re.compile(r"(?:[ \t]*>)*[ \t]*(?:[-*+][ \t]|\d+[.)、．]|[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+、)")
 FOOTNOTE_BACK = "↩"  # ends a footnote in the published view ("1. 内部资料↩"): a footnote is not a list item
-_LINK_TARGET = re.compile(r"\]\([^)\n]*\)")
+# (a target stops at the next bracket: each character is read by one attempt at most, linear on any line)
+_LINK_TARGET = re.compile(r"\]\([^()\[\]\n]*\)")
 _FOOTNOTE = re.compile(r"\[\^[^\]\s]{1,40}\]:?")  # a footnote's reference or label in the source
-_TABLE_SEPARATOR = re.compile(r"[\s>]*\|?(?:\s*:?-+:?\s*\|?)+\s*")
+_TABLE_SEPARATOR = re.compile(r"[ \t>]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*")  # one way to match
 _LEVEL = re.compile(r"(?:绝密|机密|秘密)级?")  # a cell that is only a level (normalised)
 _COUNT = re.compile(r"(?:\d{1,4}(?:件|个|条|次|项|人|家|份)?)?")  # a cell of a table of counts (normalised)
 _SEQUENCE = re.compile(r"[\d〇一二三四五六七八九十]*")  # a cell that is only a number (序号)
 MAX_ROW = 4000  # longer lines are not read as table rows
 TABLE_ROWS = 64  # rows read upwards to find a table's header
-LONG_TOKEN = 64  # a token spread wider than this (separators between its characters) is kept per character
 _OF = set("的之")  # right after a label's value: the label is a noun in a sentence
-QUOTED_LIST = 8
 _LIST_JOINERS = set(" \t\u3000、，,；;或和及与以")
 MAX_SHOWN = 80  # a hit's text longer than this is shown by its ends
 _LATIN_RUN = re.compile(r"[0-9]*[A-Za-z][A-Za-z0-9]*")
 WINDOW = 200  # characters of context each side of a hit that decide marking or mention
-NEAR = 24  # read first: usually enough to meet a word on both sides
 _STANDALONE = set("\x01\x02" + OPEN_BRACKETS + CLOSE_BRACKETS)
+_OPEN_BRACKETS, _CLOSE_BRACKETS = set(OPEN_BRACKETS), set(CLOSE_BRACKETS)  # ("" is in no set)
+_LABEL_BEFORE = "\x01" + OPEN_BRACKETS  # what may stand before a label: other markings, brackets
+WORD, OTHER, TOKEN = "x", ".", "\x01"  # symbols of _Symbols (quotes and brackets stand for themselves)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -182,14 +179,10 @@ class Ruleset:
                 candidates += [(rule, m.start(), m.end(), m, "") for m in rule.pattern.finditer(compact) if m.end() > m.start()]
         if not candidates:
             return []
-        spans: list[tuple[int, int]] = []
-        for _, s, e, _, _ in candidates:
-            _token_spans(spans, index, s, e)
+        spans = [(index[s], index[e - 1] + 1) for _, s, e, _, _ in candidates]
         if self.companions is not None:
-            for c in self.companions.finditer(compact):
-                if c.end() > c.start():
-                    _token_spans(spans, index, c.start(), c.end())
-        tokens = _Tokens(sorted(spans))
+            spans += [(index[c.start()], index[c.end() - 1] + 1) for c in self.companions.finditer(compact) if c.end() > c.start()]
+        symbols, tables = _Symbols(text, spans), _Tables(text, self.table_headers)
         hits = []
         for rule, s, e, m, word in candidates:
             start, end = index[s], index[e - 1] + 1
@@ -197,7 +190,7 @@ class Ruleset:
                 if (starred := _starred(text, index, m)) is None:
                     continue
                 end = starred
-            if self._is_marking(rule, text, start, end, tokens, compact, index, s, e):
+            if self._is_marking(rule, text, start, end, symbols, tables, compact, index, s, e):
                 hits.append(Hit(rule, start, end, _shown(text, start, end), word))
         return hits if overlapping else _outermost(hits, self._order)
 
@@ -210,7 +203,7 @@ class Ruleset:
                     yield from ((word, m.start() + at, m.start() + at + len(form)) for word in words)
                     at = run.find(form, at + 1)
 
-    def _is_marking(self, rule: Rule, text: str, start: int, end: int, tokens: _Tokens,
+    def _is_marking(self, rule: Rule, text: str, start: int, end: int, symbols: _Symbols, tables: _Tables,
                     compact: str, index: list[int], compact_start: int, compact_end: int) -> bool:
         # the line around the hit, at most WINDOW characters each side (a cut side counts as more text)
         low, high = max(0, start - WINDOW), min(len(text), end + WINDOW)
@@ -220,73 +213,42 @@ class Ruleset:
         line_end, cut_right = (n, False) if n >= 0 else (high, high < len(text))
         in_table = not cut_left and "|" in text[line_start:line_end]
         if rule.context == "anywhere":
-            return not self._described(text, start, end, compact, index, compact_start, compact_end) and \
-                not (in_table and self._table_entry(text, line_start, line_end, start))
+            return not self._described(text, start, end, compact, index, compact_start, compact_end, symbols.runs) and \
+                not (in_table and tables.entry(line_start, start))
         left, right = line_start, line_end
         if in_table:  # a Markdown table: the cell is the unit
             left = text.rfind("|", line_start, start) + 1 or line_start
             right = n if (n := text.find("|", end, line_end)) >= 0 else line_end
         elif not cut_left and (m := _LIST_ITEM.match(text, line_start, min(line_end, line_start + 64))) \
-                and FOOTNOTE_BACK in text[line_start:min(line_end, line_start + MAX_ROW)]:
+                and FOOTNOTE_BACK in text[line_start:line_end]:
             left = max(left, min(m.end(), start))  # a footnote of the published view: its number is no word
-        skeleton = _skeleton(text, left, right, start, end, tokens, cut_left and left == line_start,
-                             cut_right and right == line_end)
-        if _QUOTED.search(skeleton):
+        before, after = symbols.sides(left, right, start, end)
+        if _quoted(before, after):
             return False
         if rule.context == "statement":
-            before = compact[compact.rfind("\n", max(0, compact_start - 20), compact_start) + 1:compact_start]
-            return not (self.mention_before and self.mention_before.search(before))
+            before_text = _just_before(compact, compact_start)
+            return not (self.mention_before and self.mention_before.search(before_text))
         if rule.context == "label":  # 密级：秘密, not 公开方式：不予公开的，应当…… nor a list of labels
-            return _LABEL.match(skeleton) is not None and compact[compact_end:compact_end + 1] not in _OF and not (
+            return not before.strip(_LABEL_BEFORE) and compact[compact_end:compact_end + 1] not in _OF and not (
                 left == line_start and not cut_left and _is_list_item(text, line_start, line_end))
-        if _BRACKETED.search(skeleton):
-            return True
+        if before.rstrip(TOKEN)[-1:] in _OPEN_BRACKETS and after.lstrip(TOKEN)[:1] in _CLOSE_BRACKETS:
+            return True  # 【内部资料】
         if left == line_start and not cut_left and _is_list_item(text, line_start, line_end):
             return False
-        if not set(skeleton) <= _STANDALONE:
+        if not set(before + after) <= _STANDALONE:
             return False
-        return not (in_table and self._table_entry(text, line_start, line_end, start))
-
-    def _table_entry(self, text: str, line_start: int, line_end: int, start: int) -> bool:
-        """Whether the cell at `start` is an entry of a table that explains markings or counts cases
-        rather than a marking: a row naming two or more levels (| 绝密 | 机密 | 秘密 |); the row's
-        subject under a header that names what the column lists (| 密级 | 保密期限 | over | 秘密 | 10年 |),
-        only a sequence number left of it; or the label of a row of counts under a header (| 不予公开 | 1 |
-        in an annual report). A key and its value (| 密级 | 秘密 |) or a document's level
-        (| 防汛预案 | 秘密 |) stay markings."""
-        if line_end - line_start > MAX_ROW:
-            return False
-        cells, column = _cells(text, line_start, line_end, start)
-        norm = normalize.normalizer()
-        if _LEVEL.fullmatch(norm.compact(cells[column])) and \
-                sum(1 for c in cells if _LEVEL.fullmatch(norm.compact(c))) >= 2:
-            return True
-        above = _rows_above(text, line_start)
-        if not above:
-            return False
-        if column == 0 and len(cells) > 1 and all(_COUNT.fullmatch(norm.compact(c)) for c in cells[1:]) and \
-                any(norm.compact(c) for c in cells[1:]):
-            return True
-        if self.table_headers is None:
-            return False
-        for row_start, row_end in above:  # the nearest header naming what a column lists
-            names, _ = _cells(text, row_start, row_end, row_start)
-            subject = next((k for k, name in enumerate(names) if self.table_headers.fullmatch(norm.compact(name))), -1)
-            if subject >= 0:
-                return subject <= column and all(_SEQUENCE.fullmatch(norm.compact(c)) for c in cells[:subject])
-        return False
-
+        return not (in_table and tables.entry(line_start, start))
 
     def _described(self, text: str, start: int, end: int, compact: str, index: list[int],
-                   compact_start: int, compact_end: int) -> bool:
+                   compact_start: int, compact_end: int, runs: dict[int, int]) -> bool:
         """A marking that a text describes, as regulations and explainers do: right after 标注/标明为/
         例如/形式为…… (文件首页标注“秘密★1年”的……, 标注为秘密★1年的文件), or quoted and followed by
         what it means (“机密★10年”表示……, “机密★”字样): a mention. Quotes alone are not enough:
         “秘密★1年” on a line of its own, or 本件“机密★5年”，请妥善保管, is still a marking."""
         at = compact_start
         if _enclosed_by(text, start, end, OPEN_QUOTES, CLOSE_QUOTES):  # “秘密★5年”“机密★10年”: the first decides
-            at = bisect.bisect_left(index, _first_of_quoted_list(text, start))
-        before = compact[compact.rfind("\n", max(0, at - 20), at) + 1:at]
+            at = bisect.bisect_left(index, _first_of_quoted_list(text, start, runs))
+        before = _just_before(compact, at)
         if self.mention_before and self.mention_before.search(before):
             return True
         if self.mention_after is None or not _enclosed_by(text, start, end, OPEN_QUOTES, CLOSE_QUOTES):
@@ -306,11 +268,16 @@ def _enclosed_by(text: str, start: int, end: int, opening: str, closing: str) ->
     return i >= 0 and text[i] in opening and j < len(text) and text[j] in closing
 
 
-def _first_of_quoted_list(text: str, start: int) -> int:
-    """Where a run of quoted items ending with the one around `start` begins (“秘密★5年”、“机密★10年”或“绝密★启用前”):
-    at most QUOTED_LIST items of at most 40 characters each are read back."""
+def _first_of_quoted_list(text: str, start: int, runs: dict[int, int]) -> int:
+    """Where a run of quoted items ending with the one around `start` begins (“秘密★5年”、“机密★10年”或“绝密★启用前”),
+    items of at most 40 characters each; `runs` keeps what is known (each item is read once)."""
     first = start
-    for _ in range(QUOTED_LIST):
+    visited = []
+    while True:
+        if first in runs:
+            first = runs[first]
+            break
+        visited.append(first)
         i = first - 1
         while i >= 0 and text[i] in " \t\u3000":
             i -= 1
@@ -322,11 +289,24 @@ def _first_of_quoted_list(text: str, start: int) -> int:
             i -= 1
         if i < 0 or text[i] not in CLOSE_QUOTES:
             break
-        previous = max((text.rfind(q, max(0, i - 40), i) for q in OPEN_QUOTES if q not in CLOSE_QUOTES), default=-1)
-        if previous < 0:
+        low = max(0, i - 40)
+        low = text.rfind("\n", low, i) + 1 or low
+        previous = _LAST_OPEN_QUOTE.match(text, low, i)
+        if previous is None:
             break
-        first = previous + 1
+        first = previous.end()
+    for v in visited:
+        runs[v] = first
     return first
+
+
+_LAST_OPEN_QUOTE = re.compile(f"[^\n]*[{re.escape(''.join(q for q in OPEN_QUOTES if q not in CLOSE_QUOTES))}]")
+
+
+def _just_before(compact: str, at: int) -> str:
+    """The (at most 20) normalised characters before `at` on its line: what a mention_before word must end."""
+    low = max(0, at - 20)
+    return compact[compact.rfind("\n", low, at) + 1 or low:at]
 
 
 def _is_list_item(text: str, line_start: int, line_end: int) -> bool:
@@ -335,47 +315,184 @@ def _is_list_item(text: str, line_start: int, line_end: int) -> bool:
         FOOTNOTE_BACK not in text[line_start:min(line_end, line_start + MAX_ROW)]
 
 
-def _cells(text: str, line_start: int, line_end: int, at: int) -> tuple[list[str], int]:
-    """The cells of the table row text[line_start:line_end] and which of them holds offset `at`."""
-    row = text[line_start:line_end]
-    body = row.lstrip(" \t>")
-    offset = len(row) - len(body)
-    if body.startswith("|"):
-        body, offset = body[1:], offset + 1
-    cells = body.rstrip(" \t").removesuffix("|").split("|")
-    column = min(row.count("|", offset, max(offset, at - line_start)), len(cells) - 1)
-    return cells, column
+def _quoted(before: str, after: str) -> bool:
+    """Whether the hit stands in quotes, other markings and brackets aside (“【内部资料】”)."""
+    return before.rstrip(_INSIDE_OPEN)[-1:] in _OPEN_QUOTES and after.lstrip(_INSIDE_CLOSE)[:1] in _CLOSE_QUOTES
 
 
-def _rows_above(text: str, line_start: int) -> list[tuple[int, int]]:
-    """(start, end) of the table rows above the row that starts at `line_start`, nearest first, separator
-    rows left out (at most TABLE_ROWS; the published view writes adjacent tables without a line between)."""
-    rows: list[tuple[int, int]] = []
-    at = line_start
-    for _ in range(TABLE_ROWS):
-        if at == 0:
-            break
-        low = max(0, at - 1 - MAX_ROW)
-        start = text.rfind("\n", low, at - 1) + 1
-        if start == 0 and low > 0:
-            break
-        row = text[start:at - 1]
-        if "|" not in row:
-            break
-        if not _TABLE_SEPARATOR.fullmatch(row):
-            rows.append((start, at - 1))
+_INSIDE_OPEN, _INSIDE_CLOSE = TOKEN + OPEN_BRACKETS, TOKEN + CLOSE_BRACKETS
+_OPEN_QUOTES, _CLOSE_QUOTES = set(OPEN_QUOTES), set(CLOSE_QUOTES)
+
+
+@functools.cache
+def _symbol_table() -> Any:
+    """For each BMP character, its symbol's code: a quote or bracket itself, x a letter or digit, . the rest."""
+    import numpy as np
+
+    table = np.full(0x10000, ord(OTHER), dtype=np.uint32)
+    for code in range(0x10000):
+        ch = chr(code)
+        if ch in _ENCLOSING:
+            table[code] = code
+        elif unicodedata.category(ch)[0] in "LN":
+            table[code] = ord(WORD)
+    return table
+
+
+class _Symbols:
+    """A text reduced, once, to what decides marking or mention, one symbol a character: x a word
+    character, \x01 part of a marking or companion, a quote or bracket as itself, . anything else
+    (punctuation, spaces, HTML tags, link targets, footnote labels). Each hit then reads outwards to the
+    first word on each side with str.find: linear in the text however many hits a line holds."""
+
+    def __init__(self, text: str, spans: list[tuple[int, int]]) -> None:
+        import numpy as np
+
+        codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        bmp = codes < 0x10000
+        symbols = _symbol_table()[np.where(bmp, codes, 0)]
+        for i in np.flatnonzero(~bmp).tolist():  # outside the BMP: rare
+            symbols[i] = ord(WORD) if unicodedata.category(text[i])[0] in "LN" else ord(OTHER)
+        for pattern, marker in ((normalize.TAG, "<"), (_LINK_TARGET, "]("), (_FOOTNOTE, "[^")):
+            if marker in text:
+                for m in pattern.finditer(text):
+                    symbols[m.start() + (pattern is _LINK_TARGET):m.end()] = ord(OTHER)
+        if spans:
+            cover = np.zeros(len(text) + 1, dtype=np.int32)
+            edges = np.array(spans, dtype=np.int64)
+            np.add.at(cover, edges[:, 0], 1)
+            np.add.at(cover, edges[:, 1], -1)
+            symbols[np.cumsum(cover[:-1]) > 0] = ord(TOKEN)
+        self.symbols = symbols.tobytes().decode("utf-32-le")
+        self.runs: dict[int, int] = {}  # where each run of quoted items begins (_first_of_quoted_list)
+
+    def sides(self, left: int, right: int, start: int, end: int) -> tuple[str, str]:
+        """The symbols of text[left:start] and text[end:right] that decide, each side read from the hit
+        up to its first word (which ends it as x). (A side of a very long line is cut at WINDOW characters:
+        with no word that near, padding of spaces or symbols does not make a marking part of a sentence.)"""
+        symbols = self.symbols
+        word = symbols.rfind(WORD, left, start)
+        before = _squeeze(symbols[word + 1 if word >= 0 else left:start])
+        if word >= 0:
+            before = WORD + before
+        word = symbols.find(WORD, end, right)
+        after = _squeeze(symbols[end:word if word >= 0 else right])
+        if word >= 0:
+            after += WORD
+        return before, after
+
+
+def _squeeze(symbols: str) -> str:
+    return symbols.replace(OTHER, "")  # (a run of \x01 decides as one \x01 does)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Row:
+    cells: list[str]  # normalised; empty for a separator row (| --- | --- |)
+    levels: int  # how many cells are only a level (绝密、机密、秘密)
+    subject: int  # the first cell naming what its column lists (a header: 密级, 标志 ...), -1 if none
+
+
+class _Tables:
+    """The Markdown table rows of one text, each read once however many hits it holds."""
+
+    def __init__(self, text: str, headers: re.Pattern[str] | None) -> None:
+        self.text = text
+        self.headers = headers
+        self._rows: dict[int, _Row | None] = {}
+        self._heads: dict[int, _Row | None] = {}
+
+    def row(self, start: int) -> _Row | None:
+        """The table row on the line starting at `start`; None if it is no row or longer than MAX_ROW."""
+        if start in self._rows:
+            return self._rows[start]
+        text = self.text
+        end = text.find("\n", start, start + MAX_ROW + 1)
+        if end < 0:
+            end = len(text) if len(text) - start <= MAX_ROW else -1
+        row = None
+        if end >= 0 and "|" in text[start:end]:
+            if _TABLE_SEPARATOR.fullmatch(text, start, end):
+                row = _Row([], 0, -1)
+            else:
+                norm = normalize.normalizer()
+                cells = [norm.compact(c) for c in _split_cells(text[start:end])]
+                headers = self.headers
+                subject = next((k for k, c in enumerate(cells) if headers and headers.fullmatch(c)), -1)
+                row = _Row(cells, sum(1 for c in cells if _LEVEL.fullmatch(c)), subject)
+        self._rows[start] = row
+        return row
+
+    def above(self, start: int) -> int:
+        """Where the line above the line starting at `start` starts (-1 at the top or above a very long line)."""
+        if start == 0:
+            return -1
+        low = max(0, start - 2 - MAX_ROW)
+        previous = self.text.rfind("\n", low, start - 1) + 1
+        return -1 if previous == 0 and low > 0 else previous
+
+    def header(self, start: int) -> _Row | None:
+        """The nearest row above the row at `start`, in the same run of table lines, naming what a column lists."""
+        visited: list[int] = []
+        found: _Row | None = None
         at = start
-    return rows
+        while True:
+            if at in self._heads:
+                found = self._heads[at]
+                break
+            visited.append(at)
+            up = self.above(at)
+            row = self.row(up) if up >= 0 else None
+            if row is None:
+                break
+            if row.subject >= 0:
+                found = row
+                break
+            at = up
+        for v in visited:
+            self._heads[v] = found
+        return found
+
+    def entry(self, line_start: int, at: int) -> bool:
+        """Whether the cell at offset `at` is an entry of a table that explains markings or counts cases
+        rather than a marking: a row naming two or more levels (| 绝密 | 机密 | 秘密 |); a cell at or
+        right of the row's subject, under a header naming what that column lists, only a sequence number
+        left of it (| 密级 | 保密期限 | over | 秘密 | 10年 |); or the label of a row of counts under another
+        row (| 不予公开 | 1 | in an annual report). A key and its value (| 密级 | 秘密 |) and a document's
+        level (| 防汛预案 | 秘密 |) stay markings."""
+        row = self.row(line_start)
+        if row is None or not row.cells:
+            return False
+        column = min(_column(self.text, line_start, at), len(row.cells) - 1)
+        cells = row.cells
+        if row.levels >= 2 and _LEVEL.fullmatch(cells[column]):
+            return True
+        up = self.above(line_start)
+        if up < 0 or self.row(up) is None:
+            return False
+        if column == 0 and len(cells) > 1 and any(cells[1:]) and all(_COUNT.fullmatch(c) for c in cells[1:]):
+            return True
+        header = self.header(line_start)
+        if header is None:
+            return False
+        return header.subject <= column and all(_SEQUENCE.fullmatch(c) for c in cells[:header.subject])
 
 
-def _token_spans(spans: list[tuple[int, int]], index: list[int], s: int, e: int) -> None:
-    """Add the original span of compact[s:e]; a token spread wide (separators between its characters)
-    is added character by character, so that looking tokens up near a hit stays cheap."""
-    start, end = index[s], index[e - 1] + 1
-    if end - start <= LONG_TOKEN:
-        spans.append((start, end))
-    else:
-        spans.extend((index[k], index[k] + 1) for k in range(s, e))
+def _split_cells(row: str) -> list[str]:
+    body = row.lstrip(" \t>")
+    if body.startswith("|"):
+        body = body[1:]
+    return body.rstrip(" \t").removesuffix("|").split("|")
+
+
+def _column(text: str, line_start: int, at: int) -> int:
+    """Which cell of the table row starting at `line_start` holds offset `at`."""
+    i = line_start
+    while i < at and text[i] in " \t>":
+        i += 1
+    if i < at and text[i] == "|":
+        i += 1
+    return text.count("|", i, at)
 
 
 def _shown(text: str, start: int, end: int) -> str:
@@ -402,68 +519,6 @@ def _starred(text: str, index: list[int], m: re.Match[str]) -> int | None:
     return star + 1 if star >= 0 else None
 
 
-def _skeleton(text: str, left: int, right: int, start: int, end: int, tokens: _Tokens,
-              cut_left: bool = False, cut_right: bool = False) -> str:
-    """The cell text[left:right] around the hit, reduced to what decides marking or mention:
-    \x02 the hit, \x01 other markings and companions, brackets and quotes, x for a word.
-
-    Read outwards from the hit and only up to the first word on each side: nothing further
-    changes the decision. A side cut short (a very long line) ends with a word. The close
-    neighbourhood is read first; the whole cell only when that is not enough."""
-    near_left, near_right = max(left, start - NEAR), min(right, end + NEAR)
-    before, after, open_left, open_right = _sides(text, near_left, near_right, start, end, tokens)
-    if (open_left and near_left > left) or (open_right and near_right < right):
-        before, after, open_left, open_right = _sides(text, left, right, start, end, tokens)
-    return "".join(reversed(before + (["x"] if open_left and cut_left else []))) + "\x02" + \
-        "".join(after + (["x"] if open_right and cut_right else []))
-
-
-def _sides(text: str, left: int, right: int, start: int, end: int,
-           tokens: _Tokens) -> tuple[list[str], list[str], bool, bool]:
-    """The symbols before the hit (nearest first) and after it, each up to the first word,
-    and whether each side reached the edge of text[left:right] without meeting a word."""
-    marks = bytearray(right - left)
-    for ts, te in tokens.between(left, right):
-        a, b = max(ts, left) - left, min(te, right) - left
-        marks[a:b] = b"\x01" * (b - a)
-    marks[start - left:end - left] = b"\x02" * (end - start)
-    segment = text[left:right]
-    ignored = bytearray(right - left)  # HTML tags and the (target) of [text](target)
-    if "<" in segment:
-        for m in normalize.TAG.finditer(segment):
-            ignored[m.start():m.end()] = b"\x01" * (m.end() - m.start())
-    if "](" in segment:
-        for m in _LINK_TARGET.finditer(segment):
-            ignored[m.start() + 1:m.end()] = b"\x01" * (m.end() - m.start() - 1)
-    if "[^" in segment:
-        for m in _FOOTNOTE.finditer(segment):
-            ignored[m.start():m.end()] = b"\x01" * (m.end() - m.start())
-
-    def side(positions: range) -> tuple[list[str], bool]:
-        out: list[str] = []
-        previous = 0
-        for i in positions:
-            mark = marks[i]
-            if mark:
-                if mark != previous:
-                    out.append(chr(mark))
-                previous = mark
-                continue
-            previous = 0
-            ch = segment[i]
-            if ignored[i]:
-                continue
-            if ch in _ENCLOSING:
-                out.append(ch)
-            elif unicodedata.category(ch)[0] in "LN":
-                return out + ["x"], False
-        return out, True
-
-    before, open_left = side(range(start - left - 1, -1, -1))
-    after, open_right = side(range(end - left, right - left))
-    return before, after, open_left, open_right
-
-
 def _outermost(hits: list[Hit], order: dict[str, int]) -> list[Hit]:
     """Drop a hit that lies inside another (秘密 inside 秘密★1年, inside 本文件属秘密级);
     of hits on the same text, keep the first rule of the file."""
@@ -475,21 +530,6 @@ def _outermost(hits: list[Hit], order: dict[str, int]) -> list[Hit]:
             out.append(h)
             reach = h.end
     return out
-
-
-class _Tokens:
-    """The spans of every marking word and companion in a text, sorted, to look up by line."""
-
-    def __init__(self, spans: list[tuple[int, int]]) -> None:
-        self.spans = spans
-        self.starts = [s for s, _ in spans]
-        self.longest = max((e - s for s, e in spans), default=0)
-
-    def between(self, left: int, right: int) -> list[tuple[int, int]]:
-        """The spans that overlap text[left:right]."""
-        i = bisect.bisect_left(self.starts, left - self.longest)
-        j = bisect.bisect_left(self.starts, right)
-        return [(s, e) for s, e in self.spans[i:j] if e > left]
 
 
 @functools.cache
