@@ -640,7 +640,7 @@ def check(portal: Portal, article: Article) -> Iterable[Finding]:
         done.add(hit.rule.id)
         line, col = _where(article, hit, texts[hit.field])
         yield Finding(article.path, line, col, hit.rule.id, CATEGORY, hit.rule.severity,
-                      f"{hit.rule.description}（“{hit.text}”），看起来是{hit.kind}：{reasons.get(hit.kind, '')}。"
+                      f"{hit.rule.description}：“{hit.text}”，看起来是{hit.kind}。{reasons.get(hit.kind, '')}。"
                       "请删除或改写为可公开的内容；如确属误报，请在 accepted.yml 中登记并说明理由",
                       match=f"{hit.field}\0{hit.text}")
 
