@@ -74,6 +74,7 @@ def test_a_variant_hidden_in_a_sentence_is_still_a_mention() -> None:
 @pytest.mark.parametrize("text", [
     "秘 密 ★ 1 年", "機密★1年", "内\u200b部资料", "內部資料\u3000注意保存", "<b>内</b>部资料 <!-- 工作秘密 -->",
     "㊙⼈民ＡＢＣ１２３", "e\u0301t\u00e9", "🌟emoji 🟊 ok", "line1\nline2\n\n", "", "★☆*＊", "< not a tag >",
+    "内部[^1]资料 [^注释] [^ x] [^", "[^1]: 秘密★1年",
     Path(__file__).read_text(encoding="utf-8"),
 ])
 def test_vectorised_normalisation_agrees_with_the_reference(text: str) -> None:
@@ -129,3 +130,32 @@ def test_a_marking_in_a_very_long_line_is_judged_by_its_neighbourhood() -> None:
     assert rules.scan(sentence + "标注“内部资料”的材料不得上网。" + sentence) == []
     assert [h.rule.id for h in rules.scan(sentence + "【内部资料】" + sentence)] == ["SEC-INTERNAL"]
     assert [h.rule.id for h in rules.scan(sentence + "机密★1年" + sentence)] == ["SEC-MARKING"]
+
+
+@pytest.mark.parametrize(("text", "rule"), [
+    ("内部[^1]资料", "SEC-INTERNAL"),  # a footnote reference inside the word
+    ("秘密[^a]★[^b]1年", "SEC-MARKING"),
+    ("内部资料[^1]", "SEC-INTERNAL"),  # a footnote reference after a marking is no word
+    ("[^1]: 内部资料", "SEC-INTERNAL"),  # a footnote's text
+    ("\u3000" * 1000 + "内部资料", "SEC-INTERNAL"),  # padding wider than the window read around a hit
+    ("内部资料" + "\u3000" * 1000 + "。", "SEC-INTERNAL"),
+])
+def test_footnote_markers_and_padding_do_not_hide_a_marking(text: str, rule: str) -> None:
+    assert rule in {h.rule.id for h in secrecy.ruleset().scan(text, overlapping=True)}
+
+
+def test_a_marking_spread_over_a_long_run_is_found_and_shown_by_its_ends() -> None:
+    text = "秘" + " " * 100_000 + "密★1年"
+    [hit] = secrecy.ruleset().scan(text)
+    assert hit.rule.id == "SEC-MARKING" and (hit.start, hit.end) == (0, len(text))
+    assert len(hit.text) <= secrecy.MAX_SHOWN + 1 and hit.text.startswith("秘") and hit.text.endswith("密★1年")
+
+
+def test_many_markings_on_one_long_line_are_each_judged() -> None:
+    rules = secrecy.ruleset()
+    assert len(rules.scan("【内部资料】" * 20_000)) == 20_000
+    assert rules.scan("涉密信息不得上网，秘密级以上信息不得上网。" * 5_000) == []
+    quoted = "标注“秘密★1年”“机密★10年”的文件，" * 5_000
+    assert rules.scan(quoted) == []
+    table = "| 密级 | 保密期限 |\n" + "| 秘密 | 10年 |\n" * 5_000 + "| 项目 | 密级 |\n| 防汛预案 | 秘密 |\n"
+    assert [(h.rule.id, h.text) for h in rules.scan(table)] == [("SEC-LEVEL", "秘密")]
