@@ -131,6 +131,9 @@ class Ruleset:
         with rulefile.at(name, lines.get("table_headers", 1)):
             headers = data.get("table_headers")
             self.table_headers = rulefile.regex("table_headers", "table_headers", headers) if headers else None
+        with rulefile.at(name, lines.get("table_results", 1)):
+            results = data.get("table_results")
+            self.table_results = rulefile.regex("table_results", "table_results", results) if results else None
         self.word_rule = Rule(WORD_RULE, "出现本单位规定不得发布的词语（columns.yml 的 secrecy.forbidden_words）",
                               ERROR, re.compile("(?!)"), context="anywhere")
         targets: dict[str, list[Rule | str]] = {}
@@ -182,7 +185,7 @@ class Ruleset:
         spans = [(index[s], index[e - 1] + 1) for _, s, e, _, _ in candidates]
         if self.companions is not None:
             spans += [(index[c.start()], index[c.end() - 1] + 1) for c in self.companions.finditer(compact) if c.end() > c.start()]
-        symbols, tables = _Symbols(text, spans), _Tables(text, self.table_headers)
+        symbols, tables = _Symbols(text, spans), _Tables(text, self.table_headers, self.table_results)
         hits = []
         for rule, s, e, m, word in candidates:
             start, end = index[s], index[e - 1] + 1
@@ -396,11 +399,13 @@ class _Row:
 class _Tables:
     """The Markdown table rows of one text, each read once however many hits it holds."""
 
-    def __init__(self, text: str, headers: re.Pattern[str] | None) -> None:
+    def __init__(self, text: str, headers: re.Pattern[str] | None, results: re.Pattern[str] | None = None) -> None:
         self.text = text
         self.headers = headers
+        self.results = results
         self._rows: dict[int, _Row | None] = {}
         self._heads: dict[int, _Row | None] = {}
+        self._tops: dict[int, int] = {}
 
     def row(self, start: int) -> _Row | None:
         """The table row on the line starting at `start`; None if it is no row or longer than MAX_ROW."""
@@ -453,12 +458,30 @@ class _Tables:
             self._heads[v] = found
         return found
 
+    def top(self, start: int) -> int:
+        """Where the first row of the run of table lines holding the row at `start` starts."""
+        visited: list[int] = []
+        at = start
+        while True:
+            if at in self._tops:
+                found = self._tops[at]
+                break
+            visited.append(at)
+            up = self.above(at)
+            if up < 0 or self.row(up) is None:
+                found = at
+                break
+            at = up
+        for v in visited:
+            self._tops[v] = found
+        return found
+
     def entry(self, line_start: int, at: int) -> bool:
         """Whether the cell at offset `at` is an entry of a table that explains markings or counts cases
         rather than a marking: a row naming two or more levels (| 绝密 | 机密 | 秘密 |); a cell at or
         right of the row's subject, under a header naming what that column lists, only a sequence number
         left of it (| 密级 | 保密期限 | over | 秘密 | 10年 |); or the label of a row of counts under another
-        row (| 不予公开 | 1 | in an annual report). A key and its value (| 密级 | 秘密 |) and a document's
+        row (| 不予公开 | 1 | in an annual report), or a result under its column's name (处理结果). A key and its value (| 密级 | 秘密 |) and a document's
         level (| 防汛预案 | 秘密 |) stay markings."""
         row = self.row(line_start)
         if row is None or not row.cells:
@@ -470,8 +493,12 @@ class _Tables:
         up = self.above(line_start)
         if up < 0 or self.row(up) is None:
             return False
-        if column == 0 and len(cells) > 1 and any(cells[1:]) and all(_COUNT.fullmatch(c) for c in cells[1:]):
-            return True
+        if column == 0 and any(c and _COUNT.fullmatch(c) for c in cells[1:]):
+            return True  # the label of a row of counts: | 不予公开 | 属于国家秘密 | 1 |
+        first = self.row(self.top(line_start))
+        if self.results and first is not None and column < len(first.cells) and \
+                self.results.fullmatch(first.cells[column]):
+            return True  # a result under its column's name: | 申请人 | 处理结果 | over | 张某 | 不予公开 |
         header = self.header(line_start)
         if header is None:
             return False
