@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 
 from django.conf import settings
 from django.contrib import messages
@@ -19,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from portal import clock, model
+from portal import clock, model, view
 from portal.commands.new import slugify
 from portal.errors import ERROR, PortalError
 from review import records, trail, workflow
@@ -33,7 +31,6 @@ from .services import server
 
 THROTTLE_WINDOW = dt.timedelta(minutes=15)
 THROTTLE_USER, THROTTLE_ADDRESS = 5, 20
-UPLOAD_SLACK = 1024 * 1024  # the form fields around an upload
 View = Callable[..., HttpResponse]
 
 
@@ -180,11 +177,11 @@ def revise(request: HttpRequest) -> HttpResponse:
     data = srv.read(reviewing.head(branch), path) or b""
     draft = Draft.objects.create(owner=request.user, path=path, branch=branch,
                                  base_blob=srv.blob(reviewing.head(branch), path), text=data.decode("utf-8", "replace"))
-    _restore_files(srv, draft, reviewing.head(branch))
+    _restore_files(srv, policy.config, draft, reviewing.head(branch))
     return redirect("draft", pk=draft.pk)
 
 
-def _restore_files(srv: Any, draft: Draft, ref: str) -> None:
+def _restore_files(srv: Any, config: Any, draft: Draft, ref: str) -> None:
     """The files the item links to, from git into the draft's uploads (so its checks and preview see them)."""
     fields = items.decompose(draft.text, draft.path)
     folder = f"{model.CONTENT}/{fields.column}/{model.FILES_DIR}"
@@ -193,7 +190,9 @@ def _restore_files(srv: Any, draft: Draft, ref: str) -> None:
     rev = srv.mirror.rev(ref)
     present = srv.mirror.tree_files(rev, folder + "/") if rev else {}
     wanted = {f"{folder}/{name}" for name, _ in fields.attachments}
-    wanted |= {p for p in present if Path(p).name in draft.text}
+    article, _ = model.parse_article(config, draft.path, draft.text.encode("utf-8"))
+    if article is not None:  # every file the published page links or embeds, however the body writes it
+        wanted |= {ref.rel for ref in view.of(article).files}
     blobs = srv.mirror.read_objects([present[p] for p in wanted if p in present])
     for p in wanted:
         if p in present and present[p] in blobs:
@@ -229,30 +228,6 @@ def _conflict(srv: Any, draft: Draft, version: int | None) -> str:
     return ""
 
 
-_FILENAME = re.compile(rb'^Content-Disposition:[^\r\n]*\bfilename\*?=(?:UTF-8\'\')?"?([^"\r\n]*)"?', re.I | re.M)
-
-
-def _raw_upload_problem(request: HttpRequest) -> str:
-    """Refuse an upload by what the browser sent, before Django's parser quietly strips paths from names."""
-    if not request.content_type.startswith("multipart/"):
-        return ""
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    if length > settings.UPLOAD_MAX_BYTES + UPLOAD_SLACK:
-        return f"上传的文件超过上传上限 {settings.UPLOAD_MAX_BYTES // 1048576} MB，未保存。"
-    for raw in _FILENAME.findall(request.body):
-        name = unquote(raw.decode("utf-8", "replace"))
-        if not name:
-            continue
-        try:
-            items.check_upload(name, 0, settings.UPLOAD_MAX_BYTES)
-        except items.UploadError as exc:
-            return str(exc)
-    return ""
-
-
 @login_required
 def draft_view(request: HttpRequest, pk: int) -> HttpResponse:
     policy = policy_of(request)
@@ -260,7 +235,7 @@ def draft_view(request: HttpRequest, pk: int) -> HttpResponse:
     if not policy.may_write:
         return refuse(request, "你在名册中不是信息员。")
     if request.method == "POST":
-        problem = _raw_upload_problem(request)
+        problem = getattr(request, "upload_problem", "")
         if problem:
             messages.error(request, problem)
             return redirect("draft", pk=draft.pk)
@@ -488,13 +463,15 @@ def _submit(request: HttpRequest, policy: Policy, draft: Draft) -> HttpResponse:
             item.write_text(draft.text, encoding="utf-8")
             files = item.parent / model.FILES_DIR
             uploads = _uploads(draft)
-            if uploads.is_dir():
+            paths = [str(item)]
+            if uploads.is_dir():  # attachments and pictures go with the item (the body's links too)
                 files.mkdir(exist_ok=True)
-                for f in uploads.iterdir():
+                for f in sorted(uploads.iterdir()):
                     if f.is_file():
                         shutil.copyfile(f, files / f.name)
+                        paths.append(str(files / f.name))
             with srv.signing(clone, keyfile):
-                branch, portal, refused = workflow.submit(clone, [str(item)], person, "origin")
+                branch, portal, refused = workflow.submit(clone, paths, person, "origin")
     except PortalError as exc:
         messages.error(request, f"未报送：{exc}")
         return _render_draft(request, policy, draft, form, submit_form, status=422, preview=preview)

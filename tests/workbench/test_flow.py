@@ -82,3 +82,31 @@ def test_whole_chain_with_a_return_and_merge(world: World) -> None:
     assert "已合并" in text
     mine = world.client("sun.lixin").get("/items/").content.decode()
     assert "已发布" in mine
+
+
+def test_revising_keeps_the_items_files(world: World) -> None:
+    """A submitted item reopened for a fix brings its attachments and pictures along from git."""
+    import io
+
+    from PIL import Image
+
+    from workbench import views
+    from workbench.models import Draft
+
+    from .test_security import _upload
+
+    c = world.client("sun.lixin")
+    pk = new_draft(c)
+    picture = io.BytesIO()
+    Image.new("RGB", (8, 8), (0, 90, 200)).save(picture, "PNG")
+    _upload(c, pk, "xian-chang.png", picture.getvalue())
+    body = BODY + "\n![现场](files/xian-chang.png)\n"
+    r = save(c, pk, item_fields("带图片的稿件", body), action="submit", password=password("sun.lixin"))
+    assert r.status_code == 302, _messages(r)
+    branch = Draft.objects.get(pk=pk).submitted_branch
+    path = Draft.objects.get(pk=pk).path
+    r = c.get("/items/revise/", {"branch": branch, "path": path})
+    again = Draft.objects.get(pk=int(r["Location"].rstrip("/").split("/")[-1]))
+    assert (views._uploads(again) / "xian-chang.png").read_bytes() == picture.getvalue()
+    r = save(c, again.pk, item_fields("带图片的稿件", body + "补充一句。\n"), action="submit", password=password("sun.lixin"))
+    assert r.status_code == 302, _messages(r)
