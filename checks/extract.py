@@ -79,7 +79,7 @@ class Limits:
     relation_depth: int = 32  # a chain of package relationships
     pdf_pages: int = 5_000
     pdf_objects: int = 1_000_000
-    pdf_stream_bytes: int = 64 * MB  # one decoded PDF stream
+    pdf_stream_bytes: int = 32 * MB  # one decoded PDF stream
     seconds: float = 180.0  # processor time for the whole file (a busy machine does not make a file fail)
 
 
@@ -607,7 +607,7 @@ class _ContentTypes(_Target):
         self.pkg = pkg
 
     def start(self, tag: str, attrib: dict[str, str]) -> None:
-        name = _local(tag)
+        name = _LOCAL.get(tag) or _local(tag)
         if name == "Default":
             self.pkg.defaults[attrib.get("Extension", "").lower()] = attrib.get("ContentType", "").lower()
         elif name == "Override":
@@ -846,7 +846,7 @@ class _Word(_Target):
         self.ruby = 0
 
     def start(self, tag: str, attrib: dict[str, str]) -> None:
-        name = _local(tag)
+        name = _LOCAL.get(tag) or _local(tag)
         if name == "p":
             self.n += 1
             self.stack.append((self.n, [[], [], [], []]))
@@ -881,7 +881,7 @@ class _Word(_Target):
             self._add(self.capture, text)
 
     def end(self, tag: str) -> None:
-        name = _local(tag)
+        name = _LOCAL.get(tag) or _local(tag)
         if name in self.TEXT:
             self.capture = None
         elif name == "rt":
@@ -922,7 +922,7 @@ class _Drawing(_Target):
         self.n = 0
 
     def start(self, tag: str, attrib: dict[str, str]) -> None:
-        name = _local(tag)
+        name = _LOCAL.get(tag) or _local(tag)
         if name == "p":
             self.stack.append([])
         elif name == "t":
@@ -938,7 +938,7 @@ class _Drawing(_Target):
             self.stack[-1].append(text)
 
     def end(self, tag: str) -> None:
-        name = _local(tag)
+        name = _LOCAL.get(tag) or _local(tag)
         if name == "t":
             self.capture = False
         elif name == "p" and self.stack:
@@ -957,7 +957,7 @@ class _Chart(_Drawing):
         self.value: list[str] | None = None
 
     def start(self, tag: str, attrib: dict[str, str]) -> None:
-        name = _local(tag)
+        name = _LOCAL.get(tag) or _local(tag)
         if name in self.NUMERIC:
             self.numeric += 1
         elif name == "v" and not self.numeric:
@@ -972,7 +972,7 @@ class _Chart(_Drawing):
             super().data(text)
 
     def end(self, tag: str) -> None:
-        name = _local(tag)
+        name = _LOCAL.get(tag) or _local(tag)
         if name in self.NUMERIC:
             self.numeric -= 1
         elif name == "v" and self.value is not None:
@@ -1069,7 +1069,7 @@ class _SharedStrings(_Target):
         self.phonetic = 0
 
     def start(self, tag: str, attrib: dict[str, str]) -> None:
-        name = _local(tag)
+        name = _LOCAL.get(tag) or _local(tag)
         if name == "si":
             self.buf = []
         elif name == "t" and not self.phonetic:
@@ -1082,7 +1082,7 @@ class _SharedStrings(_Target):
             self.buf.append(text)
 
     def end(self, tag: str) -> None:
-        name = _local(tag)
+        name = _LOCAL.get(tag) or _local(tag)
         if name == "t":
             self.capture = False
         elif name == "rPh":
@@ -1103,7 +1103,7 @@ class _Workbook(_Target):
         self.buf: list[str] = []
 
     def start(self, tag: str, attrib: dict[str, str]) -> None:
-        name = _local(tag)
+        name = _LOCAL.get(tag) or _local(tag)
         if name == "sheet":
             rid = next((v for k, v in attrib.items() if _local(k) == "id"), "")
             title, state = attrib.get("name", ""), attrib.get("state", "visible")
@@ -1209,24 +1209,26 @@ class _Sheet(_Target):
         self.values: dict[str, list[str]] = {}
         self.phonetic = 0
         self.formula1 = False
+        self.ref = ""
 
     def start(self, tag: str, attrib: dict[str, str]) -> None:
-        name = _local(tag)
-        if name == "row":
+        name = _LOCAL.get(tag) or _local(tag)
+        if name == "c":  # the common case first: a cell, its value, its formula
+            self.ref = attrib.get("r", "")
+            self.col += 1
+            self.kind = attrib.get("t", "n")
+            self.values = {}
+        elif name == "v" or name == "t":
+            if not self.phonetic:
+                self.buf = self.values.setdefault(name, [])
+        elif name == "f":
+            if not self.formula1:  # inside <x14:formula1><xm:f>: the list of an extended validation
+                self.buf = self.values.setdefault(name, [])
+        elif name == "row":
             r = attrib.get("r", "")
             self.row = int(r) if r.isdigit() else self.row + 1
             self.col = 0
-        elif name == "c":
-            m = _CELL.fullmatch(attrib.get("r", ""))
-            if m:
-                self.col, self.row = _column_number(m.group(1)), int(m.group(2))
-            else:
-                self.col += 1
-            self.kind = attrib.get("t", "n")
-            self.values = {}
-        elif name == "f" and self.buf is not None and self.formula1:
-            pass  # <x14:formula1><xm:f>"是,否"</xm:f>: the list of the extended validation
-        elif name in ("v", "f", "t") and not self.phonetic or name in self.HEADERS or name == "formula1":
+        elif name in self.HEADERS or name == "formula1":
             self.buf = self.values.setdefault(name, [])
             self.formula1 = name == "formula1"
         elif name == "rPh":
@@ -1243,34 +1245,42 @@ class _Sheet(_Target):
             self.buf.append(text)
 
     def end(self, tag: str) -> None:
-        name = _local(tag)
-        if name == "f" and self.formula1:
-            return
-        if name in ("v", "f", "t", "formula1") or name in self.HEADERS:
+        name = _LOCAL.get(tag) or _local(tag)
+        if name == "c":
+            if self.kind != "n" or "f" in self.values:
+                self.cell()
+        elif name == "v" or name == "t":
             self.buf = None
-            self.formula1 = False
-        if name == "rPh":
+        elif name == "f":
+            if not self.formula1:
+                self.buf = None
+        elif name == "rPh":
             self.phonetic -= 1
-        elif name == "c":
-            self.cell()
         elif name in self.HEADERS:
+            self.buf, self.formula1 = None, False
             for section in re.split(r"&[LCR]", "".join(self.values.pop(name, []))):
                 self.emit(f"{self.label}页眉页脚", _header_text(section))
         elif name == "formula1":
+            self.buf, self.formula1 = None, False
             text = "".join(self.values.pop(name, []))
             if text.startswith('"'):
                 self.emit(f"{self.label}数据验证的下拉选项", text.strip('"'))
 
     def cell(self) -> None:
-        where = f"{self.label}单元格 {_column_letters(self.col)}{self.row}"
-        value = "".join(self.values.get("v", []))
+        m = _CELL.fullmatch(self.ref)
+        if m:
+            self.col, self.row = _column_number(m.group(1)), int(m.group(2))
+        ref = m.group(0) if m else f"{_column_letters(self.col)}{self.row}"
+        where = f"{self.label}单元格 {ref}"
+        values = self.values
+        value = "".join(values.get("v", ()))
         if self.kind == "s" and self.strings is not None and value.strip().isdigit():
             self.emit(where, self.strings.get(int(value)), self.row, self.col)
         elif self.kind == "inlineStr":
-            self.emit(where, "".join(self.values.get("t", [])), self.row, self.col)
+            self.emit(where, "".join(values.get("t", ())), self.row, self.col)
         elif self.kind == "str":
             self.emit(where, value, self.row, self.col)
-        formula = "".join(self.values.get("f", []))
+        formula = "".join(values.get("f", ()))
         if formula and re.search(r'"|[^\x00-\x7f]', formula):
             self.emit(f"{where} 的公式", formula, self.row, self.col)
 
@@ -1289,7 +1299,7 @@ class _SheetComments(_Target):
         self.phonetic = 0
 
     def start(self, tag: str, attrib: dict[str, str]) -> None:
-        name = _local(tag)
+        name = _LOCAL.get(tag) or _local(tag)
         if name == "comment":
             self.ref, self.buf = attrib.get("ref", ""), []
         elif name == "t" and not self.phonetic:
@@ -1302,7 +1312,7 @@ class _SheetComments(_Target):
             self.buf.append(text)
 
     def end(self, tag: str) -> None:
-        name = _local(tag)
+        name = _LOCAL.get(tag) or _local(tag)
         if name == "t":
             self.capture = False
         elif name == "rPh":
