@@ -53,7 +53,7 @@ OPENING_BLOCKS = 3  # a public report says so in one of its first blocks (its ti
 OPEN_QUOTES = "“‘「『《〈﹁﹃＂"
 CLOSE_QUOTES = "”’」』》〉﹂﹄＂"
 # a formula is the document's own words after one of these (or at the start of its line)
-BOUNDARY_BEFORE = set("。．！？；!?;，,")  # not after （1） or 【结束语】: an enumeration or a label
+BOUNDARY_BEFORE = set("。．！？；!?;，,…⋯")  # not after （1） or 【结束语】: an enumeration or a label
 # ... and before one of these (or at the end of its line); the colon closes an opener: 现将……报告如下：
 BOUNDARY_AFTER = set("。．！？；!?;，,：:）)】〕］]（(")
 SENTENCE_END = set("。．！？；!?;")
@@ -68,6 +68,9 @@ _CLOSING = re.compile(f"[{re.escape(CLOSE_QUOTES)}]")
 _STRAIGHT = re.compile('"')
 _NONBLANK = re.compile(r"\S")
 _ENUMERATION = re.compile(r"[\s*_~`]*[；;、][\s*_~`]*")  # between two formulas of a list
+# the end of the words before a formula (and the start of those after it) that talk about it
+_CUE_BEFORE = re.compile(r"(?:以|用|写|写作|写成|写为|为|如|即|是|有|称|作|采用|使用|例如|比如|诸如|像|叫做|叫)$")
+_CUE_AFTER = re.compile(r"(?:等|作结|结尾|收尾|收束|字样|用语|一语|是|为|作为|的|之类|这类|结束)")
 _SPACES = re.compile(r"[ \t\u3000]+")
 _ADDRESSEE = re.compile(r"[^\s：:，,。；;]{2,30}[：:]")
 _TRAILER = re.compile(r"[\s*_~`。．！？；!?;，,：:）)】〕\]]*")  # what may follow a formula that stands alone
@@ -161,13 +164,17 @@ def is_public_report(title: str) -> bool:
 # ---------------------------------------------------------------- scanning (pure)
 
 
-def scan(title: str, body: str) -> list[Hit]:
+def scan(title: str, body: str, soft_breaks: Iterable[int] = ()) -> list[Hit]:
     """Every form of a forbidden kind in a published title and body (the body in the Markdown-like
     form of the published view: headings "# ", list items "- ", quotes "> ", table rows "| a |"),
-    a mention judged not to be one. Per rule in file order: title hits, then body hits, in order."""
+    a mention judged not to be one. Per rule in file order: title hits, then body hits, in order.
+
+    `soft_breaks`: the offsets of the spaces in `body` that were line breaks inside a paragraph of the
+    source (the view joins them): a formula alone on its source line is said even with no punctuation
+    around it (……所需资金500万元⏎妥否，请批示⏎云江市应急管理局), and a title may end there."""
     compiled = _rules()
     formula_patterns = [r.pattern for r in compiled.rules if r.data["form"] == "formula"]
-    docs = {"title": _Text(title), "body": _Text(body, formula_patterns)}
+    docs = {"title": _Text(title), "body": _Text(body, formula_patterns, soft_breaks)}
     public = is_public_report(title) or docs["body"].opens_with(compiled.public, compiled.openings)
     hits: list[Hit] = []
     formulas: list[tuple[Hit, bool]] = []
@@ -261,9 +268,12 @@ class _Text:
     """One original text, its lines, and its normalised form: whole for the keyword pre-filter, and
     with the offset map a window at a time (memory bounded whatever the length of the text)."""
 
-    def __init__(self, text: str, formula_patterns: Sequence[re.Pattern[str]] = ()) -> None:
+    def __init__(self, text: str, formula_patterns: Sequence[re.Pattern[str]] = (),
+                 soft_breaks: Iterable[int] = ()) -> None:
         self.text = text
         self.formula_patterns = formula_patterns
+        self.soft = sorted(soft_breaks)
+        self._soft = set(self.soft)
         self.norm = normalize.compact(text)
         self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
         self._units: list[tuple[str, list[tuple[int, int]]]] | None = None
@@ -358,6 +368,11 @@ class _Text:
                 continue
             for k in range(1, min(len(lines), 4) + 1):
                 yield lines[0][0], lines[k - 1][1]
+            line_start, line_end = lines[0]
+            first = bisect.bisect_left(self.soft, line_start)
+            for p in self.soft[first:first + 3]:  # its first source lines (a title, then the addressee ...)
+                if p < min(line_end, line_start + TITLE_MAX):
+                    yield line_start, p
             yield from self._before_addressee(*lines[0])
             part = lines
             for kind2, lines2 in units[i + 1:i + 3]:
@@ -498,11 +513,16 @@ class _Text:
             line_end = cell_end if cell_end >= 0 else min(line_end, end + WINDOW)
         if self.quoted(content, start, end, min(line_end, end + WINDOW)):
             return True
-        before = self._significant(start - 1, max(content, start - WINDOW) - 1, -1)
-        after = self._significant(end, min(line_end, end + WINDOW), 1)
-        if before is not None and before not in BOUNDARY_BEFORE:
+        lo, hi = max(content, start - WINDOW), min(line_end, end + WINDOW)
+        b, a = self._significant_at(start - 1, lo - 1, -1), self._significant_at(end, hi, 1)
+        before = self.text[b] if b >= 0 else None
+        after = self.text[a] if a >= 0 else None
+        # across a line break of the source, only a word that introduces or names the formula makes it a mention
+        if before is not None and before not in BOUNDARY_BEFORE and not (
+                self._soft_between(b, start) and not _CUE_BEFORE.search(self.text, max(lo, b - 4), b + 1)):
             return True
-        if after is not None and after not in BOUNDARY_AFTER:
+        if after is not None and after not in BOUNDARY_AFTER and not (
+                self._soft_between(end, a) and not _CUE_AFTER.match(self.text, a, hi)):
             return True
         alone = before is None and _TRAILER.match(self.text, end, line_end).end() == line_end  # type: ignore[union-attr]
         if alone and kind in ("table", "list"):
@@ -529,6 +549,11 @@ class _Text:
 
     def _significant(self, i: int, stop: int, step: int) -> str | None:
         """The first character from i towards stop (exclusive) that is not space, markup or a tag."""
+        at = self._significant_at(i, stop, step)
+        return self.text[at] if at >= 0 else None
+
+    def _significant_at(self, i: int, stop: int, step: int) -> int:
+        """Where that character is; -1 if there is none."""
         text = self.text
         while i != stop:
             c = text[i]
@@ -545,8 +570,11 @@ class _Text:
                 if m:
                     i = m.end()
                     continue
-            return c
-        return None
+            return i
+        return -1
+
+    def _soft_between(self, start: int, end: int) -> bool:
+        return bool(self._soft) and any(p in self._soft for p in range(start, end))
 
     def _after_colon(self, n: int) -> bool:
         """Whether the last line before line n that is neither blank nor a formula alone ends with a colon
@@ -633,8 +661,11 @@ def check(portal: Portal, article: Article) -> Iterable[Finding]:
                           "请改为其中之一，或把稿件移到发布该文种的栏目", match=kind)
     published = view.of(article)
     texts = {"title": published.text("title"), "body": published.text("body")}
+    lines = published.text("body:lines")
+    soft = [m.start() for m in re.finditer("\n", lines) if texts["body"][m.start()] == " "] \
+        if len(lines) == len(texts["body"]) else []
     done: set[str] = set()
-    for hit in scan(texts["title"], texts["body"]):
+    for hit in scan(texts["title"], texts["body"], soft):
         if hit.rule.id in done or hit.kind in column.kinds:
             continue
         done.add(hit.rule.id)

@@ -190,6 +190,13 @@ CLASSES = [
     ("formula", NOTICE, "……\n\n特此通知。", []),
     ("formula", NOTICE, "请示的结束语：\n\n（1）妥否，请批示；\n\n（2）当否，请批复。\n\n1. 特此报告\n2. 特此函告", []),
     ("formula", NOTICE, "发现险情要立即报告，不得迟报、漏报、瞒报。项目须依法报请批准后实施。", []),
+    # lines of one paragraph in the source (joined by a space on the page): a formula alone on its line,
+    # without punctuation, is said; one that a sentence wrapped over lines talks about is not
+    ("soft breaks", NOTICE, "所需资金500万元\n妥否，请批示\n云江市应急管理局\n2026年6月3日", ["KIND-CLOSE-QINGSHI"]),
+    ("soft breaks", NOTICE, "全年未发生较大以上生产安全事故\n特此报告\n云江市应急管理局", ["KIND-CLOSE-BAOGAO"]),
+    ("soft breaks", NOTICE, "我局拟于近期开展联合检查\n请予支持为盼\n云江市应急管理局", ["KIND-CLOSE-HAN"]),
+    ("soft breaks", NOTICE, "关于增设应急避难场所的请示\n为保障群众避险需要，拟增设应急避难场所12处。", ["KIND-TITLE-QINGSHI"]),
+    ("soft breaks", NOTICE, "请示的结尾一般写\n妥否，请批示。报告一般以\n特此报告作结，函常用\n特此函告\n等结束语。", []),
     # character entities, an HTML comment and emphasis inside a formula: read as published
     ("markup", NOTICE, "……所需资金已列入预算。\n\n妥否&#xFF0C;请批示。", ["KIND-CLOSE-QINGSHI"]),
     ("markup", NOTICE, "……所需资金已列入预算。\n\n妥否<!-- -->，请**批示**。", ["KIND-CLOSE-QINGSHI"]),
@@ -376,3 +383,11 @@ def test_a_broken_rule_is_a_message_naming_it(tmp_portal, kinds_rules, capsys, o
     assert kinds.main(["--root", str(tmp_portal)]) == 1
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err, err
+
+
+def test_scan_reads_the_source_line_breaks_it_is_given():
+    lines = "所需资金500万元\n妥否，请批示\n云江市应急管理局"
+    body = lines.replace("\n", " ")  # as the published view joins a paragraph's lines
+    soft = [i for i, c in enumerate(lines) if c == "\n"]
+    assert kinds.scan("", body) == []  # between 元 and 云: inside a sentence
+    assert [h.rule.id for h in kinds.scan("", body, soft)] == ["KIND-CLOSE-QINGSHI"]
