@@ -15,10 +15,14 @@ How a text is searched (`scan`, a pure function of the title and the body):
    Simplified, NFKC, separators and punctuation dropped, newlines kept), with the offset map;
 2. the rules match the normalised text, so punctuation and spacing variants are one form;
 3. each hit is judged in the original: a formula in quotes, inside a sentence (请示一般以妥否，
-   请批示作结), alone in a list item or table cell, or introduced by a colon is a mention, not
-   the document's own words; a title is a whole paragraph or heading (or two or three short ones).
-Every step is linear in the length of the text: the patterns only have bounded repeats, and the
-context of a hit is read in a window around it.
+   请批示作结), alone in a list item or table cell, in a list of formulas or introduced by a colon
+   is a mention, not the document's own words; a title is a whole paragraph or heading (or two or
+   three short ones, or the first source lines of a paragraph).
+`check` reads the published view (portal/view.py): the title, the body as a reader sees it, and
+where the source broke a paragraph's lines (the view's "body:lines"), so that a formula alone on
+its source line counts as one even without punctuation around it.
+Every step is linear in the length of the text: the patterns only have bounded repeats, the
+offset map is built a window at a time, and the context of a hit is read in a window around it.
 """
 from __future__ import annotations
 
