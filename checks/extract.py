@@ -54,6 +54,7 @@ READ_BLOCK = 64 * 1024
 PIECE = 32 * 1024  # characters of text handed to the scanner at a time (a longer text is cut at lines)
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+MAX_ENTRIES = 100_000  # relationships of one part, content types, sheets of a workbook: kept in memory
 
 
 @dataclasses.dataclass(frozen=True)
@@ -597,6 +598,8 @@ class _Rels(_Target):
 
     def start(self, tag: str, attrib: dict[str, str]) -> None:
         if _local(tag) == "Relationship":
+            if len(self.rels) >= MAX_ENTRIES:
+                raise TooBig(f"一个部件有超过 {MAX_ENTRIES} 个关系")
             self.rels.append((attrib.get("Id", ""), attrib.get("Type", ""), attrib.get("Target", ""),
                               attrib.get("TargetMode", "")))
 
@@ -608,6 +611,8 @@ class _ContentTypes(_Target):
 
     def start(self, tag: str, attrib: dict[str, str]) -> None:
         name = _LOCAL.get(tag) or _local(tag)
+        if len(self.pkg.overrides) + len(self.pkg.defaults) >= MAX_ENTRIES:
+            raise TooBig(f"[Content_Types].xml 有超过 {MAX_ENTRIES} 项")
         if name == "Default":
             self.pkg.defaults[attrib.get("Extension", "").lower()] = attrib.get("ContentType", "").lower()
         elif name == "Override":
@@ -1105,6 +1110,8 @@ class _Workbook(_Target):
     def start(self, tag: str, attrib: dict[str, str]) -> None:
         name = _LOCAL.get(tag) or _local(tag)
         if name == "sheet":
+            if len(self.sheets) >= MAX_ENTRIES:
+                raise TooBig(f"工作簿有超过 {MAX_ENTRIES} 个工作表")
             rid = next((v for k, v in attrib.items() if _local(k) == "id"), "")
             title, state = attrib.get("name", ""), attrib.get("state", "visible")
             self.sheets.append((rid, title, state))

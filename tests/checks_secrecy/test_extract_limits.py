@@ -241,3 +241,18 @@ def test_entry_count_claimed_by_the_end_record_is_checked_first(tmp_path: Path, 
         raw = bytes(data[:at]) + record + locator + bytes(data[at:])
     with pytest.raises(extract.TooBig, match=f"{claimed} 个成员"):
         read(tmp_path, "a.docx", raw)
+
+
+def test_a_part_with_too_many_relationships_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(extract, "MAX_ENTRIES", 20)
+    data = word(para("正文"))
+    many = "".join(f'<Relationship Id="r{i}" Type="{R}/footer" Target="main-part.xml"/>' for i in range(25))
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as zf:
+        for info in src.infolist():
+            body = src.read(info)
+            if info.filename == "word/_rels/main-part.xml.rels":
+                body = body.replace(b"</Relationships>", many.encode() + b"</Relationships>")
+            zf.writestr(info, body)
+    with pytest.raises(extract.TooBig, match="超过 20 个关系"):
+        read(tmp_path, "a.docx", out.getvalue(), extract.LIMITS)
