@@ -8,6 +8,7 @@ import dataclasses
 import datetime as dt
 import os
 import re
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -396,8 +397,9 @@ class _Validator:
         a, meta = self.a, self.a.meta
         for key in meta:
             if key not in KEYS:
-                self.error(str(key), "FM-UNKNOWN-KEY",
-                           f"未知字段“{key}”。{suggest(key, KEYS)}可用字段：{'、'.join(KEYS)}")
+                half = unicodedata.normalize("NFKC", str(key)).strip().lower()
+                hint = (f"其中有全角字符或空格，应写成半角的“{half}”。" if half in KEYS else suggest(key, KEYS))
+                self.error(str(key), "FM-UNKNOWN-KEY", f"未知字段“{key}”。{hint}可用字段：{'、'.join(KEYS)}")
         for key in REQUIRED:
             if meta.get(key) in (None, "", [], {}):
                 self.findings.append(_finding(a.path, a.line_of(key) if key in a.lines else 2, "FM-REQUIRED",

@@ -135,3 +135,11 @@ def test_config_files_get_the_same_messages(tmp_portal, capsys):
     captured = capsys.readouterr()
     out = captured.out + captured.err
     assert f"roster.yml:{line}:" in out and "全角冒号" in out and "Traceback" not in out, out
+
+
+@pytest.mark.parametrize(("old", "new"), [("source:", "ｓｏｕｒｃｅ:"), ("source:", "source\u3000:")])
+def test_full_width_characters_in_a_key_are_named(tmp_portal, write_item, valid_item, capsys, old, new):
+    write_item("disaster/2026-06-03-fang-xun.md", edit(valid_item, old, new))
+    found = {f["rule"]: f for f in findings(tmp_portal, capsys)}
+    unknown = found["FM-UNKNOWN-KEY"]
+    assert unknown["line"] == 4 and "全角" in unknown["message"] and "“source”" in unknown["message"]
