@@ -328,7 +328,7 @@ def _syntax_error(exc: yaml.MarkedYAMLError, text: str, first_line: int) -> Yaml
     mark = exc.context_mark if use_context else (exc.problem_mark or exc.context_mark)
     line = (mark.line + first_line) if mark else first_line
     col = (mark.column + 1) if mark else 1
-    hint = _typing_mistake(text, first_line, line)
+    hint = _typing_mistake(text, first_line, line, since=line - 3)  # the parser notices within a few lines
     if hint is not None:
         return YamlError(*hint)
     if isinstance(exc, yaml.constructor.ConstructorError):
@@ -366,12 +366,12 @@ _MISTAKES: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
-def _typing_mistake(text: str, first_line: int, last_line: int) -> tuple[int, int, str] | None:
-    """The last typing mistake at or before `last_line` (where the parser noticed something was wrong)."""
+def _typing_mistake(text: str, first_line: int, last_line: int, since: int = 0) -> tuple[int, int, str] | None:
+    """The last typing mistake on the lines `since`..`last_line` (where the parser noticed something was wrong)."""
     found = None
     lines = text.split("\n", max(0, last_line - first_line + 1))
     for number, line in enumerate(lines[:last_line - first_line + 1], first_line):
-        if line.lstrip(" ").startswith("#"):
+        if number < since or line.lstrip(" ").startswith("#"):
             continue
         for pattern, message in _MISTAKES:
             m = pattern.search(line)

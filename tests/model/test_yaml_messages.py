@@ -143,3 +143,10 @@ def test_full_width_characters_in_a_key_are_named(tmp_portal, write_item, valid_
     found = {f["rule"]: f for f in findings(tmp_portal, capsys)}
     unknown = found["FM-UNKNOWN-KEY"]
     assert unknown["line"] == 4 and "全角" in unknown["message"] and "“source”" in unknown["message"]
+
+
+def test_a_full_width_colon_in_an_earlier_value_is_not_blamed(tmp_portal, write_item, valid_item, capsys):
+    item = edit(valid_item, "type: 动态\n", "type: 动态\nsummary: 会议要求\n  各单位：做好值守\n\n\n")
+    write_item("disaster/2026-06-03-fang-xun.md", edit(item, "  复审: ", "    复审: "))
+    (f,) = [f for f in findings(tmp_portal, capsys) if f["path"] == ITEM]
+    assert f["rule"] == "FM-YAML" and f["line"] == 15 and "全角冒号" not in f["message"], f
