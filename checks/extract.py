@@ -37,6 +37,7 @@ import logging
 import posixpath
 import re
 import struct
+import tempfile
 import time
 import zipfile
 import zlib
@@ -784,22 +785,29 @@ class _Walk:
             yield from self.strings.unused()
 
     def nested(self, part: str, title: str, ctype: str) -> Iterator[Chunk]:
-        data = self.pkg.read(part)
-        prefix = f"{title}（{part}）中的"
-        name = part
-        if not data.startswith((b"PK", b"%PDF", OLE_MAGIC)) and ("html" in ctype or b"<html" in data[:1024].lower()):
-            name += ".html"
-        elif "rtf" in ctype:
-            name += ".rtf"
-        elif "rfc822" in ctype or data.startswith(b"MIME-Version"):
-            name += ".mht"
-        elif ctype.startswith("text/"):
-            name += ".txt"
-        for chunk in _file(io.BytesIO(data), name, self.pkg.budget, self.depth + 1):
-            yield dataclasses.replace(chunk, where=prefix + chunk.where)
+        """A file inside the package, read by its own type; kept in a temporary file beyond 8 MB."""
+        with tempfile.SpooledTemporaryFile(max_size=8 * MB) as spool:
+            for block in self.pkg.inflate(part):
+                spool.write(block)
+            spool.seek(0)
+            head = spool.read(1024)
+            spool.seek(0)
+            name = part
+            if not head.startswith((b"PK", b"%PDF", OLE_MAGIC)) and ("html" in ctype or b"<html" in head.lower()):
+                name += ".html"
+            elif "rtf" in ctype:
+                name += ".rtf"
+            elif "rfc822" in ctype or head.startswith(b"MIME-Version"):
+                name += ".mht"
+            elif ctype.startswith("text/"):
+                name += ".txt"
+            prefix = f"{title}（{part}）中的"
+            for chunk in _file(spool, name, self.pkg.budget, self.depth + 1):  # type: ignore[arg-type]
+                yield dataclasses.replace(chunk, where=prefix + chunk.where)
 
     def picture(self, part: str) -> Iterator[Chunk]:
-        data = self.pkg.read(part)
+        """The metadata of a picture in the package (read whole, as large as a member may be)."""
+        data = self.pkg.read(part, self.pkg.budget.limits.member_bytes)
         if _image_kind(data[:16]):
             yield from _image(data, self.pkg.budget, f"图片（{part}）的")
 
