@@ -250,7 +250,7 @@ def _ole(fh: IO[bytes], ext: str) -> None:
     kind = ("Word 97-2003 文档（.doc）或旧版 WPS 文字" if "WordDocument" in found else
             "Excel 97-2003 工作簿（.xls）或旧版 WPS 表格" if {"Workbook", "Book"} & found else
             "PowerPoint 97-2003 演示文稿（.ppt）" if "PowerPoint Document" in found else
-            f".{ext} 是 Office 97-2003 / 旧版 WPS 二进制格式")
+            "OLE 复合文档（Office 97-2003 文件或嵌入的对象）")
     raise NotScanned(f"{kind}为二进制格式，其内容无法自动检查")
 
 
@@ -729,19 +729,20 @@ class _Walk:
         ctype = self.pkg.content_type(part)
         rels = self.pkg.rels(part)
         pkg = self.pkg
-        if rtype == "officeDocument" and "spreadsheetml" in ctype or rtype == "workbook":
+        excel, word = ("spreadsheetml" in ctype or "ms-excel" in ctype), ("wordprocessingml" in ctype or "ms-word" in ctype)
+        if rtype == "officeDocument" and excel or rtype == "workbook":
             yield from self.workbook(part, rels, chain)
             return
         if rtype in ("worksheet", "chartsheet", "dialogsheet"):
             sheet = self.sheet_label.get(part, f"工作表（{part}）")
             yield from pkg.xml(part, _Sheet(sheet, self.strings))
-        elif rtype == "comments" and "spreadsheetml" in ctype:
+        elif rtype == "comments" and excel:
             yield from pkg.xml(part, _SheetComments(sheet or "工作表"))
         elif rtype == "threadedComment":
             yield from pkg.xml(part, _Generic(part, f"{sheet}的批注"))
-        elif rtype in WORD_PARTS and ("wordprocessingml" in ctype or not ctype and rtype != "officeDocument"):
+        elif rtype in WORD_PARTS and (word or not ctype and rtype != "officeDocument"):
             yield from pkg.xml(part, _Word(part, WORD_PARTS[rtype]))
-        elif rtype in DRAWING_PARTS or rtype == "officeDocument" and "presentationml" in ctype:
+        elif rtype in DRAWING_PARTS or rtype == "officeDocument" and ("presentationml" in ctype or "powerpoint" in ctype):
             yield from pkg.xml(part, _Drawing(part, DRAWING_PARTS.get(rtype, "演示文稿")))
         elif rtype == "chart":
             yield from pkg.xml(part, _Chart(part))
@@ -755,7 +756,11 @@ class _Walk:
             yield from pkg.xml(part, _Properties())
         elif rtype == "custom-properties":
             yield from pkg.xml(part, _CustomProperties())
-        elif rtype == "sharedStrings" or rtype in SKIPPED or rtype == "hyperlink":
+        elif rtype == "sharedStrings":  # reached other than from its workbook: every entry on its own
+            strings = _SharedStrings()
+            yield from pkg.xml(part, strings)
+            yield from strings.strings.unused()
+        elif rtype in SKIPPED or rtype == "hyperlink":
             pass
         elif ctype.endswith("xml") or part.lower().endswith(".xml"):
             yield from pkg.xml(part, _Generic(part))
@@ -802,8 +807,15 @@ class _Walk:
             elif ctype.startswith("text/"):
                 name += ".txt"
             prefix = f"{title}（{part}）中的"
-            for chunk in _file(spool, name, self.pkg.budget, self.depth + 1):  # type: ignore[arg-type]
-                yield dataclasses.replace(chunk, where=prefix + chunk.where)
+            try:
+                for chunk in _file(spool, name, self.pkg.budget, self.depth + 1):  # type: ignore[arg-type]
+                    yield dataclasses.replace(chunk, where=prefix + chunk.where)
+            except TooBig:
+                raise
+            except Unreadable as exc:
+                raise Unreadable(f"{title}（{part}）：{exc}") from None
+            except NotScanned as exc:
+                raise NotScanned(f"{title}（{part}）：{exc}") from None
 
     def picture(self, part: str) -> Iterator[Chunk]:
         """The metadata of a picture in the package (read whole, as large as a member may be)."""

@@ -179,7 +179,8 @@ def test_a_part_no_relationship_reaches_is_still_read(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- Excel
 
 
-def sheet_package(cells: str, shared: list[str], after: str = "") -> bytes:
+def sheet_package(cells: str, shared: list[str], after: str = "",
+                  main: str = CT + "spreadsheetml.sheet.main+xml") -> bytes:
     """A workbook written by hand: cells of every type (shared, inline, cached formula result)."""
     ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
     sst = "".join(f"<si><t>{s}</t></si>" for s in shared)
@@ -189,7 +190,7 @@ def sheet_package(cells: str, shared: list[str], after: str = "") -> bytes:
         "xl/strings.xml": f'<sst {ns} count="{len(shared)}">{sst}</sst>',
     }, {"": [(f"{R}/officeDocument", "xl/book.xml")],
         "xl/book.xml": [(f"{R}/worksheet", "s/one.xml"), (f"{R}/sharedStrings", "strings.xml")]},
-        {"xl/book.xml": CT + "spreadsheetml.sheet.main+xml", "xl/s/one.xml": CT + "spreadsheetml.worksheet+xml",
+        {"xl/book.xml": main, "xl/s/one.xml": CT + "spreadsheetml.worksheet+xml",
          "xl/strings.xml": CT + "spreadsheetml.sharedStrings+xml"})
 
 
@@ -346,3 +347,18 @@ def test_extended_data_validation_list_is_read(tmp_path: Path) -> None:
     for text, expected in ((MARK, {"SEC-MARKING"}), (PUBLIC, set())):
         data = sheet_package('<c r="A1" t="s"><v>0</v></c>', ["名称"], ext.replace("TEXT", text))
         assert rules(tmp_path, f"{len(text)}.xlsx", data) == expected
+
+
+def test_macro_enabled_workbook_type_is_read_as_a_workbook(tmp_path: Path) -> None:
+    data = sheet_package('<c r="B1" t="s"><v>1</v></c>', ["名称", MARK], main="application/vnd.ms-excel.sheet.macroEnabled.main+xml")
+    found = findings(tmp_path, "a.xlsx", data)
+    assert [f.rule for f in found] == ["SEC-MARKING"] and "工作表“数据”单元格 B1" in found[0].message
+
+
+def test_embedded_ole_object_is_not_scanned_and_named(tmp_path: Path) -> None:
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 500 + "Workbook".encode("utf-16-le") + b"\x00\x00"
+    data = word(para("正文"), {"word/embeddings/oleObject1.bin": ("oleObject", "application/vnd.openxmlformats-"
+                                                                             "officedocument.oleObject", ole)})
+    found = findings(tmp_path, "a.docx", data)
+    assert [(f.rule, f.severity) for f in found] == [("SEC-ATTACHMENT-UNSCANNED", "error")]
+    assert "嵌入的文件（word/embeddings/oleObject1.bin）：Excel 97-2003" in found[0].message
