@@ -14,14 +14,16 @@ import shutil
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 from portal.config import Config
 from portal.config import load as load_config
 from review import hooks
 from review.gitutil import Repo
 
+T = TypeVar("T")
 NO_REMOTE = "workbench-mirror-has-no-remote"
 MAIN = "refs/heads/main"
 REFRESH_SECONDS = 2.0
@@ -60,6 +62,8 @@ class Server:
         self.mirror_path = data / "mirror.git"
         self._fetched = 0.0
         self._configs: dict[str, Config] = {}
+        self._state = ""  # every branch and its commit, as of the last fetch
+        self._memo: dict[tuple[object, ...], object] = {}
 
     # ------------------------------------------------------------ reading
 
@@ -73,10 +77,21 @@ class Server:
                 self.data.mkdir(parents=True, exist_ok=True)
                 subprocess.run(["git", "clone", "-q", "--mirror", self.url, str(self.mirror_path)], check=True,
                                capture_output=True)
-                self._fetched = time.monotonic()
             elif force or time.monotonic() - self._fetched > REFRESH_SECONDS:
                 git(self.mirror_path, "fetch", "-q", "--prune", "origin")
-                self._fetched = time.monotonic()
+            else:
+                return
+            self._fetched = time.monotonic()
+            self._state = git(self.mirror_path, "for-each-ref", "--format=%(objectname) %(refname)", "refs/heads/")
+
+    def memo(self, key: tuple[object, ...], compute: Callable[[], T]) -> T:
+        """compute() once per state of the server's branches: what git says cannot change until a branch moves."""
+        full = (self._state, *key)
+        if full not in self._memo:
+            if len(self._memo) > 2000:
+                self._memo.clear()
+            self._memo[full] = compute()
+        return self._memo[full]  # type: ignore[return-value]
 
     def main_sha(self) -> str:
         return self.mirror.must_rev(MAIN)

@@ -26,7 +26,8 @@ def valid_branch(srv: Server, branch: str) -> bool:
 
 
 def evaluate(srv: Server, branch: str, with_checks: bool = False) -> GateResult:
-    return gate.run(srv.mirror, MAIN, head(branch), with_checks=with_checks)
+    return srv.memo(("evaluate", branch, with_checks),
+                    lambda: gate.run(srv.mirror, MAIN, head(branch), with_checks=with_checks))
 
 
 def evaluation_of(result: GateResult, path: str) -> Evaluation | None:
@@ -90,6 +91,10 @@ class Row:
 
 def queue(srv: Server, policy: Policy) -> list[Row]:
     """待我审核: the items whose next stage is mine, with the time left against the column's deadline."""
+    return srv.memo(("queue", policy.person_id, clock.now().strftime("%Y%m%d%H%M")), lambda: _queue(srv, policy))
+
+
+def _queue(srv: Server, policy: Policy) -> list[Row]:
     config = policy.config
     rows = []
     for w in workflow.queue(srv.mirror_path, policy.person_id, NO_REMOTE):
@@ -105,6 +110,10 @@ def queue(srv: Server, policy: Policy) -> list[Row]:
 
 def mine(srv: Server, policy: Policy, site_url: str) -> list[Row]:
     """我的稿件 on the server: waiting for stage X and person Y, returned with the reason, published with its link."""
+    return srv.memo(("mine", policy.person_id, site_url), lambda: _mine(srv, policy, site_url))
+
+
+def _mine(srv: Server, policy: Policy, site_url: str) -> list[Row]:
     rows = []
     for branch in sorted(srv.branches(f"{records.BRANCH_PREFIX}{policy.person_id}/"), reverse=True):
         if merged(srv, branch):
@@ -160,6 +169,10 @@ def _published(srv: Server, config: Config, branch: str, site_url: str) -> list[
 
 def mergeable(srv: Server) -> list[tuple[str, GateResult]]:
     """Open review branches whose every chain is complete (the gate, checks included, is run at merge)."""
+    return srv.memo(("mergeable",), lambda: _mergeable(srv))
+
+
+def _mergeable(srv: Server) -> list[tuple[str, GateResult]]:
     out = []
     for branch in srv.branches():
         if merged(srv, branch):

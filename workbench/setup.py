@@ -90,7 +90,8 @@ class Demo:
     publish_problem: str = ""
 
 
-def make_demo(source: Path, folder: Path | None = None, passwords: dict[str, str] | None = None) -> Demo:
+def make_demo(source: Path, folder: Path | None = None, passwords: dict[str, str] | None = None,
+              publish: bool = True) -> Demo:
     """A throwaway copy of the demo portal as a git repository, its bare server repository with the hooks,
     fresh keys for the demo accounts (their public keys in the copy's roster.yml), published once."""
     from review import hooks
@@ -116,6 +117,8 @@ def make_demo(source: Path, folder: Path | None = None, passwords: dict[str, str
     subprocess.run(["git", "clone", "-q", "--bare", str(work), str(server)], check=True, capture_output=True)
     hooks.install(server, published)
     sha = git(work, "rev-parse", "HEAD").strip()
+    if not publish:
+        return Demo(folder, work, server, published, data, chosen)
     proc = subprocess.run([sys.executable, "-m", "portal", "--root", str(work), "publish", "--to", str(published),
                            "--commit", sha], capture_output=True, text=True)
     problem = "" if proc.returncode == 0 else f"演示网站首次发布失败（合并稿件时会再次发布）：{proc.stderr.strip()[-500:]}"
