@@ -252,6 +252,10 @@ class _Builder:
         return out
 
     def check_comma(self, item: yaml.ScalarNode) -> None:
+        value = item.value
+        if len(value) > 1 and value[0] in "“‘「" and value[-1] in "”’」":
+            raise self.error(item, f"列表项“{_short(value)}”用了中文引号括起，引号会成为内容的一部分。"
+                                   "请去掉引号，或改用半角引号 \" 或 '")
         for comma in "，、；":
             if comma in item.value:
                 error = self.error(item, f"列表“[…]”中用了全角的“{comma}”分隔（“{_short(item.value)}”会被当作一项）。"

@@ -46,6 +46,7 @@ MISTAKES = [
      "FM-YAML", 2, 8, ["引号没有闭合"]),
     ("full-width comma in a list", "author: [", "author: [zhang.san，", "FM-YAML", 7, 19, ["全角", "“，”", "“, ”"]),
     ("ideographic comma in a list", "type: 动态\n", "type: 动态\ntags: [防汛、安全]\n", "FM-YAML", 7, 10, ["“、”"]),
+    ("Chinese quotes around list items", "type: 动态\n", "type: 动态\ntags: [“防汛”, “安全”]\n", "FM-YAML", 7, 8, ["中文引号"]),
     ("full-width brackets for a list", "type: 动态\n", "type: 动态\ntags: 【防汛，安全】\n", "FM-YAML", 7, 7, ["全角括号", "【】"]),
     ("full-width opening bracket for an author", "author: [", "author: 【", "FM-YAML", 7, 9, ["全角括号"]),
     ("full-width square brackets", "type: 动态\n", "type: 动态\ntags: ［防汛, 安全］\n", "FM-YAML", 7, 7, ["全角括号"]),
