@@ -218,13 +218,15 @@ def _subjects(repo: Repo, config: Config, fork: str, head: str, changes: dict[st
     blobs = repo.read_objects(wanted)
     subjects: list[Subject] = []
     covered: set[str] = set()
+    others_changed = any(not is_item(p) for p in changes)
     for path in items:
         versions = [a for a in (_parse(config, path, blobs.get(changes[path])), _parse(config, path, blobs.get(old_blobs.get(path, ""))))
                     if a is not None]
         if not versions:
             problems.append(Problem(path, "", "REVIEW-ITEM-UNREADABLE", "稿件无法解析，无法确定审核链（见检查结果）"))
             continue
-        files = {f for a in versions for f in published_files(a) if f in changes and f != path}
+        # rendering the body is only needed when some other file changed that the item might publish
+        files = {f for a in versions for f in published_files(a) if f in changes and f != path} if others_changed else set()
         subject = _subject(config, versions, {path: changes[path]} | {f: changes[f] for f in sorted(files)})
         covered.update(subject.covered)
         subjects.append(subject)
