@@ -33,6 +33,9 @@ class Site:
     organizer: str = ""
     copyright: str = ""
     phone: str = ""
+    conac_id: str = ""  # 党政机关网站标识的编号（bszs.conac.cn）；空则不显示标识
+    contact: str = ""  # 联系我们：网址或 mailto:
+    mourning: tuple[str, ...] = ()  # 一键置灰的日期：MM-DD（每年）或 YYYY-MM-DD
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,6 +82,7 @@ class Column:
     reprint_sources: tuple[str, ...]
     home: bool
     line: int
+    group: str = ""  # the top navigation group (网站构建); "": by the column's type
     scoring: str = ""  # "policy" (policy documents, 解读: 0.5) or "regular" (0.3); "": decided by reports.scoring.policy
 
     @property
@@ -318,9 +322,10 @@ def _load_site(r: _Reader, data: dict[str, Any]) -> Site:
     for key, attr in (("SiteName", "name"), ("SiteDomain", "domain"), ("SiteIDCode", "id_code"), ("icp", "icp")):
         fields[attr] = str(r.get(s, f"site.{key}", "site", (str, int)) or "")
     fields["url"] = str(r.get(s, "site.url", "site", str, "") or f"https://{fields['domain']}/")
-    for key in ("police_record", "organizer", "copyright", "phone"):
+    for key in ("police_record", "organizer", "copyright", "phone", "conac_id", "contact"):
         fields[key] = str(r.get(s, f"site.{key}", "site", (str, int), "") or "")
-    return Site(**fields)
+    mourning = tuple(str(d) for d in (r.get(s, "site.mourning", "site", list, []) or []))
+    return Site(**fields, mourning=mourning)  # type: ignore[arg-type]
 
 
 def _stages(r: _Reader, data: Any, key: str, roles: dict[str, Role]) -> tuple[Stage, ...]:
@@ -409,7 +414,7 @@ def _load_columns(r: _Reader, data: dict[str, Any], chains: dict[str, Chain], de
             type=ctype, inspection=inspection, departments=depts, cycle=cycle, kinds=ckinds,
             chain=chains[chain_id], deadline=deadline, reprint_sources=csources,
             home=bool(r.get(c, f"{w}.home", w, bool, False)), line=r.line(w),
-            scoring=_column_scoring(r, c, w))
+            scoring=_column_scoring(r, c, w), group=str(r.get(c, f"{w}.group", w, str, "") or ""))
     return columns
 
 
@@ -465,9 +470,10 @@ _REPORT_KEYS = {
 }
 
 
-SITE_KEYS = ("SiteName", "SiteDomain", "SiteIDCode", "icp", "url", "police_record", "organizer", "copyright", "phone")
+SITE_KEYS = ("SiteName", "SiteDomain", "SiteIDCode", "icp", "url", "police_record", "organizer", "copyright", "phone",
+             "conac_id", "contact", "mourning")
 COLUMN_KEYS = ("id", "title", "description", "keywords", "type", "inspection", "departments", "cycle", "kinds",
-               "chain", "deadline", "reprint_sources", "home", "scoring")
+               "chain", "deadline", "reprint_sources", "home", "scoring", "group")
 PERSON_KEYS = ("id", "name", "department", "title", "roles", "oversees", "key", "handle")
 COLUMN_SCORING = ("policy", "regular")
 CO_OWNED = ("lead", "shared")
