@@ -488,7 +488,7 @@ class _Validator:
             else:
                 self._type_error(key, "文件路径或 {file: 路径, title: 名称}", item)
                 continue
-            problem = _attachment_problem(file)
+            problem = attachment_problem(file)
             if problem:
                 self.error(key, "FM-ATTACHMENT-NAME", f"附件路径“{_printable(file)}”{problem}")
                 continue
@@ -507,7 +507,7 @@ def _printable(value: str) -> str:
     return shown + ("…" if len(value) > 200 else "")
 
 
-def _attachment_problem(file: str) -> str:
+def attachment_problem(file: str) -> str:
     """What is wrong with an attachment path as written, or "" (where it points is the attachments check's)."""
     if not file.strip():
         return "是空的。请写附件的文件名，如 files/通知.pdf"

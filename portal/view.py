@@ -29,7 +29,7 @@ from pathlib import Path, PurePosixPath
 
 from . import markup
 from .errors import PortalError
-from .model import CONTENT, FILES_DIR, Article
+from .model import CONTENT, FILES_DIR, Article, attachment_problem
 
 URL_ATTRIBUTES = markup.URL_ATTRIBUTES
 # attributes whose value is not text a reader sees
@@ -92,6 +92,7 @@ def _render(article: Article) -> View:
     given = article.meta.get("attachments")
     written = [(i, x if isinstance(x, str) else x["file"]) for i, x in enumerate(given if isinstance(given, list) else [])
                if isinstance(x, str) or isinstance(x, dict) and isinstance(x.get("file"), str)]
+    written = [(i, raw) for i, raw in written if not attachment_problem(raw)]  # FM-ATTACHMENT-NAME: left out
     files: list[FileRef] = []
     for (i, raw), a in zip(written, article.attachments, strict=False):  # the entries the model accepted
         files.append(FileRef(raw, a.file, *_field_position(article, f"attachments.{i}", raw), via="附件"))

@@ -205,3 +205,14 @@ def test_aliases_within_the_limit_still_load():
     text = "a: &a [" + ", ".join(["x"] * 100) + "]\n" + "".join(f"b{i}: *a\n" for i in range(90))
     data, _ = yamlfile.load(text)
     assert len(data) == 91 and data["b89"] == ["x"] * 100
+
+
+def test_a_bad_attachment_name_leaves_the_next_entry_where_it_is(tmp_portal, write_item, valid_item, capsys):
+    write_item("disaster/2026-06-03-fang-xun.md",
+               with_fields(valid_item, 'attachments:\n  - "files/a\\0.pdf"\n  - files/b.pdf\n'))
+    code, found, _ = check_json(tmp_portal, capsys)
+    assert code == 1
+    by_rule = {f["rule"]: f for f in found}
+    assert by_rule["FM-ATTACHMENT-NAME"]["line"] == 8
+    missing = by_rule["ATT-MISSING"]  # the second entry, on its own line, under its own name
+    assert missing["line"] == 9 and "files/b.pdf" in missing["message"] and "\x00" not in missing["message"]
