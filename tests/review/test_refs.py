@@ -72,6 +72,17 @@ def test_only_the_owner_puts_content_on_a_review_branch(world: World) -> None:
     assert world.approve("wu.guoqing", branch, "初审").code == 0
 
 
+def test_an_administrator_may_add_to_a_review_branch(world: World) -> None:
+    branch = world.submit()
+    admin = world.clone("yang.zhiqiang")
+    git(admin, "checkout", "-q", "-B", "fix", f"origin/{branch}")
+    world.write("yang.zhiqiang", ITEM, item_text().replace("500余份", "550余份"))
+    sha = world.commit_signed("yang.zhiqiang", records.submit_message("管理员修正", 1, "yang.zhiqiang"), ITEM)
+    assert git(admin, "push", "origin", f"{sha}:refs/heads/{branch}", check=False).returncode == 0
+    world.approve_all(branch)
+    assert world.gate(branch).code == 0
+
+
 def test_nobody_rewrites_or_deletes_a_review_branch_before_it_is_merged(world: World) -> None:
     branch = world.submit()
     assert world.approve("wu.guoqing", branch, "初审").code == 0
@@ -111,6 +122,10 @@ def test_a_main_that_never_went_through_the_hook_is_not_published(world: World) 
     assert not world.publish.exists() or not (world.publish / "current").exists()
     result = (world.bare / "portal-publish-result.json").read_text(encoding="utf-8")
     assert '"status": "refused"' in result
+    # publishing by hand on the server re-checks the same way
+    again = world.portal("chen.xiuying", "server", "publish", str(world.bare))
+    assert again.code == 1 and "REVIEW-DIRECT-PUSH" in again.err
+    assert not (world.publish / "current").exists()
 
 
 def test_merge_reports_the_release_and_a_failed_publish(world: World) -> None:

@@ -101,3 +101,11 @@ def test_plain_install_does_not_overwrite_someone_elses_hook(world: World) -> No
     settings = world.portal("sun.lixin", "server", "install", str(world.bare), "--kind", "gitea")
     assert settings.code == 0 and "receive.fsckObjects=true" in settings.out
     assert git(world.bare, "config", "receive.denyNonFastForwards").stdout.strip() == "true"
+
+
+def test_a_gitlab_hashed_storage_path_is_detected(tmp_path: Path) -> None:
+    bare = tmp_path / "repositories" / "@hashed" / "6b" / "86" / "6b86b273.git"
+    git(tmp_path, "init", "-q", "--bare", str(bare))
+    assert cli.main(["server", "install", str(bare)]) == 0
+    script = (bare / "custom_hooks" / "pre-receive").read_text(encoding="utf-8")
+    assert "--kind gitlab" in script and not (bare / "hooks" / "pre-receive").exists()
