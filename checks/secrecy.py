@@ -584,10 +584,14 @@ def scan_texts(rules: Ruleset, texts: Sequence[str]) -> Iterator[tuple[Hit, int,
     for text in texts:
         starts.append(offset)
         offset += len(text) + 1
+    newlines: dict[int, list[int]] = {}  # per text with a hit: where its lines break (found once: linear)
     for hit in rules.scan("\n".join(texts)):
         i = bisect.bisect_right(starts, hit.start) - 1
-        text, local = texts[i], hit.start - starts[i]
-        yield hit, i, text.count("\n", 0, local), local - text.rfind("\n", 0, local)
+        local = hit.start - starts[i]
+        if i not in newlines:
+            newlines[i] = [m.start() for m in re.finditer("\n", texts[i])]
+        line = bisect.bisect_left(newlines[i], local)
+        yield hit, i, line, local - (newlines[i][line - 1] if line else -1)
 
 
 def _message(rules: Ruleset, hit: Hit, where: str) -> str:
