@@ -17,7 +17,7 @@ import yaml
 import checks
 from portal import model
 from portal.config import Config, ConfigError
-from portal.errors import ERROR, Finding, PortalError
+from portal.errors import ERROR, Finding
 
 from . import records, signatures
 from .chain import Evaluation, Problem, Subject, evaluate
@@ -116,16 +116,16 @@ def published_files(article: model.Article) -> list[str]:
     """Every file the item publishes (repository paths): front-matter attachments and every file its body links."""
     try:
         from portal import view
-    except ImportError:  # before portal.view existed: the attachments check's own reading
-        from checks.attachments import references
 
-        return [r.rel for r in references(article)]
-    try:
         return [f.rel for f in view.of(article).files]
-    except PortalError:
+    except Exception:  # noqa: BLE001 - before portal.view existed, or a body it cannot read: the attachments check's reading
+        pass
+    try:
         from checks.attachments import references
 
         return [r.rel for r in references(article)]
+    except Exception:  # noqa: BLE001 - a file it cannot name stays outside the item's chain (配置变更 then covers it)
+        return []
 
 
 def _main_moves_by_merges(repo: Repo, base: str, head: str, commits: list[Commit]) -> list[Problem]:
