@@ -295,14 +295,17 @@ def _export(root: Path, sha: str, into: Path) -> None:
     with subprocess.Popen(["git", "-C", str(root), "archive", "--format=tar", sha],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
         assert proc.stdout is not None
+        refused = ""
         try:
             with tarfile.open(fileobj=proc.stdout, mode="r|") as archive:
-                archive.extractall(into, filter="data")
-        except tarfile.TarError:
+                archive.extractall(into, filter="data")  # no absolute paths, no links out of the tree
+        except tarfile.TarError as exc:
             proc.kill()
+            refused = str(exc)
         error = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
-    if proc.returncode != 0:
-        raise PortalError(f"无法导出提交 {sha[:7]}（git archive：{error.strip()}）")
+    if proc.returncode != 0 or refused:
+        raise PortalError(f"无法导出提交 {sha[:7]}（git archive：{(error.strip() or refused)}）。"
+                          "提交中若有指向仓库之外的符号链接，请删除后重新提交")
 
 
 def new_release_id(layout: Layout, commit: str | None, dirty: bool = False) -> str:

@@ -306,3 +306,14 @@ def test_a_detached_head_publishes_itself_not_a_stale_main(
     status, _, err = run_portal("publish", "--to", to)
     assert status == 0, err
     assert live(to) == f"20261122-120000-{pushed[:7]}" and (to / "current" / NEW_PAGE).is_file()
+
+
+def test_a_committed_link_out_of_the_repository_is_refused(run_portal: Run, site_repo: Path, tmp_path: Path) -> None:
+    secret = tmp_path.parent / f"{tmp_path.name}-secret.txt"
+    secret.write_text("服务器上的文件", encoding="utf-8")
+    os.symlink(secret, site_repo / "content" / "disaster" / "files.txt")
+    git(site_repo, "add", ".")
+    git(site_repo, "commit", "-q", "-m", "指向仓库之外的链接")
+    status, _, err = run_portal("publish", "--to", tmp_path / "www")
+    assert status == 1 and "无法导出提交" in err and "符号链接" in err
+    assert not (tmp_path / "www").exists()
