@@ -24,9 +24,26 @@ PER_PAGE = 20  # items on one page of a column index
 HOME_ITEMS = 8  # newest items of each home column shown on the home page
 FEED_ITEMS = 50  # items in an RSS feed
 SEARCH_URL = "search/"
+MAP_URL = "sitemap.html"  # the HTML 网站地图
 FEED = "rss.xml"
+LOGO = "assets/logo.svg"  # the site's logo (docs/assets/logo.svg of the portal's mkdocs.yml); the Image meta tag's fallback
+DESCRIPTION_CHARS = 120  # a Description taken from the body is cut here
+# The top navigation: groups of columns. A column's `group` in columns.yml wins; else its type decides.
+GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("政务公开", ("政策文件", "政策解读", "负责人信息", "机构职能", "数据发布")),
+    ("新闻动态", ("工作动态",)),
+    ("政务服务", ("办事服务",)),
+    ("互动交流", ("征集调查", "回应关切")),
+)
+OTHER_GROUP = "其他栏目"
+IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg"}
 
-ITEM, COLUMN, HOME, SEARCH = "item", "column", "home", "search"
+ITEM, COLUMN, HOME, SEARCH, MAP = "item", "column", "home", "search", "map"
+# print and font-size buttons of an item page; shown by assets/portal.js (useless without it)
+ITEM_TOOLS = ('<div class="portal-item-tools" data-portal-tools hidden>'
+              '<span>字号：</span><button type="button" data-size="1.25">大</button>'
+              '<button type="button" data-size="1.1">中</button><button type="button" data-size="1">小</button>'
+              '<button type="button" data-print>打印本页</button></div>')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -153,6 +170,14 @@ class Site:
         return [("ColumnName", column.title), ("ColumnDescription", column.description),
                 ("ColumnKeywords", ",".join(column.keywords)), ("ColumnType", column.type)]
 
+    def groups(self) -> list[tuple[str, list[Column]]]:
+        """The top navigation: (group title, its columns in columns.yml order), groups in a fixed order."""
+        by_type = {t: title for title, types in GROUPS for t in types}
+        out: dict[str, list[Column]] = {title: [] for title, _ in GROUPS}
+        for column in self.config.columns.values():
+            out.setdefault(column.group or by_type.get(column.type, OTHER_GROUP), []).append(column)
+        return [(title, cols) for title, cols in out.items() if cols]
+
     def links(self, url: str, column: str = "") -> tuple[tuple[str, str, str, str], ...]:
         out = [("canonical", "", self.absolute(url), ""),
                ("alternate", "application/rss+xml", markup.relative(url, FEED), f"{self.name} 最新信息")]
@@ -177,15 +202,18 @@ class Site:
             ("ArticleTitle", article.title), ("PubDate", article.date.astimezone(clock.CST).strftime("%Y-%m-%d %H:%M")),
             ("ContentSource", article.source),
         ]
-        if article.tags:
-            head.append(("Keywords", ",".join(article.tags)))
-        if article.summary:
-            head.append(("Description", article.summary))
-        head.append(("Url", self.absolute(url)))
+        published = view.of(article)
+        keywords = ",".join(article.tags) or ",".join(column.keywords) or column.title
+        head += [("Keywords", keywords), ("Author", dept.name if dept else article.department),
+                 ("Description", article.summary or first_paragraph(published)),
+                 ("Image", self.absolute(first_image(article) or LOGO)), ("Url", self.absolute(url))]
         rows = [("信息来源", escape(article.source)), ("发布部门", escape(dept.name if dept else article.department)),
                 ("发布日期", escape(model.format_when(article.date, article.date_has_time)))]
         if article.doc_number:
             rows.append(("发文字号", escape(article.doc_number)))
+        if article.event_date is not None:
+            label = "成文日期" if column.type == "政策文件" else "信息产生日期"
+            rows.append((label, escape(model.format_when(article.event_date))))
         if article.reprint is not None:
             r = article.reprint
             rows.append(("转载来源", escape(r.site)))
@@ -194,19 +222,21 @@ class Site:
             if r.url:
                 rows.append(("原文链接", f'<a href="{escape(r.url)}" rel="noopener noreferrer">{escape(r.url)}</a>'))
         info = "".join(f'<tr><th scope="row">{k}</th><td>{v}</td></tr>' for k, v in rows)
-        body = view.of(article).html
+        body = published.html
         parts = [
-            f'<nav class="portal-path"><a href="{markup.relative(url, "")}">首页</a> › '
+            f'<nav class="portal-path" aria-label="当前位置"><a href="{markup.relative(url, "")}">首页</a> › '
             f'<a href="{markup.relative(url, column.id + "/")}">{escape(column.title)}</a></nav>',
             f'<h1 class="portal-title">{escape(article.title)}</h1>',
-            f'<table class="portal-info"><tbody>{info}</tbody></table>',
+            f'<table class="portal-info"><caption class="portal-hidden">信息属性</caption><tbody>{info}</tbody></table>',
+            ITEM_TOOLS,
             f'<div class="portal-body" data-portal-body>\n{body}</div>',
         ]
         if article.attachments:
             links = "".join(
-                f'<li><a href="{escape(markup.relative(url, site_path(a.file)))}" download>{escape(a.title)}</a></li>'
+                f'<li><a href="{escape(markup.relative(url, site_path(a.file)))}" download>{escape(a.title)}</a>'
+                f' <span class="portal-attachments__meta">（{escape(file_label(self.config.root / a.file))}）</span></li>'
                 for a in article.attachments)
-            parts.append(f'<section class="portal-attachments"><h2>附件</h2><ul>{links}</ul></section>')
+            parts.append(f'<section class="portal-attachments" aria-labelledby="portal-attachments"><h2 id="portal-attachments">附件</h2><ul>{links}</ul></section>')
         page = Page(url, ITEM, column.id, depth_of(url), article.title, self.title(article.title),
                     tuple(head), self.links(url, column.id), "\n".join(parts))
         return page, entry(article, published_files(article))
@@ -258,7 +288,7 @@ class Site:
         return f'<nav class="portal-pager" aria-label="分页">{" ".join(links)} <span>共 {total} 条，{count} 页</span></nav>'
 
     def home_page(self, entries_by_column: dict[str, list[Entry]]) -> Page:
-        parts = [self._search_form("")]
+        parts = [f'<h1 class="portal-hidden">{escape(self.name)}</h1>', self._search_form("")]
         for column in self.config.columns.values():
             if not column.home:
                 continue
@@ -269,8 +299,8 @@ class Site:
         return Page("", HOME, "", 0, self.name, self.name, tuple(head), self.links(""), "\n".join(parts))
 
     def _search_form(self, url: str) -> str:
-        return (f'<form class="portal-search" action="{markup.relative(url, SEARCH_URL)}" method="get" role="search">'
-                '<input type="search" name="q" placeholder="请输入关键词（至少两个字）" aria-label="站内搜索">'
+        return (f'<form class="portal-search" action="{markup.relative(url, SEARCH_URL)}" method="get">'
+                '<input type="search" name="q" placeholder="请输入关键词（至少两个字）" aria-label="搜索关键词">'
                 '<button type="submit">搜索</button></form>')
 
     def search_page(self) -> Page:
@@ -286,6 +316,19 @@ class Site:
         return Page(url, SEARCH, "", depth_of(url), "站内搜索", self.title("站内搜索"), tuple(self.base_head()),
                     self.links(url), content)
 
+    def map_page(self) -> Page:
+        """The HTML 网站地图: every column, in the groups of the top navigation."""
+        url = MAP_URL
+        parts = ['<h1 class="portal-title">网站地图</h1>', '<div class="portal-map">']
+        for title, columns in self.groups():
+            links = "".join(f'<li><a href="{markup.relative(url, c.id + "/")}">{escape(c.title)}</a></li>' for c in columns)
+            parts.append(f'<section><h2>{escape(title)}</h2><ul>{links}</ul></section>')
+        parts.append(f'<section><h2>其他</h2><ul><li><a href="{markup.relative(url, "")}">首页</a></li>'
+                     f'<li><a href="{markup.relative(url, SEARCH_URL)}">站内搜索</a></li>'
+                     f'<li><a href="{markup.relative(url, FEED)}">订阅全站（RSS）</a></li></ul></section></div>')
+        return Page(url, MAP, "", depth_of(url), "网站地图", self.title("网站地图"), tuple(self.base_head()),
+                    self.links(url), "\n".join(parts))
+
     # ------------------------------------------------------------ feeds and sitemap
 
     def feed(self, entries: Sequence[Entry], column: Column | None = None) -> bytes:
@@ -297,16 +340,16 @@ class Site:
         for e in entries[:FEED_ITEMS]:
             items.append(
                 "<item>"
-                f"<title>{escape(e.title)}</title><link>{escape(self.absolute(e.url))}</link>"
+                f"<title>{twice(e.title)}</title><link>{escape(self.absolute(e.url))}</link>"
                 f'<guid isPermaLink="true">{escape(self.absolute(e.url))}</guid>'
                 f"<pubDate>{email.utils.format_datetime(e.when)}</pubDate>"
-                f"<category>{escape(self.config.columns[e.column].title)}</category>"
-                + (f"<description>{escape(e.summary)}</description>" if e.summary else "")
+                f"<category>{twice(self.config.columns[e.column].title)}</category>"
+                + (f"<description>{twice(e.summary)}</description>" if e.summary else "")
                 + "</item>")
         newest = f"<lastBuildDate>{email.utils.format_datetime(entries[0].when)}</lastBuildDate>" if entries else ""
         text = ('<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>'
-                f"<title>{escape(title)}</title><link>{escape(link)}</link>"
-                f"<description>{escape(description)}</description><language>zh-cn</language>{newest}"
+                f"<title>{twice(title)}</title><link>{escape(link)}</link>"
+                f"<description>{twice(description)}</description><language>zh-cn</language>{newest}"
                 + "".join(items) + "</channel></rss>\n")
         return text.encode("utf-8")
 
@@ -319,6 +362,46 @@ class Site:
         return ('<?xml version="1.0" encoding="UTF-8"?>\n'
                 '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
                 + "".join(rows) + "</urlset>\n").encode("utf-8")
+
+
+def twice(text: str) -> str:
+    """Escaped for the HTML a feed reader renders, then for XML: `<b>` reaches the reader as the text "<b>"."""
+    return escape(escape(text))
+
+
+def first_paragraph(published: view.View) -> str:
+    """The Description of an item without a summary: its first paragraph of text, cut at DESCRIPTION_CHARS."""
+    for t in published.texts:
+        if t.key != "body":
+            continue
+        for line in t.text.splitlines():
+            line = line.strip()
+            if line and not line.startswith(("#", "|", ">")):
+                line = line.lstrip("-0123456789. ").strip()
+                return line if len(line) <= DESCRIPTION_CHARS else line[:DESCRIPTION_CHARS - 1] + "…"
+    return ""
+
+
+def first_image(article: model.Article) -> str:
+    """The site path of the first picture the item's page publishes, or ""."""
+    for src, dest in published_files(article):
+        if Path(src).suffix.lower() in IMAGE_TYPES:
+            return dest
+    return ""
+
+
+def file_label(path: Path) -> str:
+    """An attachment's type and size as a reader sees it: "PDF，1.2 MB"."""
+    kind = path.suffix.lstrip(".").upper() or "文件"
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return kind
+    if size < 1024:
+        return f"{kind}，{size} B"
+    if size < 1024 * 1024:
+        return f"{kind}，{size / 1024:.1f} KB"
+    return f"{kind}，{size / 1024 / 1024:.1f} MB"
 
 
 def column_url(column: str, n: int = 1) -> str:
@@ -360,6 +443,7 @@ def plan(site: Site, entries: Iterable[Entry], items: list[Page]) -> Plan:
         lists += site.column_pages(column, by_column[column.id])
         files[f"{column.id}/{FEED}"] = site.feed(by_column[column.id], column)
     lists.append(site.search_page())
+    lists.append(site.map_page())
     lastmod = [(e.url, e.date[:10]) for e in ordered] + [(p.url, "") for p in lists]
     files["sitemap.xml"] = site.sitemap(lastmod)
     return Plan(site, ordered, lists, items, files)

@@ -82,7 +82,7 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         site = portal.config.site
         config.site_name = site.name
         config.nav = [{title: f"{url}index.md"} for title, url in self.plan.nav()]
-        config.extra["portal"] = dataclasses.asdict(site)
+        config.extra["portal"] = theme_values(self.plan.site)
         # our sitemap.xml lists the item pages too; the theme's would list the navigation only
         config.theme.static_templates.discard("sitemap.xml")
         return config
@@ -179,6 +179,17 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         if PLACEHOLDER in output:
             raise PluginError(f"主题在页面中输出了页面自身的地址（{url}），无法复用为其他页面的外壳")
         return shell.split(output)
+
+
+def theme_values(site: pages.Site) -> dict[str, Any]:
+    """What the theme's templates show of the site: columns.yml's `site`, the navigation groups, the logo."""
+    values = dataclasses.asdict(site.config.site)
+    values["groups"] = [{"title": title, "ids": [c.id for c in columns],
+                         "columns": [{"id": c.id, "title": c.title, "url": f"{c.id}/"} for c in columns]}
+                        for title, columns in site.groups()]
+    values["logo"] = pages.LOGO
+    values["police_code"] = "".join(ch for ch in site.config.site.police_record if ch.isdigit())
+    return values
 
 
 def _mark(page: MkPage) -> None:

@@ -1,6 +1,7 @@
 """The built site: pages, metadata, the item page's fields, footer, feeds, sitemap, what never reaches it."""
 from __future__ import annotations
 
+import html
 import html.parser
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -40,7 +41,7 @@ class Meta(html.parser.HTMLParser):
 
 def nav(page: str) -> str:
     """The primary navigation of a page."""
-    start = page.index('md-nav--primary')
+    start = page.index('class="portal-nav"')
     return page[start:page.index("</nav>", start)]
 
 
@@ -57,7 +58,7 @@ def test_navigation_lists_columns_not_items(built: tuple[Path, BuildResult]) -> 
     site, _ = built
     for page in ("index.html", ITEM, "news/index.html"):
         menu = nav(read(site, page))
-        for column in ("动态要闻", "防灾减灾", "权责清单", "站内搜索"):
+        for column in ("动态要闻", "防灾减灾", "权责清单", "政务公开", "新闻动态", "政务服务", "互动交流", "网站地图"):
             assert column in menu, (page, column)
         assert "市应急管理局召开全市防汛工作部署会" not in menu
 
@@ -65,8 +66,9 @@ def test_navigation_lists_columns_not_items(built: tuple[Path, BuildResult]) -> 
 def test_item_page_highlights_its_column(built: tuple[Path, BuildResult]) -> None:
     site, _ = built
     menu = nav(read(site, ITEM))
-    active = menu[menu.index("md-nav__item--active"):][:300]
-    assert "防灾减灾" in active and menu.count("md-nav__item--active") == 1
+    active = menu[menu.index("portal-nav__item--active"):][:300]
+    assert "新闻动态" in active and menu.count("portal-nav__item--active") == 1
+    assert menu.count('aria-current="true"') == 1 and '<a href="./" aria-current="true">防灾减灾</a>' in menu
 
 
 def test_meta_tags_on_every_kind_of_page(built: tuple[Path, BuildResult]) -> None:
@@ -120,10 +122,15 @@ def test_footer_on_every_page(built: tuple[Path, BuildResult]) -> None:
     site, _ = built
     for page in ("index.html", "disaster/index.html", ITEM, "search/index.html", "404.html"):
         text = read(site, page)
-        footer = text[text.index('class="md-footer portal-footer"'):]
+        footer = text[text.index('<footer class="portal-footer"'):]
         for shown in ("网站标识码：", "3310000017", "江ICP备2023001234号-1", "江公网安备33100002000123号",
-                      "主办单位：云江市应急管理局", "联系电话：0000-8800123"):
+                      "主办单位：云江市应急管理局", "联系电话：0000-8800123", "我为政府网站找错", ">网站地图</a>",
+                      '<a href="mailto:yjj@yunjiang.gov.cn">联系我们</a>', 'alt="党政机关网站标识"',
+                      "https://bszs.conac.cn/sitename?method=show&amp;id=3310000017",
+                      "https://beian.mps.gov.cn/#/query/webSearch?code=33100002000123",
+                      "https://zfwzgl.www.gov.cn/exposure/jiucuo.html?site_code=3310000017"):
             assert shown in footer, (page, shown)
+        assert text.count("<h1") == 1 and '<html lang="zh-CN"' in text, page
 
 
 def test_script_title_is_text_everywhere(built: tuple[Path, BuildResult]) -> None:
@@ -138,13 +145,18 @@ def test_script_title_is_text_everywhere(built: tuple[Path, BuildResult]) -> Non
     for listing in ("disaster/index.html",):
         assert "&lt;script&gt;alert(" in read(site, listing), listing
     feed = ET.parse(site / "disaster/rss.xml").getroot()
-    assert SCRIPT_TITLE in [i.findtext("title") for i in feed.iter("item")]
-    assert [i.findtext("description") for i in feed.iter("item") if i.findtext("title") == SCRIPT_TITLE] == ["<b>台风</b>防御"]
+    # escaped for XML and again for the HTML a feed reader renders: the reader shows the text as written
+    titles = [i.findtext("title") or "" for i in feed.iter("item")]
+    assert "&lt;script&gt;alert(&#x27;标题&#x27;)&lt;/script&gt;防汛“测试”&amp;演练" in titles
+    assert SCRIPT_TITLE in [html.unescape(t) for t in titles] and "<script" not in "".join(titles)
+    described = [i.findtext("description") for i in feed.iter("item") if html.unescape(i.findtext("title") or "") == SCRIPT_TITLE]
+    assert described == ["&lt;b&gt;台风&lt;/b&gt;防御"]
+    assert b"&amp;lt;script&amp;gt;" in (site / "disaster/rss.xml").read_bytes()
 
 
 def test_raw_html_is_sanitised(built: tuple[Path, BuildResult]) -> None:
     page = read(built[0], SCRIPT_ITEM)
-    body = page[page.index("data-portal-body"):page.index("</article>")]
+    body = page[page.index("data-portal-body"):page.index("</main>")]
     assert "台风“梅花”逼近" in body and "地震应急演练" in body
     for bad in ("<script", "onerror", "onclick", "javascript:", "<iframe", "内部备注", "<!--"):
         assert bad not in body, bad
