@@ -147,3 +147,18 @@ class DecisionForm(forms.Form):
 class MergeForm(forms.Form):
     branch = forms.CharField(widget=forms.HiddenInput, max_length=300)
     head = forms.CharField(widget=forms.HiddenInput, max_length=40, min_length=40)
+
+
+class PasswordChangeForm(forms.Form):
+    old = forms.CharField(label="现在的密码", max_length=200,
+                          widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    new = forms.CharField(label="新密码（至少 10 位，不能是常见密码或纯数字）", max_length=200,
+                          widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    again = forms.CharField(label="再输入一次新密码", max_length=200,
+                            widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if data.get("new") and data.get("new") != data.get("again"):
+            self.add_error("again", "两次输入的新密码不一致")
+        return data

@@ -7,6 +7,7 @@ from . import views
 urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
+    path("account/password/", views.password_view, name="password"),
     path("", views.home, name="home"),
     path("items/", views.mine_view, name="mine"),
     path("items/new/", views.new_item, name="new"),

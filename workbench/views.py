@@ -23,7 +23,17 @@ from portal.errors import ERROR, PortalError
 from review import records, trail, workflow
 
 from . import items, reviewing, signing
-from .forms import DecisionForm, ImportForm, ItemForm, LoginForm, MergeForm, SubmitForm, UploadForm, initial
+from .forms import (
+    DecisionForm,
+    ImportForm,
+    ItemForm,
+    LoginForm,
+    MergeForm,
+    PasswordChangeForm,
+    SubmitForm,
+    UploadForm,
+    initial,
+)
 from .models import Draft, FailedLogin, SigningKey
 from .policy import Policy
 from .repos import MAIN, locked
@@ -76,6 +86,38 @@ def login_view(request: HttpRequest) -> HttpResponse:
 
 def _safe_next(target: str) -> str:
     return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/"
+
+
+@login_required
+def password_view(request: HttpRequest) -> HttpResponse:
+    """Change the password; the signing key is re-encrypted with the new one in the same step."""
+    from django.contrib.auth import password_validation, update_session_auth_hash
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = request.user
+        old, new = form.cleaned_data["old"], form.cleaned_data["new"]
+        if not user.check_password(old):
+            form.add_error("old", "现在的密码不正确")
+        else:
+            try:
+                password_validation.validate_password(new, user)
+            except ValidationError as exc:
+                form.add_error("new", exc)
+        if form.is_valid():
+            with transaction.atomic():
+                key = SigningKey.objects.select_for_update().filter(user=user).first()
+                if key is not None:
+                    key.private = signing.reencrypt(key.private, old, new)
+                    key.save()
+                user.set_password(new)
+                user.save()
+            update_session_auth_hash(request, user)
+            messages.success(request, "密码已修改，签名密钥已改用新密码加密。")
+            return redirect("home")
+    return render(request, "workbench/password.html", {"form": form, "policy": policy_of(request)})
 
 
 @require_POST
@@ -592,7 +634,10 @@ def trail_view(request: HttpRequest) -> HttpResponse:
         return ctx
     record = trail._record(ctx["ev"], ctx["result"], "", 0, ctx["branch"])
     record["merge"] = {"commit": "", "time": "（尚未发布）", "branch": ctx["branch"]}
-    return HttpResponse(trail.to_html([record], policy.config.site.name), content_type="text/html; charset=utf-8")
+    response = HttpResponse(trail.to_html([record], policy.config.site.name), content_type="text/html; charset=utf-8")
+    # the printable form carries its own print stylesheet inline, and nothing else
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+    return response
 
 
 # ---------------------------------------------------------------- merging

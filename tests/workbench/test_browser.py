@@ -148,6 +148,7 @@ def test_whole_flow_in_the_browser(world: World, live: LiveServer, browser: Any,
     submit(page)
     informant.audit("我的稿件")
 
+    informant.go("/account/password/", "修改密码")
     reviewers["初审"].approve("初审")
     reviewers["保密审查"].approve("保密审查", opinion="第二段请补充活动时间", reject=True)
 

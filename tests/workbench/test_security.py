@@ -323,3 +323,39 @@ def test_two_people_on_the_same_item(world: World) -> None:
     r = save(c, pk, item_fields("同一稿件冲突测试", BODY, authors=["du.xiaoming"]), action="submit",
              password=password("du.xiaoming"))
     assert r.status_code == 409 and branch in text(r)
+
+
+def test_password_change_reencrypts_the_key(world: World) -> None:
+    from django.contrib.auth.models import User
+
+    from workbench import signing
+    from workbench.models import SigningKey
+
+    c = world.client("yang.zhiqiang")
+    r = c.post("/account/password/", {"old": "wrong-password", "new": "新的密码-abc-2026", "again": "新的密码-abc-2026"})
+    assert r.status_code == 200 and "现在的密码不正确" in text(r)
+    r = c.post("/account/password/", {"old": password("yang.zhiqiang"), "new": "12345678901", "again": "12345678901"})
+    assert r.status_code == 200 and "field-error" in text(r)
+    new = "新的密码-abc-2026"
+    r = c.post("/account/password/", {"old": password("yang.zhiqiang"), "new": new, "again": new})
+    assert r.status_code == 302
+    assert c.get("/").status_code == 200  # the session survives its own password change
+    key = SigningKey.objects.get(user__username="yang.zhiqiang")
+    with signing.unlocked(key.private, new):
+        pass
+    with pytest.raises(signing.WrongPassword), signing.unlocked(key.private, password("yang.zhiqiang")):
+        pass
+    user = User.objects.get(username="yang.zhiqiang")  # put things back for the other tests
+    key.private = signing.reencrypt(key.private, new, password("yang.zhiqiang"))
+    key.save()
+    user.set_password(password("yang.zhiqiang"))
+    user.save()
+
+
+def test_login_with_the_password_form(world: World) -> None:
+    c = world.client()
+    r = c.post("/login/", {"username": "chen.xiuying", "password": password("chen.xiuying")})
+    assert r.status_code == 302 and r["Location"] == "/"
+    assert "陈秀英" in text(c.get("/"))
+    r = c.post("/login/?next=//evil.example/", {"username": "chen.xiuying", "password": password("chen.xiuying")})
+    assert r["Location"] == "/"
