@@ -615,17 +615,17 @@ def check(portal: Portal, article: Article) -> Iterable[Finding]:
     rules = ruleset(portal)
     published = view.of(article)
     texts = published.texts
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str, int, int]] = set()
     lines: dict[int, list[str]] = {}
     for hit, i, line_in, column in scan_texts(rules, [t.text for t in texts]):
         key = texts[i].key
         if key.startswith("body"):
-            # "body" and "body:lines" are the same paragraphs, joined and as written: one finding
-            if (hit.rule.id, normalize.compact(hit.text)) in seen:
-                continue
-            seen.add((hit.rule.id, normalize.compact(hit.text)))
             context = lines.setdefault(i, texts[i].text.split("\n"))[line_in]
             line, column = view.locate(article, hit.text, context=context)
+            # "body" and "body:lines" are the same paragraphs, joined and as written: one finding a place
+            if (hit.rule.id, line, column) in seen:
+                continue
+            seen.add((hit.rule.id, line, column))
             where, fingerprint_key = _WHERE.get(key, ""), BODY
         elif key == "name":
             line, column, where, fingerprint_key = 1, 1, _WHERE[key], "\0name"

@@ -54,12 +54,18 @@ def _render(markdown: str) -> str:
 
 
 def pieces(markdown: str) -> list[str]:
-    """A long body cut at blank lines outside fenced code, each piece with every reference definition
-    (so `[附件][1]` resolves wherever `[1]: …` is written). Short bodies are one piece."""
+    """A long body cut into pieces of about CHUNK characters, so that rendering stays linear (mistune's
+    inline parser is not, on one huge paragraph) and memory is bounded by a piece.
+
+    Cut at a blank line outside fenced code when there is one; a paragraph or line longer than CHUNK is
+    cut too (at a line end, or a sentence end or space inside a line), and a fence cut in two is closed
+    and reopened: the page is rendered from the same pieces, so it shows exactly what the checks read.
+    Reference definitions (`[1]: files/x.txt`) are added to every piece while they are short in all."""
     if len(markdown) <= CHUNK:
         return [markdown]
-    lines = markdown.split("\n")
+    lines = [part for line in markdown.split("\n") for part in _cut_line(line)]
     definitions = "\n".join(line for line in lines if _REFERENCE.match(line))
+    tail = "\n\n" + definitions if definitions and len(definitions) <= CHUNK else ""
     out: list[str] = []
     current: list[str] = []
     size, fence = 0, ""
@@ -67,13 +73,24 @@ def pieces(markdown: str) -> list[str]:
         m = _FENCE.match(line)
         if m and (not fence or m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence)):
             fence = "" if fence else m.group(1)
-        if not fence and not line.strip() and size >= CHUNK:
-            out.append("\n".join(current) + ("\n\n" + definitions if definitions else ""))
-            current, size = [], 0
+        if size >= CHUNK and (not line.strip() and not fence or size >= 2 * CHUNK):
+            out.append("\n".join(current + ([fence] if fence else [])) + tail)
+            current, size = ([fence] if fence else []), 0
         current.append(line)
         size += len(line) + 1
-    out.append("\n".join(current) + ("\n\n" + definitions if definitions else ""))
+    out.append("\n".join(current) + tail)
     return out
+
+
+def _cut_line(line: str) -> list[str]:
+    """A line longer than CHUNK as lines of at most CHUNK characters, cut after a sentence end or a space."""
+    out = []
+    while len(line) > CHUNK:
+        at = max(line.rfind(sep, CHUNK // 2, CHUNK) for sep in ("。", "；", "！", "？", " ", ")", "）"))
+        at = at + 1 if at > 0 else CHUNK
+        out.append(line[:at])
+        line = line[at:]
+    return [*out, line]
 
 
 def clean(fragment: str, link: Callable[[str, str], str | None] | None = None) -> str:

@@ -43,6 +43,7 @@ _HIDDEN = {"rt", "rp"}  # ruby annotations: shown above the text, read as texts 
 _SPACE = re.compile(r"[ \t\r\f\v]+")
 _SOFT = "\uffff"  # a soft line break inside a paragraph: a space on the page, a line in the source
 _INVISIBLE_IN_URL = re.compile(r"[\t\n\r]")  # browsers drop these from URLs
+LOOKUPS = 100  # links found out of order that are looked for in the whole body (each costs a pass over it)
 _ENTITY = re.compile(r"&#?[0-9A-Za-z]+;")
 _PAGE_LINK = re.compile(r"(?:/|\.html?)$", re.IGNORECASE)
 
@@ -108,10 +109,23 @@ def _render(article: Article) -> View:
 
     body_html = markup.to_html(article.body, link)
     seen = {f.rel for f in files}
+    # links come in the body's order: look from the last one and count lines from there (linear);
+    # a few found out of order are looked for from the top
+    cursor, line, lookups = 0, article.body_line, 0
+    body = article.body
     for raw, path, tag in found:
         if path not in seen:
             seen.add(path)
-            where = locate(article, raw, posixpath.basename(path))
+            at = body.find(raw, cursor) if raw else -1
+            if at >= 0:
+                line += body.count("\n", cursor, at)
+                where = (line, at - body.rfind("\n", 0, at))
+                cursor = at
+            elif lookups < LOOKUPS:
+                lookups += 1
+                where = locate(article, raw, posixpath.basename(path))
+            else:
+                where = (article.body_line, 1)
             files.append(FileRef(raw, path, *where, via="正文图片" if tag == "img" else "正文链接"))
     texts = [Text(key, value, article.line_of(key)) for key, value in _meta_strings(article.meta)]
     texts.append(Text("name", posixpath.splitext(posixpath.basename(article.path))[0], 1))
@@ -233,6 +247,7 @@ class _Reader(HTMLParser):
         self.cells = -1  # cells of the current table row so far (-1: not in a row)
         self.extra: list[tuple[str, str]] = []
         self.annotation: list[str] = []
+        self.footnote_ref = False
 
     # lines ------------------------------------------------------------
 
@@ -256,6 +271,11 @@ class _Reader(HTMLParser):
                 self.extra.append((f"body:{name}", value))
         if tag in _HIDDEN:
             self.hidden += 1
+            return
+        href = dict(attrs).get("href") or ""
+        if tag == "a" and href.startswith("#fn-"):  # a footnote reference: written [^1], as the checks know it
+            self.line.append(f"[^{href[4:]}]")
+            self.footnote_ref = True
             return
         if tag == "br":
             self.flush()
@@ -291,6 +311,8 @@ class _Reader(HTMLParser):
             self.handle_endtag(tag)
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "a":
+            self.footnote_ref = False
         if tag in _HIDDEN:
             self.hidden = max(0, self.hidden - 1)
             if not self.hidden and self.annotation:
@@ -311,6 +333,8 @@ class _Reader(HTMLParser):
             self.lists.pop()
 
     def handle_data(self, data: str) -> None:
+        if self.footnote_ref:
+            return
         if self.hidden:
             self.annotation.append(data)
             return

@@ -135,6 +135,7 @@ HIDDEN_MARKINGS = [
     '<img src="https://www.yunjiang.gov.cn/a.png" ALT="内部资料">',
     '[通知](https://www.yunjiang.gov.cn/ "秘密★1年")',  # a link title
     "正文[^1]。\n\n[^1]: 秘密★1年",  # a footnote
+    "内部[^1]资料\n\n[^1]: 说明。",  # a footnote reference inside a marking
     '<table summary="内部资料"><tr><td>正文</td></tr></table>',  # an attribute the sanitiser keeps
 ]
 
@@ -200,3 +201,18 @@ def test_a_long_body_is_rendered_in_pieces_with_the_same_links_and_text(tmp_path
     (cut,) = model.load(root, [str(root / "content" / ITEM)]).articles
     assert [f.rel for f in view.of(cut).files] == ["content/disaster/files/x.txt"]
     assert view.of(cut).text("body").count("段落") == 100 and "秘密★1年" in view.of(cut).text("body")
+
+
+def test_a_huge_paragraph_of_links_is_cut_and_every_link_still_found(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from portal import markup
+
+    monkeypatch.setattr(markup, "CHUNK", 200)
+    body = "".join(f"[附件{i}](files/x.txt)[另{i}](files/y{i % 7}.txt)\n" for i in range(60)) + "一" * 900 + "。尾"
+    root = _portal(tmp_path, body, {})
+    (article,) = model.load(root, [str(root / "content" / ITEM)]).articles
+    assert len(markup.pieces(article.body)) > 5
+    assert all(len(line) <= 200 for piece in markup.pieces(article.body) for line in piece.split("\n"))
+    files = [f.rel for f in view.of(article).files]
+    assert files == ["content/disaster/files/x.txt"] + [f"content/disaster/files/y{i}.txt" for i in range(7)]
+    assert view.of(article).text("body").replace(" ", "").endswith("一" * 100 + "。尾")
