@@ -14,6 +14,7 @@ urlpatterns = [
     path("items/revise/", views.revise, name="revise"),
     path("drafts/<int:pk>/", views.draft_view, name="draft"),
     path("drafts/<int:pk>/preview/", views.preview_view, name="preview"),
+    path("drafts/<int:pk>/files/<str:name>", views.draft_file, name="draft_file"),
     path("queue/", views.queue_view, name="queue"),
     path("review/", views.review_view, name="review"),
     path("review/decide/", views.decide_view, name="decide"),

@@ -394,6 +394,15 @@ def preview_view(request: HttpRequest, pk: int) -> HttpResponse:
     return JsonResponse(preview.as_dict() | {"form_errors": []})
 
 
+@login_required
+def draft_file(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    """A draft's uploaded file, for its owner's preview (pictures in the body, attachment links)."""
+    draft = _own_draft(request, pk)
+    response = _file(_uploads(draft), name)
+    response["Content-Disposition"] = "inline" if name.lower().endswith((".png", ".jpg", ".jpeg", ".gif")) else "attachment"
+    return response
+
+
 def _posted_version(request: HttpRequest, draft: Draft) -> bool:
     try:
         return int(request.POST.get("version", "")) == draft.version

@@ -359,3 +359,12 @@ def test_login_with_the_password_form(world: World) -> None:
     assert "陈秀英" in text(c.get("/"))
     r = c.post("/login/?next=//evil.example/", {"username": "chen.xiuying", "password": password("chen.xiuying")})
     assert r["Location"] == "/"
+
+
+def test_draft_files_are_served_to_their_owner_only(world: World) -> None:
+    c = world.client("sun.lixin")
+    pk = new_draft(c)
+    _upload(c, pk, "tu.png", b"\x89PNG\r\n\x1a\n" + b"0" * 20)
+    assert c.get(f"/drafts/{pk}/files/tu.png").status_code == 200
+    assert c.get(f"/drafts/{pk}/files/..%2F..%2Fsecret_key").status_code == 404
+    assert world.client("du.xiaoming").get(f"/drafts/{pk}/files/tu.png").status_code == 404
