@@ -641,7 +641,10 @@ def trail_view(request: HttpRequest) -> HttpResponse:
     ctx = _item_context(request, policy, request.GET.get("branch", ""), request.GET.get("path", ""))
     if isinstance(ctx, HttpResponse):
         return ctx
-    record = trail._record(ctx["ev"], ctx["result"], "", 0, ctx["branch"])
+    try:  # the trail's own record of one evaluation: the same form `portal trail` prints for a published item
+        record = trail._record(ctx["ev"], ctx["result"], "", 0, ctx["branch"])
+    except (AttributeError, KeyError, TypeError):
+        return refuse(request, "暂时无法生成审查表，请用 portal trail 导出。", 500)
     record["merge"] = {"commit": "", "time": "（尚未发布）", "branch": ctx["branch"]}
     response = HttpResponse(trail.to_html([record], policy.config.site.name), content_type="text/html; charset=utf-8")
     # the printable form carries its own print stylesheet inline, and nothing else
