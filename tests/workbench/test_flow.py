@@ -110,3 +110,21 @@ def test_revising_keeps_the_items_files(world: World) -> None:
     assert (views._uploads(again) / "xian-chang.png").read_bytes() == picture.getvalue()
     r = save(c, again.pk, item_fields("带图片的稿件", body + "补充一句。\n"), action="submit", password=password("sun.lixin"))
     assert r.status_code == 302, _messages(r)
+
+
+def test_enrol_against_a_server_repository(world: World, tmp_path) -> None:
+    """`portal web --enrol` (not the demo): the roster of the server's main, a password and a key for the person."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_WEB_")}
+    cmd = [sys.executable, "-m", "portal", "--root", str(world.demo.work), "web", "--server", str(world.demo.server),
+           "--data", str(tmp_path / "data")]
+    ok = subprocess.run([*cmd, "--enrol", "wu.guoqing"], capture_output=True, text=True, env=env)
+    assert ok.returncode == 0, ok.stderr
+    line = ok.stdout.splitlines()[0].split("\t")
+    assert line[0] == "wu.guoqing" and line[1].startswith("初始密码 yj-") and line[2].startswith("公钥 ssh-ed25519 ")
+    assert "配置变更" in ok.stdout
+    bad = subprocess.run([*cmd, "--enrol", "no.body"], capture_output=True, text=True, env=env)
+    assert bad.returncode == 1 and "不在主分支的 roster.yml 中" in bad.stderr
