@@ -21,7 +21,7 @@ class CheckModule(Protocol):
 
 
 # The check modules, in the order their findings are listed. Issue-by-issue additions go here.
-CHECK_NAMES: tuple[str, ...] = ("secrecy", "reviewers", "kinds", "reprint", "attachments", "dates", "wording")
+CHECK_NAMES: tuple[str, ...] = ("secrecy", "reviewers", "kinds", "reprint", "attachments", "dates", "wording", "images")
 # A change to one of these (at the repository root) can change the findings of every item.
 WHOLE_PORTAL = ("columns.yml", "roster.yml", accepted.FILE)
 

@@ -51,7 +51,7 @@ def mini_portal(root: Path) -> Path:
              "详见[名单](files/ming-dan.pdf)。"))
     write(root, "disaster/2026-07-10-tai-feng.md", item(
         SCRIPT_TITLE, "2026-07-10 09:00", summary="<b>台风</b>防御",
-        body="台风“梅花”逼近，<script>alert(1)</script><img src=\"https://www.yunjiang.gov.cn/a.png\" onerror=\"alert(2)\">"
+        body="台风“梅花”逼近，<script>alert(1)</script><img src=\"https://www.yunjiang.gov.cn/a.png\" alt=\"台风路径图\" onerror=\"alert(2)\">"
              "[点我](javascript:alert(3)) <a href=\"javascript:alert(4)\" onclick=\"alert(5)\">链接</a>"
              "<!-- 内部备注：不要公开 --> <iframe src=\"https://example.com\"></iframe>地震应急演练。"))
     write(root, "news/2026-09-28-zhuan-zai.md", item(
