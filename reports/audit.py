@@ -25,7 +25,10 @@ from . import freshness, history, site
 
 REQUIRED_ALL = ("SiteName", "SiteDomain", "SiteIDCode")
 REQUIRED_COLUMN = ("ColumnName", "ColumnDescription", "ColumnKeywords", "ColumnType")
-REQUIRED_ITEM = ("ArticleTitle", "PubDate", "ContentSource")
+# 《政府网站网页设计规范》: an article page also names its column and carries Keywords, Author, Description,
+# Image and Url (the site build fills them with fallbacks: site_build/pages.py)
+REQUIRED_ITEM: tuple[str, ...] = ("ArticleTitle", "PubDate", "ContentSource", "ColumnName", "ColumnType", "Keywords",
+                                  "Author", "Description", "Image", "Url")
 CATEGORY = "audit"
 
 

@@ -35,7 +35,9 @@ def make_site(portal: model.Portal, dest: Path) -> Path:
         for a in items:
             files[item_url(a)] = page(a.title, {
                 **ident, "ArticleTitle": a.title, "PubDate": model.format_when(a.date, a.date_has_time),  # type: ignore[arg-type]
-                "ContentSource": a.source}, ["./", "../", f"https://{s.domain}/{c.id}/"])
+                "ContentSource": a.source, "ColumnName": c.title, "ColumnType": c.type, "Keywords": c.title,
+                "Author": a.department, "Description": a.title, "Image": f"https://{s.domain}/logo.png",
+                "Url": f"https://{s.domain}/{item_url(a)}"}, ["./", "../", f"https://{s.domain}/{c.id}/"])
     for rel, text in files.items():
         (dest / rel).parent.mkdir(parents=True, exist_ok=True)
         (dest / rel).write_text(text, encoding="utf-8")

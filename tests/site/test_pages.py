@@ -228,3 +228,36 @@ def test_the_site_passes_the_portals_own_audit(built: tuple[Path, BuildResult]) 
     site, _ = built
     findings = audit.audit(model.load(site.parent / "portal"), site).findings
     assert [f.format() for f in findings if f.rule in ("AUDIT-META-MISSING", "AUDIT-LINK-BROKEN", "AUDIT-UNDATED", "AUDIT-HOME-MISSING", "AUDIT-COLUMN-MISSING", "AUDIT-ITEM-MISSING")] == []
+
+
+def test_national_meta_tags_fall_back_sensibly(built: tuple[Path, BuildResult]) -> None:
+    site, _ = built
+    with_summary = Meta(read(site, ITEM)).meta
+    assert with_summary["Description"] == "部署汛期防汛物资储备与值班值守"
+    assert with_summary["Author"] == "防汛抗旱科" and with_summary["Keywords"] == "防汛,部署会"
+    assert with_summary["Image"] == SITE_URL + "assets/logo.svg" and with_summary["Url"] == SITE_URL + ITEM
+    plain = Meta(read(site, REPRINT)).meta  # no summary, no tags: the first paragraph, the column's keywords
+    assert plain["Description"] == "应急管理部部署中秋国庆假期安全防范工作，要求强化森林防火。"
+    assert plain["Author"] == "宣传教育科" and plain["Keywords"] and plain["ColumnName"] == "动态要闻"
+    assert (site / "assets/logo.svg").is_file()
+
+
+def test_attachments_show_type_and_size_and_policy_dates(built: tuple[Path, BuildResult]) -> None:
+    page = read(built[0], ITEM)
+    size = PDF.stat().st_size
+    assert f"（PDF，{size / 1024:.1f} KB）" in page
+    assert '<th scope="row">信息产生日期</th><td>2026-09-27 18:00</td>' in read(built[0], REPRINT)
+
+
+def test_html_sitemap_404_and_no_theme_script(built: tuple[Path, BuildResult]) -> None:
+    site, _ = built
+    sitemap = read(site, "sitemap.html")
+    for shown in ("<h1", "政务公开", "新闻动态", "政务服务", "互动交流", 'href="disaster/"', 'href="search/"'):
+        assert shown in sitemap, shown
+    missing = read(site, "404.html")
+    assert "您访问的页面不存在" in missing and "Not found" not in missing and 'href="/sitemap.html"' in missing
+    for rel in ("index.html", ITEM, "news/index.html", "search/index.html", "sitemap.html", "404.html"):
+        text = read(site, rel)
+        assert "bundle" not in text and "javascripts/" not in text, rel  # no theme JavaScript
+        assert text.count("<script") == (2 if rel.startswith("search/") else 1), rel
+        assert 'href="#portal-main">跳到正文</a>' in text and 'id="portal-main"' in text, rel
