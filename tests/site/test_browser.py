@@ -298,7 +298,7 @@ def test_a_first_visit_is_small_and_never_fetches_a_sitemap(demo: tuple[str, mod
         context = browser.new_context(viewport=DESKTOP, locale="zh-CN")  # type: ignore[attr-defined]
         tab = context.new_page()
         responses: list[object] = []
-        tab.on("response", responses.append)
+        tab.on("response", lambda r, into=responses: into.append(r))
         try:
             tab.goto(base + path)
             tab.wait_for_load_state("networkidle")
