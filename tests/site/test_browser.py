@@ -143,6 +143,8 @@ def test_search_a_chinese_word_and_land_on_the_item(demo: tuple[str, model.Porta
     titles = tab.locator(".portal-search__results a").all_inner_texts()  # type: ignore[attr-defined]
     assert target.title in titles
     assert int(status.split()[1]) == len(titles)
+    marks = tab.locator(".portal-search__results mark").all_inner_texts()  # type: ignore[attr-defined]
+    assert marks and set(marks) == {"防汛"}  # the query is highlighted in the titles
     shot(tab, "site-search.png")
     tab.locator(".portal-search__results a", has_text=target.title).first.click()  # type: ignore[attr-defined]
     tab.wait_for_url(f"**/{item_url(target)}")  # type: ignore[attr-defined]

@@ -1,7 +1,7 @@
 /* Site search over the static index under search/ (written by site_build/search.py).
    Words: full-width forms folded, lower-cased; two-character pairs inside runs of Chinese
    characters, whole runs of Latin letters and digits. A word's line is in shard crc32(word) % shards.
-   Results are shown newest first; everything is inserted as text, never as HTML. */
+   Results are shown newest first, the query marked in their titles; everything is inserted as text, never as HTML. */
 (function () {
   "use strict";
   var box = document.getElementById("portal-search");
@@ -76,7 +76,25 @@
     });
   }
 
-  var meta = null, found = [], shown = 0, chunks = {};
+  var meta = null, found = [], shown = 0, chunks = {}, phrase = "";
+  function highlight(el, text, query) {  // the query's runs marked in the title, built as text nodes (never HTML)
+    var runs = (fold(query).toLowerCase().match(RUN) || []).filter(function (r) { return r.length >= 2; });
+    var low = fold(text).toLowerCase(), at = 0, best, i, k, mark;
+    while (at < text.length) {
+      best = -1; k = 0;
+      for (i = 0; i < runs.length; i++) {
+        var j = low.indexOf(runs[i], at);
+        if (j >= 0 && (best < 0 || j < best)) { best = j; k = runs[i].length; }
+      }
+      if (best < 0) { break; }
+      el.appendChild(document.createTextNode(text.slice(at, best)));
+      mark = document.createElement("mark");
+      mark.textContent = text.slice(best, best + k);
+      el.appendChild(mark);
+      at = best + k;
+    }
+    el.appendChild(document.createTextNode(text.slice(at)));
+  }
   function chunk(n) {
     if (!chunks[n]) { chunks[n] = getJSON("search/d/" + n + ".json"); }
     return chunks[n];
@@ -90,7 +108,7 @@
       rows.forEach(function (row) {
         var li = document.createElement("li"), a = document.createElement("a"), span = document.createElement("span");
         a.href = root + row[0];
-        a.textContent = row[1];
+        highlight(a, row[1], phrase);
         span.className = "portal-search__meta";
         span.textContent = row[3] + " " + row[2];
         li.appendChild(a);
@@ -103,6 +121,7 @@
 
   function search(query) {
     var ws = words(query);
+    phrase = query;
     list.textContent = "";
     more.hidden = true;
     if (!ws.length) { status.textContent = "请输入至少两个汉字，或完整的英文单词、数字。"; return Promise.resolve(); }
