@@ -213,7 +213,8 @@ class Site:
             rows.append(("发文字号", escape(article.doc_number)))
         if article.event_date is not None:
             label = "成文日期" if column.type == "政策文件" else "信息产生日期"
-            rows.append((label, escape(model.format_when(article.event_date))))
+            event = article.event_date.astimezone(clock.CST)
+            rows.append((label, escape(model.format_when(event, event.time() != dt.time(0, 0)))))
         if article.reprint is not None:
             r = article.reprint
             rows.append(("转载来源", escape(r.site)))

@@ -250,6 +250,7 @@ def test_keyboard_skip_link_search_focus_and_menu(demo: tuple[str, model.Portal]
     box.focus()
     style = box.evaluate("e => getComputedStyle(e).outlineStyle + ' ' + getComputedStyle(e).outlineWidth")
     assert style.startswith("solid") and not style.endswith(" 0px"), style  # the search box shows focus
+    assert not tab.get_by_role("button", name="栏目导航").is_visible()  # type: ignore[attr-defined]  # a phone's button
     group = tab.get_by_role("button", name="政务服务")  # type: ignore[attr-defined]
     group.focus()
     assert not tab.locator(".portal-nav").get_by_role("link", name="许可通报").is_visible()  # type: ignore[attr-defined]
