@@ -610,22 +610,24 @@ def _column_in_file(article: Article, line: int, needle: str) -> int:
     return colon + 3 if colon >= 0 else 1
 
 
+MOST = 100  # findings listed for one item or attachment: a text full of markings is not listed mark by mark
+
+
 def check(portal: Portal, article: Article) -> Iterable[Finding]:
     """Scan the item as it is published (portal/view.py), then every file it publishes."""
     rules = ruleset(portal)
-    published = view.of(article)
-    texts = published.texts
-    seen: set[tuple[str, int, int]] = set()
+    texts = view.of(article).texts
+    found: dict[tuple[str, int, int], Finding] = {}
     lines: dict[int, list[str]] = {}
+    located: dict[tuple[str, int, int], tuple[int, int]] = {}  # the same text on one line of the view: one place
     for hit, i, line_in, column in scan_texts(rules, [t.text for t in texts]):
         key = texts[i].key
         if key.startswith("body"):
-            context = lines.setdefault(i, texts[i].text.split("\n"))[line_in]
-            line, column = view.locate(article, hit.text, context=context)
-            # "body" and "body:lines" are the same paragraphs, joined and as written: one finding a place
-            if (hit.rule.id, line, column) in seen:
-                continue
-            seen.add((hit.rule.id, line, column))
+            if (hit.text, i, line_in) not in located:
+                context = lines.setdefault(i, texts[i].text.split("\n"))[line_in]
+                near = context[max(0, column - 1 - 60):column - 1 + len(hit.text) + 60]
+                located[(hit.text, i, line_in)] = view.locate(article, hit.text, context=near)
+            line, column = located[(hit.text, i, line_in)]
             where, fingerprint_key = _WHERE.get(key, ""), BODY
         elif key == "name":
             line, column, where, fingerprint_key = 1, 1, _WHERE[key], "\0name"
@@ -633,10 +635,20 @@ def check(portal: Portal, article: Article) -> Iterable[Finding]:
             line = article.line_of(key) + line_in + (1 if "\n" in texts[i].text.strip() else 0)
             column = _column_in_file(article, line, hit.text)
             where, fingerprint_key = f"front-matter 字段 {key}", key
+        if (hit.rule.id, line, column) in found:
+            continue  # "body" and "body:lines" are the same paragraphs, joined and as written: one finding a place
+        if len(found) >= MOST:
+            yield from found.values()
+            yield Finding(article.path, line, column, hit.rule.id, CATEGORY, ERROR,
+                          f"稿件中的涉密标志超过 {MOST} 处，从这里起不再逐一列出。请撤下稿件，处理后重新报送",
+                          match=f"{article.path}\0more")
+            return
         # the fingerprint names the field (or body) and the text, not the line: an accepted finding
         # stays accepted when other lines move
-        yield Finding(article.path, line, column, hit.rule.id, CATEGORY, hit.rule.severity,
-                      _message(rules, hit, where), match=f"{fingerprint_key}\0{hit.text}")
+        found[(hit.rule.id, line, column)] = Finding(
+            article.path, line, column, hit.rule.id, CATEGORY, hit.rule.severity, _message(rules, hit, where),
+            match=f"{fingerprint_key}\0{hit.text}")
+    yield from found.values()
     for rel in published_files(portal, article):
         yield from attachment_findings(rules, portal.root, rel)
         view.mark_checked(portal.root / rel)

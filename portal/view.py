@@ -177,18 +177,18 @@ def locate(article: Article, snippet: str, *others: str, context: str = "") -> t
     return article.body_line, 1
 
 
-def _best(body: str, needle: str, context: str, limit: int = 64) -> int:
+def _best(body: str, needle: str, context: str, limit: int = 16) -> int:
     """The offset of `needle` in `body` whose line looks most like `context` (the first one on a tie)."""
     at = body.find(needle)
     if at < 0 or not context:
         return at
-    pairs = {context[i:i + 2] for i in range(min(len(context), 400) - 1)}
+    pairs = {context[i:i + 2] for i in range(min(len(context), 200) - 1)}
     best, best_score = at, -1
     for _ in range(limit):
         if at < 0:
             break
         start, end = body.rfind("\n", 0, at) + 1, body.find("\n", at)
-        line = body[start:end if end >= 0 else len(body)][:400]
+        line = body[max(start, at - 100):min(end if end >= 0 else len(body), at + 100)]
         shared = sum(line[i:i + 2] in pairs for i in range(len(line) - 1)) - (1000 if "<!--" in line else 0)
         score = shared * 1000 - abs(len(line) - len(context))  # on a tie, the line of about the same length
         if score > best_score:

@@ -111,3 +111,10 @@ def test_given_paths_check_only_those_items(tmp_portal: Path, item: Callable[...
     item(rel="news/2026-06-04-other.md")
     assert where(secrecy_findings(tmp_portal, [str(tmp_portal / "content/news/2026-06-04-other.md")])) == []
     assert len(secrecy_findings(tmp_portal, [str(tmp_portal / "content/news/2026-06-03-fang-xun.md")])) == 1
+
+
+def test_an_item_full_of_markings_lists_at_most_a_hundred(item: Callable[..., Path], findings: Found) -> None:
+    item(body="".join(f"第{i}段：\n\n（此件不公开）\n\n秘密★{i}年\n\n" for i in range(1, 160)))
+    found = findings()
+    assert len(found) == secrecy.MOST + 1
+    assert "超过 100 处" in found[-1].message and found[-1].severity == "error"
