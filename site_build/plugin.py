@@ -31,6 +31,7 @@ from . import pages, render, search, shell
 
 log = logging.getLogger("mkdocs.plugins.portal")
 
+THEME_ASSETS = ("assets/javascripts/", "assets/stylesheets/", "assets/images/")  # Material's, unused by our pages
 PLACEHOLDER = "portal-shell-placeholder"  # the slug of the pretend page a shell is rendered for
 
 
@@ -108,6 +109,10 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         return server
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
+        docs = Path(config.docs_dir).resolve()
+        for f in list(files):  # the theme's scripts, styles and images: no page of ours loads them
+            if f.src_uri.startswith(THEME_ASSETS) and f.abs_src_path and docs not in Path(f.abs_src_path).resolve().parents:
+                files.remove(f)
         for url in self.by_url:
             if url in {u for _, u in self._nav()}:
                 files.append(File.generated(config, f"{url}index.md", content=""))

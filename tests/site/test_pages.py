@@ -261,3 +261,4 @@ def test_html_sitemap_404_and_no_theme_script(built: tuple[Path, BuildResult]) -
         assert "bundle" not in text and "javascripts/" not in text, rel  # no theme JavaScript
         assert text.count("<script") == (2 if rel.startswith("search/") else 1), rel
         assert 'href="#portal-main">跳到正文</a>' in text and 'id="portal-main"' in text, rel
+    assert not [p for p in tree(site) if p.startswith(("assets/javascripts/", "assets/stylesheets/"))]  # not even copied
