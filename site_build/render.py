@@ -73,7 +73,8 @@ def copy_files(out: Output, root: Path, entries: Iterable[Entry]) -> None:
 
 def page_words(page: Page) -> set[str]:
     """The search words of an item page: its title, body and attachment titles."""
-    return search.terms(page.title + "\n" + markup.plain_text(page.content.partition("data-portal-body>")[2]))
+    body = markup.plain_text(page.content.partition("data-portal-body>")[2])
+    return search.terms(page.title + "\n" + body) | search.title_terms(page.title)
 
 
 def words(pages: Iterable[Page]) -> dict[str, set[str]]:

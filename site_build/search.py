@@ -7,6 +7,7 @@ Latin letters and digits, after folding full-width forms and case (２０２６ 
 Files under search/:
   index.json     {"v", "shards", "chunk", "count"}
   t/XX.txt       the words whose crc32 % shards == XX, one line each, sorted: "word first-id,gap,gap,..."
+                 (and "#word ..." for the items with the word in their title)
   d/N.json       documents N*chunk .. N*chunk+chunk-1: [[url, title, date, column], ...]
 Document ids follow publication order (oldest first), so a new item is appended: only the lines of
 its own words change, and they change by text appended at their end. A reader downloads index.json,
@@ -27,7 +28,8 @@ from .pages import Entry
 SHARDS = 256
 CHUNK = 200
 DIR = "search"
-VERSION = 2
+VERSION = 3
+TITLE = "#"  # "#防汛": the word is in the item's title (kept in the shard of "防汛"); title matches are listed first
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _PAIR = re.compile(f"[{_CJK}]{{2}}")
@@ -45,8 +47,14 @@ def terms(text: str) -> set[str]:
     return found
 
 
+def title_terms(title: str) -> set[str]:
+    """The words of a title, marked: a query whose every word is in a title ranks that item first."""
+    return {TITLE + t for t in terms(title)}
+
+
 def shard_of(term: str) -> int:
-    return zlib.crc32(term.encode("utf-8")) % SHARDS
+    """A word's shard; a title word ("#防汛") lives in the shard of the plain word, so one download serves both."""
+    return zlib.crc32(term.removeprefix(TITLE).encode("utf-8")) % SHARDS
 
 
 def shard_path(i: int) -> str:

@@ -143,6 +143,8 @@ def test_search_a_chinese_word_and_land_on_the_item(demo: tuple[str, model.Porta
     titles = tab.locator(".portal-search__results a").all_inner_texts()  # type: ignore[attr-defined]
     assert target.title in titles
     assert int(status.split()[1]) == len(titles)
+    in_title = ["防汛" in t for t in titles]
+    assert in_title == sorted(in_title, reverse=True) and not all(in_title), titles  # title matches first
     marks = tab.locator(".portal-search__results mark").all_inner_texts()  # type: ignore[attr-defined]
     assert marks and set(marks) == {"防汛"}  # the query is highlighted in the titles
     shot(tab, "site-search.png")

@@ -81,8 +81,16 @@ def test_patch_equals_build(tmp_path: Path, change: str) -> None:
 def test_index_files(tmp_path: Path) -> None:
     order = search.publication_order([entry(0, 1), entry(1, 2), entry(2, 3), entry(3, 4)])
     files = search.build(order, lambda e: {"防汛", "2026"} if e.url != "news/x2.html" else {"防汛"}, {"news": "<动态>"})
-    assert json.loads(files["search/index.json"]) == {"v": 2, "shards": 256, "chunk": 200, "count": 4}
+    assert json.loads(files["search/index.json"]) == {"v": 3, "shards": 256, "chunk": 200, "count": 4}
     assert files[search.shard_path(search.shard_of("防汛"))] == "防汛 0,1,1,1\n".encode()
     assert files[search.shard_path(search.shard_of("2026"))] == b"2026 0,1,2\n"
     assert json.loads(files["search/d/0.json"])[2] == ["news/x2.html", "第2条", "2026-10-03", "<动态>"]
     assert b"<" not in b"".join(files.values())  # JSON escapes it: no file holds markup
+
+
+def test_title_words_share_the_shard_of_their_word() -> None:
+    order = search.publication_order([entry(0, 1), entry(1, 2)])
+    files = search.build(order, lambda e: {"防汛"} | (search.title_terms("防汛演练") if e.url == "news/x0.html" else set()), {})
+    assert search.shard_of("#防汛") == search.shard_of("防汛")
+    assert files[search.shard_path(search.shard_of("防汛"))] == "#防汛 0\n防汛 0,1\n".encode()
+    assert search.title_terms("防汛演练") == {"#防汛", "#汛演", "#演练"}

@@ -1,7 +1,8 @@
 /* Site search over the static index under search/ (written by site_build/search.py).
    Words: full-width forms folded, lower-cased; two-character pairs inside runs of Chinese
    characters, whole runs of Latin letters and digits. A word's line is in shard crc32(word) % shards.
-   Results are shown newest first, the query marked in their titles; everything is inserted as text, never as HTML. */
+   Results whose title holds every word of the query come first ("#word" lines), then the others, newest first
+   within each; the query is marked in the titles; everything is inserted as text, never as HTML. */
 (function () {
   "use strict";
   var box = document.getElementById("portal-search");
@@ -131,10 +132,14 @@
       return Promise.all(ws.map(function (w) {
         var shard = (crc32(w) % m.shards).toString(16);
         if (shard.length < 2) { shard = "0" + shard; }
-        return getText("search/t/" + shard + ".txt").then(function (s) { return lookup(s, w); });
+        return getText("search/t/" + shard + ".txt").then(function (s) { return [lookup(s, w), lookup(s, "#" + w)]; });
       }));
-    }).then(function (lists) {
-      found = intersect(lists).sort(function (a, b) { return b - a; });
+    }).then(function (pairs) {
+      var newest = function (a, b) { return b - a; };
+      var all = intersect(pairs.map(function (p) { return p[0]; }));
+      var titled = intersect(pairs.map(function (p) { return p[1]; })).sort(newest), first = new Set(titled);
+      // items with the whole query in their title first, then the others; newest first within each
+      found = titled.concat(all.filter(function (d) { return !first.has(d); }).sort(newest));
       shown = 0;
       status.textContent = found.length ? "找到 " + found.length + " 条结果" : "没有找到与“" + query + "”相关的信息。";
       return showMore();
