@@ -262,3 +262,21 @@ def test_html_sitemap_404_and_no_theme_script(built: tuple[Path, BuildResult]) -
         assert text.count("<script") == (2 if rel.startswith("search/") else 1), rel
         assert 'href="#portal-main">跳到正文</a>' in text and 'id="portal-main"' in text, rel
     assert not [p for p in tree(site) if p.startswith(("assets/javascripts/", "assets/stylesheets/"))]  # not even copied
+
+
+def test_a_columns_group_in_columns_yml_moves_it_in_the_navigation(tmp_path: Path) -> None:
+    from site_build.build import build_site
+    from tests.site.conftest import mini_portal
+
+    root = mini_portal(tmp_path / "portal")
+    cfg = root / "columns.yml"
+    text = cfg.read_text(encoding="utf-8")
+    assert text.count("  - id: permits\n") == 1
+    cfg.write_text(text.replace("  - id: permits\n", "  - id: permits\n    group: 便民查询\n"), encoding="utf-8")
+    assert build_site(root, tmp_path / "site").ok
+    menu = nav(read(tmp_path / "site", "index.html"))
+    own = menu[menu.index(">便民查询</button>"):]
+    assert "许可通报" in own[:own.index("</ul>")]
+    services = menu[menu.index(">政务服务</button>"):]
+    assert "许可通报" not in services[:services.index("</ul>")]
+    assert "便民查询" in read(tmp_path / "site", "sitemap.html")
