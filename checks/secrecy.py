@@ -578,20 +578,45 @@ _WHERE = {"name": "文件名", "body:alt": "图片的替代文字", "body:title"
           "body:aria-label": "无障碍标签", "body:summary": "表格摘要", "body:abbr": "缩写说明"}
 
 
+SEGMENT = 64 * 1024  # characters scanned at once: memory stays bounded by a segment's hits
+OVERLAP = 4 * WINDOW  # read on each side of a segment, so that a hit near its edge is judged in its context
+
+
 def scan_texts(rules: Ruleset, texts: Sequence[str]) -> Iterator[tuple[Hit, int, int, int]]:
-    """Scan the texts as one (a line each at least); yield (hit, which text, line in it from 0, column from 1)."""
+    """Scan the texts as one (a line each at least); yield (hit, which text, line in it from 0, column from 1).
+
+    A long text is scanned a segment at a time (cut at a line end when there is one), each with OVERLAP
+    characters of context on both sides; a hit belongs to the segment it starts in."""
     starts, offset = [], 0
     for text in texts:
         starts.append(offset)
         offset += len(text) + 1
+    joined = "\n".join(texts)
     newlines: dict[int, list[int]] = {}  # per text with a hit: where its lines break (found once: linear)
-    for hit in rules.scan("\n".join(texts)):
+    for hit in _segmented(rules, joined):
         i = bisect.bisect_right(starts, hit.start) - 1
         local = hit.start - starts[i]
         if i not in newlines:
             newlines[i] = [m.start() for m in re.finditer("\n", texts[i])]
         line = bisect.bisect_left(newlines[i], local)
         yield hit, i, line, local - (newlines[i][line - 1] if line else -1)
+
+
+def _segmented(rules: Ruleset, text: str) -> Iterator[Hit]:
+    if len(text) <= SEGMENT:
+        yield from rules.scan(text)
+        return
+    begin = 0
+    while begin < len(text):
+        end = min(len(text), begin + SEGMENT)
+        if end < len(text):
+            cut = text.rfind("\n", begin + SEGMENT // 2, end)
+            end = cut + 1 if cut >= 0 else end
+        low = max(0, begin - OVERLAP)
+        for hit in rules.scan(text[low:min(len(text), end + OVERLAP)]):
+            if begin <= hit.start + low < end:
+                yield dataclasses.replace(hit, start=hit.start + low, end=hit.end + low)
+        begin = end
 
 
 def _message(rules: Ruleset, hit: Hit, where: str) -> str:

@@ -118,3 +118,14 @@ def test_an_item_full_of_markings_lists_at_most_a_hundred(item: Callable[..., Pa
     found = findings()
     assert len(found) == secrecy.MOST + 1
     assert "超过 100 处" in found[-1].message and found[-1].severity == "error"
+
+
+def test_a_long_text_is_scanned_in_segments_with_the_same_hits(monkeypatch: pytest.MonkeyPatch) -> None:
+    rules = secrecy.ruleset()
+    lines = ["会议部署了防汛工作。", "秘密★1年", "| 项目 | 密级 |", "| 防汛预案 | 秘密 |", "（此件不公开）",
+             "一段很长的正文" * 40 + "内部资料" + "继续的正文" * 40, "内部资料"]
+    text = "\n".join(lines * 30)
+    whole = [(h.rule.id, h.start, h.end) for h in rules.scan(text)]
+    monkeypatch.setattr(secrecy, "SEGMENT", 700)
+    cut = [(h.rule.id, h.start, h.end) for h, *_ in secrecy.scan_texts(rules, [text])]
+    assert len(text) > 10 * 700 and whole and cut == whole
