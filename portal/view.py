@@ -97,14 +97,14 @@ def _render(article: Article) -> View:
     files: list[FileRef] = []
     for (i, raw), a in zip(written, article.attachments, strict=False):  # the entries the model accepted
         files.append(FileRef(raw, a.file, *_field_position(article, f"attachments.{i}", raw), via="附件"))
-    found: list[tuple[str, str, str]] = []  # (raw, repository path, tag)
+    found: dict[str, tuple[str, str]] = {}  # repository path -> (raw, tag) of its first link, in the body's order
 
     def link(tag: str, value: str) -> str | None:
         target = resolve(folder, value)
         if target is None:
             return None
         path, suffix = target
-        found.append((value, path, tag))
+        found.setdefault(path, (value, tag))
         return posixpath.relpath(path, folder) + suffix
 
     body_html = markup.to_html(article.body, link)
@@ -113,7 +113,7 @@ def _render(article: Article) -> View:
     # a few found out of order are looked for from the top
     cursor, line, lookups = 0, article.body_line, 0
     body = article.body
-    for raw, path, tag in found:
+    for path, (raw, tag) in found.items():
         if path not in seen:
             seen.add(path)
             at = body.find(raw, cursor) if raw else -1
