@@ -168,12 +168,12 @@ def locate(article: Article, snippet: str, *others: str, context: str = "") -> t
         if needle:
             at = _best(body, needle, context)
             if at >= 0:
-                return _position(article, at)
+                return body_position(article, at)
     first = snippet.strip()[:1]
     if first:  # the first character written as an entity: &#31192; &#x79d8; &amp;...
         for m in _ENTITY.finditer(body):
             if html.unescape(m.group()) == first:
-                return _position(article, m.start())
+                return body_position(article, m.start())
     return article.body_line, 1
 
 
@@ -197,7 +197,8 @@ def _best(body: str, needle: str, context: str, limit: int = 16) -> int:
     return best
 
 
-def _position(article: Article, offset: int) -> tuple[int, int]:
+def body_position(article: Article, offset: int) -> tuple[int, int]:
+    """Line and column (1-based, in characters) in the item file of `offset` in the article's body."""
     body = article.body
     line_start = body.rfind("\n", 0, offset) + 1
     return article.body_line + body.count("\n", 0, offset), offset - line_start + 1
