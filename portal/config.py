@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import re
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +114,7 @@ class Person:
     oversees: tuple[str, ...] = ()
     key: str = ""
     handle: str = ""  # forge account (GitHub/GitLab user name) for CODEOWNERS; optional
+    email: str = ""  # where reminders are mailed (workbench); optional
 
     def may_sign(self, role: Role, department: str) -> bool:
         """Whether this person may sign a stage of `role` for an item of `department`."""
@@ -456,8 +458,11 @@ def _load_roster(r: _Reader, data: dict[str, Any]) -> tuple[dict[str, Role], dic
         key = str(r.get(p, f"{w}.key", w, str, "") or "")
         if key and not key.startswith(("ssh-ed25519 ", "ssh-rsa ", "ecdsa-sha2-", "sk-ssh-ed25519")):
             r.error(f"{w}.key", "CFG-KEY", f"人员“{pid}”的公钥格式不对，应为 `ssh-ed25519 AAAA...` 一行（ssh-keygen 生成的 .pub 文件内容）")
+        email = str(r.get(p, f"{w}.email", w, str, "") or "").strip()
+        if email and not EMAIL.match(email):
+            r.error(f"{w}.email", "CFG-EMAIL", f"人员“{pid}”的邮箱“{email}”格式不对，应写成 name@example.gov.cn 这样的一个地址（用于工作台提醒邮件）")
         people[pid] = Person(pid, str(r.get(p, f"{w}.name", w, str) or pid), dept, proles,
-                             str(p.get("title") or ""), oversees, key, str(p.get("handle") or ""))
+                             str(p.get("title") or ""), oversees, key, str(p.get("handle") or ""), email)
     return roles, departments, people
 
 
@@ -474,7 +479,8 @@ SITE_KEYS = ("SiteName", "SiteDomain", "SiteIDCode", "icp", "url", "police_recor
              "conac_id", "contact", "mourning")
 COLUMN_KEYS = ("id", "title", "description", "keywords", "type", "inspection", "departments", "cycle", "kinds",
                "chain", "deadline", "reprint_sources", "home", "scoring", "group")
-PERSON_KEYS = ("id", "name", "department", "title", "roles", "oversees", "key", "handle")
+PERSON_KEYS = ("id", "name", "department", "title", "roles", "oversees", "key", "handle", "email")
+EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\".]+$")
 COLUMN_SCORING = ("policy", "regular")
 CO_OWNED = ("lead", "shared")
 
