@@ -11,6 +11,7 @@ from review.chain import Evaluation, StageState
 
 INFORMANT = "informant"
 MERGERS = ("office", "admin")  # 办公室 and the site administrator merge a complete chain
+REPORT_READERS = ("office", "admin", "director", "leader", "leading_group", "unit_head")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,6 +103,16 @@ class Policy:
     @property
     def may_merge(self) -> bool:
         return any(r in MERGERS for r in self.roles())
+
+    @property
+    def may_restore(self) -> bool:
+        """值班读网: run the duty checks and restore the live site (rollback, republish)."""
+        return any(r in MERGERS for r in self.roles())
+
+    @property
+    def may_read_reports(self) -> bool:
+        """The 通报 (internal): the office, the administrator, the leaders and the heads of departments."""
+        return any(r in REPORT_READERS for r in self.roles())
 
     def _name(self, pid: str) -> str:
         p = self.config.people.get(pid)
