@@ -74,9 +74,11 @@ def _changed_paths(repo: Repo) -> list[str]:
     return paths
 
 
-def submit(root: Path, paths: list[str], person: str, remote: str) -> tuple[str, model.Portal | None, list[Finding]]:
+def submit(root: Path, paths: list[str], person: str, remote: str,
+           title: str = "") -> tuple[str, model.Portal | None, list[Finding]]:
     """Commit the items (and every file they publish) on a review branch, signed, and push it;
-    return (branch, the items, findings that refused it)."""
+    return (branch, the items, findings that refused it). `title`: the submission's subject line (default:
+    the first item's title, or the first file)."""
     repo = Repo(root)
     rel = [_relative(root, p) for p in paths] if paths else _changed_paths(repo)
     if not rel:
@@ -110,7 +112,7 @@ def submit(root: Path, paths: list[str], person: str, remote: str) -> tuple[str,
     else:
         raise PortalError(f"当前在分支 {current} 上。新稿件请在 main 上编写后报送；修改已报送的稿件请切换到你自己的 review/ 分支")
     articles = portal.articles if portal else []
-    title = articles[0].title if articles else (f"撤稿 {rel[0]}" if not existing else rel[0])
+    title = title or (articles[0].title if articles else (f"撤稿 {rel[0]}" if not existing else rel[0]))
     try:
         repo.run("add", "-A", "--", *rel)
         # signed: the signature, not any trailer, is what tells the gate and the server who submitted

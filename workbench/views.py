@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from portal import clock, model, view
 from portal.commands.new import slugify
 from portal.errors import ERROR, PortalError
-from review import records, trail, workflow
+from review import gate, records, trail, workflow
 
 from . import items, reviewing, signing
 from .forms import (
@@ -570,6 +570,10 @@ def _item_context(request: HttpRequest, policy: Policy, branch: str, path: str) 
 @login_required
 def review_view(request: HttpRequest) -> HttpResponse:
     policy = policy_of(request)
+    if not gate.is_item(request.GET.get("path", "")):  # a configuration change (roster.yml, columns.yml ...)
+        from . import configchange
+
+        return configchange.review_page(request, policy, request.GET.get("branch", ""), request.GET.get("path", ""))
     ctx = _item_context(request, policy, request.GET.get("branch", ""), request.GET.get("path", ""))
     if isinstance(ctx, HttpResponse):
         return ctx
