@@ -104,8 +104,10 @@ def _entry(portal: Portal, item: Any, line: int, lines: dict[str, int], i: int) 
     return Entry(values["file"], values["rule"], values["fingerprint"], person, values["reason"], when[0], line), []
 
 
-def apply(portal: Portal, findings: Sequence[Finding], report_stale: bool = True) -> list[Finding]:
-    """Mark accepted findings, add the findings about accepted.yml; stale entries only if `report_stale`."""
+def apply(portal: Portal, findings: Sequence[Finding], report_stale: bool = True,
+          checked: set[str] | None = None) -> list[Finding]:
+    """Mark accepted findings, add the findings about accepted.yml; stale entries only if `report_stale`
+    (`checked`: further paths whose findings are all among `findings`, besides the portal's articles)."""
     entries, out = load(portal)
     by_key = {e.key: e for e in entries}
     used: set[tuple[str, str, str]] = set()
@@ -120,7 +122,7 @@ def apply(portal: Portal, findings: Sequence[Finding], report_stale: bool = True
                 f"见 {FILE} 第 {entry.line} 行）")
         out.append(dataclasses.replace(f, severity=ACCEPTED, message=f.message + note, match=f.match or f.message))
     if report_stale:
-        checked = {a.path for a in portal.articles} | {f.path for f in findings}
+        checked = {a.path for a in portal.articles} | {f.path for f in findings} | (checked or set())
         for e in entries:
             if e.key not in used and (e.file in checked or not (portal.root / e.file).exists()):
                 out.append(_error(e.line, "ACCEPT-STALE",

@@ -181,7 +181,6 @@ def check(portal: Portal, article: Article) -> Iterable[Finding]:
         for rule, message in _reference(portal.root, article.column, ref):
             yield Finding(article.path, ref.line, ref.column, rule, CATEGORY, ERROR,
                           f"附件“{ref.raw}”：{message}", match=ref.rel)
-    yield from unreferenced(portal, article)
 
 
 def _reference(root: Path, column: str, ref: Reference) -> list[tuple[str, str]]:
@@ -224,14 +223,27 @@ def _portal_index(portal: Portal) -> _Index:
     return _index
 
 
-def unreferenced(portal: Portal, article: Article) -> Iterable[Finding]:
-    """Files of the column's files/ that no item references; reported with the column's first item."""
-    first, refs = _portal_index(portal).columns.get(article.column, ("", set()))
-    folder = portal.root / CONTENT / article.column / FILES_DIR
-    if article.path != first or not folder.is_dir() or not _column_loaded(portal, article.column):
+def check_portal(portal: Portal) -> Iterable[Finding]:
+    """Across items: files of a column's files/ that no item of the column references (every item loaded)."""
+    index = _portal_index(portal)
+    for column in columns(portal.root):
+        if _column_loaded(portal, column):
+            yield from unreferenced(portal.root, column, index.columns.get(column, ("", set()))[1])
+
+
+def columns(root: Path) -> list[str]:
+    """The column folders under content/ (whether or not columns.yml knows them)."""
+    base = root / CONTENT
+    return sorted(p.name for p in base.iterdir() if p.is_dir() and not p.is_symlink()) if base.is_dir() else []
+
+
+def unreferenced(root: Path, column: str, refs: set[str]) -> Iterable[Finding]:
+    """Files of the column's files/ that are not in `refs` (what its items reference)."""
+    folder = root / CONTENT / column / FILES_DIR
+    if not folder.is_dir():
         return
     for path in sorted(folder.rglob("*")):
-        rel = path.relative_to(portal.root).as_posix()
+        rel = path.relative_to(root).as_posix()
         if path.is_file() and not path.name.startswith(".") and rel not in refs:
             yield Finding(rel, 1, 1, "ATT-UNREFERENCED", CATEGORY, WARNING,
                           "该文件没有被任何稿件引用（attachments 或正文链接），不会发布到网站。"

@@ -33,10 +33,15 @@ def run(portal: model.Portal, checks: Sequence[CheckModule] | None = None) -> li
     """The model's findings plus every check's, over every loaded article, sorted, with accepted.yml applied.
 
     Stale accepted.yml entries are reported only when every check ran (`checks` is None)."""
+    modules = checks if checks is not None else CHECKS
     findings = list(portal.findings)
     for article in portal.articles:
-        for module in checks if checks is not None else CHECKS:
+        for module in modules:
             findings.extend(module.check(portal, article))
+    for module in modules:
+        across = getattr(module, "check_portal", None)
+        if across is not None:  # findings about several items at once (e.g. files no item references)
+            findings.extend(across(portal))
     return sorted(set(accepted.apply(portal, sorted(set(findings)), report_stale=checks is None)))
 
 
@@ -58,12 +63,14 @@ def report(findings: Sequence[Finding], fmt: str = "text", out=None) -> int:
 
 
 def check_paths(root: Path | str, paths: Sequence[str] | None = None,
-                checks: Sequence[CheckModule] | None = None) -> tuple[model.Portal | None, list[Finding]]:
+                checks: Sequence[CheckModule] | None = None,
+                cached: bool = False) -> tuple[model.Portal | None, list[Finding]]:
     """Load and check what `paths` name (None: the whole portal). `portal check` and the hooks both call this.
 
     A staged columns.yml, roster.yml or accepted.yml means the whole portal; a staged attachment
     (content/<column>/files/...) means every item of its column, since any of them may reference it;
-    a folder means the items under it."""
+    a folder means the items under it. `cached`: a whole-portal run reuses the findings of unchanged items
+    (checks/cache.py; `portal check` and the hooks only, never the build or the gate)."""
     root = Path(root).resolve()
     wanted: list[str] | None = None
     if paths:
@@ -84,6 +91,11 @@ def check_paths(root: Path | str, paths: Sequence[str] | None = None,
                 wanted += _items_under(root, full)
             else:
                 wanted.append(str(full))
+    if wanted is None and cached:
+        from . import cache  # imports the check modules, which import this module
+
+        if cache.enabled():
+            return cache.run(root, checks)
     portal, findings = model.load_or_findings(root, None if wanted is None else list(dict.fromkeys(wanted)))
     if portal is not None:
         findings = run(portal, checks)
@@ -102,7 +114,7 @@ def hook_main(checks: Sequence[CheckModule] | None, argv: Sequence[str] | None =
     parser.add_argument("--format", choices=("text", "json"), default="text")
     args = parser.parse_args(argv)
     try:
-        _portal, findings = check_paths(args.root, args.filenames, checks)
+        _portal, findings = check_paths(args.root, args.filenames, checks, cached=True)
     except PortalError as exc:  # a broken rules file, say: a message, not a traceback
         print(f"portal: {exc}", file=sys.stderr)
         return 1

@@ -1,0 +1,160 @@
+"""The findings cache of `portal check`: the same findings as a full run, reading only what changed."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from checks import cache, runner
+from portal import model
+from tests.conftest import REPO
+
+LONG_AGO = time.time() - 3600
+
+
+@pytest.fixture
+def portal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the demo portal whose files were all written an hour ago."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    root = tmp_path / "portal"
+    root.mkdir()
+    for name in ("columns.yml", "roster.yml", "calendar.yml", "accepted.yml"):
+        shutil.copy(REPO / name, root / name)
+    shutil.copytree(REPO / "content", root / "content")
+    _age(root)
+    return root
+
+
+def _age(root: Path) -> None:
+    for path in root.rglob("*"):
+        os.utime(path, (LONG_AGO, LONG_AGO))
+
+
+def _edit(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+    os.utime(path, (LONG_AGO + 60, LONG_AGO + 60))  # changed, and not within RACY seconds of the next run
+
+
+def _parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    seen: list[str] = []
+    real = model.parse_article
+
+    def counting(config, rel, data):  # type: ignore[no-untyped-def]
+        seen.append(rel)
+        return real(config, rel, data)
+
+    monkeypatch.setattr(model, "parse_article", counting)
+    return seen
+
+
+def _same(root: Path) -> list[tuple[str, int, int, str, str, str]]:
+    """Run cached and uncached; both must give the same findings, messages included."""
+    _, full = runner.check_paths(root)
+    _, cached = runner.check_paths(root, cached=True)
+    assert [(*_key(f), f.message) for f in cached] == [(*_key(f), f.message) for f in full]
+    return [(*_key(f), f.message) for f in cached]
+
+
+def _key(f):  # type: ignore[no-untyped-def]
+    return f.path, f.line, f.column, f.rule, f.severity
+
+
+def test_second_run_reads_no_item_and_says_the_same(portal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = _same(portal)
+    seen = _parses(monkeypatch)
+    _, again = runner.check_paths(portal, cached=True)
+    assert seen == [] and [(*_key(f), f.message) for f in again] == first
+
+
+def test_a_changed_item_is_read_again_and_its_new_finding_shows(portal: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    _same(portal)
+    item = sorted((portal / "content" / "news").glob("*.md"))[0]
+    _edit(item, item.read_text(encoding="utf-8") + "\n本文件密级：秘密★1年\n")
+    seen = _parses(monkeypatch)
+    findings = _same(portal)
+    assert seen.count(item.relative_to(portal).as_posix()) == 2  # the uncached run and the cached one
+    assert len(seen) - 2 == len(list((portal / "content").rglob("*.md"))) - 1  # the full run read the others
+    assert any(f[0].endswith(item.name) and f[3] == "SEC-MARKING" for f in findings)
+    seen.clear()
+    runner.check_paths(portal, cached=True)
+    assert seen == []
+
+
+def test_items_in_other_columns_are_not_read(portal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    runner.check_paths(portal, cached=True)
+    item = sorted((portal / "content" / "news").glob("*.md"))[0]
+    _edit(item, item.read_text(encoding="utf-8").replace("---\n", "---\nsummary: 新的摘要\n", 1))
+    seen = _parses(monkeypatch)
+    runner.check_paths(portal, cached=True)
+    assert seen == [item.relative_to(portal).as_posix()]
+
+
+def test_a_linked_file_that_changes_rechecks_its_item(portal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _same(portal)
+    xlsx = portal / "content" / "budget" / "files" / "2026-bumen-yusuan.xlsx"
+    xlsx.write_bytes(b"not a spreadsheet at all")
+    os.utime(xlsx, (LONG_AGO + 60, LONG_AGO + 60))
+    findings = _same(portal)
+    assert any(f[0].startswith("content/budget/") and f[4] == "error" and f[3] == "ATT-MISMATCH" for f in findings)
+
+
+def test_files_no_item_links_and_removed_items(portal: Path) -> None:
+    _same(portal)
+    stray = portal / "content" / "news" / "files" / "stray.txt"
+    stray.parent.mkdir(exist_ok=True)
+    stray.write_text("无人引用", encoding="utf-8")
+    _age(portal)
+    assert any(f[0].endswith("stray.txt") and f[3] == "ATT-UNREFERENCED" for f in _same(portal))
+    owner = next(p for p in (portal / "content" / "budget").glob("*.md") if "2026-bumen-yusuan.xlsx" in p.read_text())
+    owner.unlink()
+    assert any(f[0].endswith("2026-bumen-yusuan.xlsx") and f[3] == "ATT-UNREFERENCED" for f in _same(portal))
+
+
+def test_config_change_and_broken_cache(portal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _same(portal)
+    roster = portal / "roster.yml"
+    _edit(roster, roster.read_text(encoding="utf-8").replace("name: 孙立新", "name: 孙立鑫"))
+    seen = _parses(monkeypatch)
+    runner.check_paths(portal, cached=True)
+    assert len(seen) == len(list((portal / "content").rglob("*.md")))  # every item read again
+    cache.location(portal.resolve()).write_text("{not json", encoding="utf-8")
+    _same(portal)  # a cache that cannot be read is ignored
+
+
+def test_a_file_written_just_now_is_not_trusted_next_time(portal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    item = sorted((portal / "content" / "news").glob("*.md"))[0]
+    item.write_text(item.read_text(encoding="utf-8"), encoding="utf-8")  # mtime: now
+    runner.check_paths(portal, cached=True)
+    seen = _parses(monkeypatch)
+    runner.check_paths(portal, cached=True)
+    assert seen == [item.relative_to(portal).as_posix()]
+
+
+def test_an_item_is_read_again_once_its_future_date_comes(portal: Path) -> None:
+    item = sorted((portal / "content" / "news").glob("*.md"))[0]
+    config = model.load_config(portal)
+    article, _ = model.parse_article(config, item.relative_to(portal).as_posix(), item.read_bytes())
+    assert article is not None
+    now = dt.datetime(2026, 11, 22, 12, tzinfo=model.clock.CST)
+    assert cache._until(article, now) == dt.datetime(2026, 11, 23, tzinfo=model.clock.CST).timestamp()
+    article.meta["reprint"] = {"time": "2026-11-22 15:30"}
+    assert cache._until(article, now) == dt.datetime(2026, 11, 22, 15, 30, tzinfo=model.clock.CST).timestamp()
+
+
+def test_portal_check_uses_it_and_no_cache_turns_it_off(portal: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    from portal import cli
+
+    monkeypatch.chdir(portal)
+    assert cli.main(["check"]) == 0
+    assert cache.location(portal.resolve()).is_file()
+    seen = _parses(monkeypatch)
+    assert cli.main(["check"]) == 0 and seen == []
+    items = len([p for p in (portal / "content").rglob("*.md") if "files" not in p.parts])
+    assert f"检查通过：{items} 篇稿件" in capsys.readouterr().out.splitlines()[-1]
+    assert cli.main(["check", "--no-cache"]) == 0 and len(seen) == len(list((portal / "content").rglob("*.md")))
