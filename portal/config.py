@@ -85,6 +85,10 @@ class Column:
     line: int
     group: str = ""  # the top navigation group (网站构建); "": by the column's type
     scoring: str = ""  # "policy" (policy documents, 解读: 0.5) or "regular" (0.3); "": decided by reports.scoring.policy
+    policy: str = ""  # "document" (政策文件: 索引号, 有效性 ... table) or "interpretation" (解读, names its document)
+    requires_interpretation: bool = False  # a policy document of this column must have a 解读 (seed 001 §10)
+    grace_days: int | None = None  # days a 解读 may follow its document; None: policy.grace_days
+    index_number: str = ""  # 索引号 pattern of this column; "": policy.index_number
 
     @property
     def cycle_days(self) -> int | None:
@@ -175,6 +179,15 @@ class ReportSettings:
         return dict(self.unit_quotas).get(unit, self.quota)
 
 
+@dataclasses.dataclass(frozen=True)
+class PolicySettings:
+    """The `policy:` section of columns.yml: 索引号 pattern, 主题分类 list, grace period of 解读."""
+    index_number: str = ""  # e.g. "{site_code}/{year}-{seq:05d}"; "": 索引号 not numbered
+    site_code: str = ""  # {site_code}; "": site.SiteIDCode
+    topics: tuple[str, ...] = ()  # 主题分类; (): any text
+    grace_days: int = 5  # days a 解读 may follow its document (seed 001 §10: 同步; here: shortly after)
+
+
 @dataclasses.dataclass
 class Config:
     root: Path
@@ -191,6 +204,7 @@ class Config:
     reports: ReportSettings = dataclasses.field(default_factory=ReportSettings)
     # secrecy.forbidden_words: the organisation's own words that must never be published (code names ...)
     secrecy_words: tuple[str, ...] = ()
+    policy: PolicySettings = PolicySettings()
 
 
 class ConfigError(Exception):
@@ -297,7 +311,8 @@ def load(root: Path) -> Config:
     _known_keys(roster, ros_data, "", ("roles", "departments", "people"))
     roles, departments, people = _load_roster(roster, ros_data)
     cols = _Reader("columns.yml", col_lines)
-    _known_keys(cols, col_data, "", ("site", "kinds", "reprint_sources", "chains", "columns", "reports", "secrecy"))
+    _known_keys(cols, col_data, "", ("site", "kinds", "reprint_sources", "chains", "columns", "reports", "secrecy",
+                                     "policy"))
     site = _load_site(cols, col_data)
     kinds_data = cols.get(col_data, "kinds", "", dict) or {}
     official = cols.strings(kinds_data, "kinds.official", "kinds")
@@ -309,9 +324,10 @@ def load(root: Path) -> Config:
     columns = _load_columns(cols, col_data, chains, departments, kinds, sources)
     reports = _load_reports(cols, col_data, departments, columns)
     secrecy_words = _load_secrecy_words(cols, col_data)
+    policy = _load_policy(cols, col_data, site, columns)
     findings = roster.findings + cols.findings
     config = Config(root, site, kinds, official, sources, chains, columns, roles, departments, people, findings,
-                    reports, secrecy_words)
+                    reports, secrecy_words, policy)
     if findings:
         raise ConfigError(findings)
     return config
@@ -416,7 +432,8 @@ def _load_columns(r: _Reader, data: dict[str, Any], chains: dict[str, Chain], de
             type=ctype, inspection=inspection, departments=depts, cycle=cycle, kinds=ckinds,
             chain=chains[chain_id], deadline=deadline, reprint_sources=csources,
             home=bool(r.get(c, f"{w}.home", w, bool, False)), line=r.line(w),
-            scoring=_column_scoring(r, c, w), group=str(r.get(c, f"{w}.group", w, str, "") or ""))
+            scoring=_column_scoring(r, c, w), group=str(r.get(c, f"{w}.group", w, str, "") or ""),
+            **_column_policy(r, c, w))
     return columns
 
 
@@ -478,7 +495,8 @@ _REPORT_KEYS = {
 SITE_KEYS = ("SiteName", "SiteDomain", "SiteIDCode", "icp", "url", "police_record", "organizer", "copyright", "phone",
              "conac_id", "contact", "mourning")
 COLUMN_KEYS = ("id", "title", "description", "keywords", "type", "inspection", "departments", "cycle", "kinds",
-               "chain", "deadline", "reprint_sources", "home", "scoring", "group")
+               "chain", "deadline", "reprint_sources", "home", "scoring", "group", "policy", "requires_interpretation",
+               "interpretation_grace_days", "index_number")
 PERSON_KEYS = ("id", "name", "department", "title", "roles", "oversees", "key", "handle", "email")
 EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\".]+$")
 COLUMN_SCORING = ("policy", "regular")
@@ -599,3 +617,67 @@ def _bulletin(r: _Reader, body: dict[str, Any]) -> Bulletin:
     return Bulletin(*(str(r.get(b, f"reports.bulletin.{k}", "reports.bulletin", (str, int), d) or d)
                       for k, d in (("red_head", ""), ("issuer", ""), ("number", ""),
                                    ("recipients", Bulletin.recipients))))
+
+
+POLICY_ROLES = ("document", "interpretation")
+POLICY_KEYS = ("index_number", "site_code", "topics", "grace_days")
+# 索引号 pattern: text with {site_code} {year} {column} and one {seq} (optionally zero-padded: {seq:05d})
+INDEX_FIELD = re.compile(r"\{(\w+)(?::(0?\d*d))?\}")
+INDEX_FIELDS = ("site_code", "year", "column", "seq")
+
+
+def index_pattern_problem(pattern: str) -> str:
+    """What is wrong with a 索引号 pattern, or ""."""
+    fields = INDEX_FIELD.findall(pattern)
+    unknown = [name for name, _ in fields if name not in INDEX_FIELDS]
+    if unknown:
+        return f"含有未知的占位符“{{{unknown[0]}}}”，只能用 {{site_code}} {{year}} {{column}} {{seq}}（如 {{seq:05d}}）"
+    if [name for name, _ in fields].count("seq") != 1:
+        return "须含且只含一个序号占位符 {seq}（可写成 {seq:05d} 补足 5 位）"
+    if any(spec and name != "seq" for name, spec in fields):
+        return "只有 {seq} 可以带位数，如 {seq:05d}"
+    if "{" in INDEX_FIELD.sub("", pattern) or "}" in INDEX_FIELD.sub("", pattern):
+        return "花括号只能用于占位符，如 {site_code}/{year}-{seq:05d}"
+    return ""
+
+
+def _column_policy(r: _Reader, c: dict[str, Any], w: str) -> dict[str, Any]:
+    """A column's policy settings: its role (政策文件 / 解读), whether its documents need a 解读, 索引号 pattern."""
+    role = str(r.get(c, f"{w}.policy", w, str, "") or "")
+    if role and role not in POLICY_ROLES:
+        r.error(f"{w}.policy", "CFG-VALUE", f"policy 应为 document（政策文件栏目）或 interpretation（政策解读栏目），实际是“{role}”")
+        role = ""
+    requires = bool(r.get(c, f"{w}.requires_interpretation", w, bool, False))
+    if requires and role != "document":
+        r.error(f"{w}.requires_interpretation", "CFG-VALUE",
+                "只有政策文件栏目（policy: document）才能要求解读（requires_interpretation: true）。请同时写 policy: document")
+    grace = c.get("interpretation_grace_days") if isinstance(c, dict) else None
+    if grace is not None and (isinstance(grace, bool) or not isinstance(grace, int) or grace < 0):
+        r.error(f"{w}.interpretation_grace_days", "CFG-TYPE", f"interpretation_grace_days 应为非负整数（天数），实际是 {grace!r}")
+        grace = None
+    pattern = str(r.get(c, f"{w}.index_number", w, str, "") or "")
+    problem = index_pattern_problem(pattern) if pattern else ""
+    if problem:
+        r.error(f"{w}.index_number", "CFG-INDEX-PATTERN", f"索引号格式“{pattern}”{problem}")
+        pattern = ""
+    return {"policy": role, "requires_interpretation": requires, "grace_days": grace, "index_number": pattern}
+
+
+def _load_policy(r: _Reader, data: dict[str, Any], site: Site, columns: dict[str, Column]) -> PolicySettings:
+    """The optional `policy:` section: 索引号 pattern, site code, 主题分类 list, grace period of 解读."""
+    body = r.get(data, "policy", "", dict, {}) or {}
+    _known_keys(r, body, "policy", POLICY_KEYS)
+    pattern = str(r.get(body, "policy.index_number", "policy", str, "") or "")
+    problem = index_pattern_problem(pattern) if pattern else ""
+    if problem:
+        r.error("policy.index_number", "CFG-INDEX-PATTERN", f"索引号格式“{pattern}”{problem}")
+        pattern = ""
+    topics = r.strings(body, "policy.topics", "policy", [])
+    for i, topic in enumerate(topics):
+        if not topic.strip():
+            r.error(f"policy.topics.{i}", "CFG-VALUE", "主题分类不能为空")
+    for dup in sorted({t for t in topics if topics.count(t) > 1}):
+        r.error("policy.topics", "CFG-DUPLICATE", f"主题分类“{dup}”重复")
+    grace = _number(r, body, "policy.grace_days", PolicySettings.grace_days, True)
+    code = str(r.get(body, "policy.site_code", "policy", (str, int), "") or "") or site.id_code
+    return PolicySettings(pattern, code, tuple(t.strip() for t in topics if t.strip()), int(grace))

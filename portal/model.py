@@ -25,14 +25,16 @@ DATE_PREFIX = re.compile(r"^(\d{4}-\d{2}-\d{2})-")
 
 REQUIRED = ("title", "date", "source", "department", "type", "author", "reviewers")
 OPTIONAL = ("importance", "event_date", "doc_number", "reprint", "attachments", "summary", "tags", "draft",
-            "scheduled", "adoption")
+            "scheduled", "adoption", "index_number", "topic", "issuer", "validity", "validity_date", "interprets")
 KEYS = REQUIRED + OPTIONAL
 KEY_TITLES = {
     "title": "标题", "date": "发布日期", "source": "信息来源", "department": "发布部门", "type": "文种",
     "author": "撰稿人", "reviewers": "审核人", "importance": "重要程度", "event_date": "信息产生日期",
     "doc_number": "发文字号", "reprint": "转载信息", "attachments": "附件", "summary": "摘要", "tags": "标签",
-    "draft": "草稿", "scheduled": "定时发布", "adoption": "采用情况",
+    "draft": "草稿", "scheduled": "定时发布", "adoption": "采用情况", "index_number": "索引号", "topic": "主题分类",
+    "issuer": "发文机关", "validity": "有效性", "validity_date": "废止或失效日期", "interprets": "所解读的政策文件",
 }
+VALIDITY = ("有效", "废止", "失效")  # 有效性 of a policy document; 废止 and 失效 take effect on validity_date
 ADOPTION_LEVELS = ("市级", "省级", "国家级")
 
 
@@ -77,6 +79,12 @@ class Article:
     draft: bool = False
     scheduled: bool = False
     adoption: tuple[str, ...] = ()
+    index_number: str = ""  # 索引号 (policy documents; written by `portal index-number`)
+    topic: str = ""  # 主题分类 (columns.yml policy.topics)
+    issuer: str = ""  # 发文机关
+    validity: str = "有效"  # 有效 / 废止 / 失效 (from validity_date on)
+    validity_date: dt.datetime | None = None
+    interprets: str = ""  # a 解读: its policy document, as written (path or 索引号; portal/policy.py resolves it)
 
     def line_of(self, key: str) -> int:
         while key and key not in self.lines:
@@ -94,6 +102,8 @@ class Portal:
     config: Config
     articles: list[Article]
     findings: list[Finding]
+    complete: bool = True  # every item was loaded (False: only given paths); cross-item checks read the rest
+    cache: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False, compare=False)
 
     @property
     def root(self) -> Path:
@@ -131,7 +141,7 @@ def load(root: Path | str = ".", paths: Iterable[str] | None = None) -> Portal:
         findings += problems
         if article is not None:
             articles.append(article)
-    return Portal(config, articles, findings)
+    return Portal(config, articles, findings, complete=paths is None)
 
 
 def _finding(path: str, line: int, rule: str, message: str, category: str = "fields", column: int = 1) -> Finding:
@@ -418,6 +428,7 @@ class _Validator:
         a.draft = self.flag("draft", meta.get("draft"))
         a.scheduled = self.flag("scheduled", meta.get("scheduled"))
         a.adoption = self.texts("adoption", meta.get("adoption"))
+        self._policy()
         self._references()
         self._reviewers(meta.get("reviewers"))
         self._reprint(meta.get("reprint"))
@@ -443,6 +454,41 @@ class _Validator:
             self.error("date", "FM-DATE-FUTURE",
                        f"发布日期 {format_when(a.date, a.date_has_time)} 晚于当前时间。伪造发布日期是政府网站检查的单项否决项；"
                        "如确为定时发布，请加 `scheduled: true`", "date")
+
+    def _policy(self) -> None:
+        """索引号, 主题分类, 发文机关, 有效性 (policy documents) and the document a 解读 interprets."""
+        a, meta, cfg = self.a, self.a.meta, self.config
+        column = cfg.columns.get(a.column)
+        a.index_number = self.text("index_number", meta.get("index_number"))
+        a.topic = self.text("topic", meta.get("topic"))
+        a.issuer = self.text("issuer", meta.get("issuer"))
+        a.interprets = self.text("interprets", meta.get("interprets"))
+        a.validity = self.text("validity", meta.get("validity")) or "有效"
+        a.validity_date = self.when("validity_date", meta.get("validity_date"))[0]
+        pattern = (column.index_number if column else "") or cfg.policy.index_number
+        if a.index_number and pattern:
+            from .policy import index_regex  # policy imports this module
+
+            if not index_regex(pattern, cfg.policy.site_code, a.column).fullmatch(a.index_number):
+                self.error("index_number", "FM-INDEX-NUMBER",
+                           f"索引号“{a.index_number}”不符合 columns.yml 规定的格式“{pattern}”。"
+                           "请删除该行后运行 `portal index-number 稿件路径` 重新生成，不要手工编号")
+        if a.topic and cfg.policy.topics and a.topic not in cfg.policy.topics:
+            self.error("topic", "FM-TOPIC", f"主题分类“{a.topic}”不在 columns.yml 的 policy.topics 中。"
+                                            f"{suggest(a.topic, cfg.policy.topics)}可用：{'、'.join(cfg.policy.topics)}")
+        if a.validity not in VALIDITY:
+            self.error("validity", "FM-VALIDITY", f"有效性应为 {'、'.join(VALIDITY)} 之一，实际是“{a.validity}”。"
+                                                  "废止或失效的文件请同时写 validity_date（自该日起废止或失效）")
+        elif a.validity != "有效" and a.validity_date is None and "validity_date" not in a.lines:
+            self.error("validity", "FM-VALIDITY-DATE", f"有效性为“{a.validity}”时须写明{a.validity}日期，"
+                                                       f"如 validity_date: 2026-12-01（该日起{a.validity}；日期未到时仍显示为有效）")
+        elif a.validity == "有效" and a.validity_date is not None:
+            self.error("validity_date", "FM-VALIDITY-DATE", "有效的文件不写 validity_date。文件到期或将被废止时，"
+                                                            "请写 validity: 失效（或 废止）和 validity_date: 该日期")
+        if a.interprets and (column is None or column.policy != "interpretation"):
+            self.error("interprets", "FM-INTERPRETS-COLUMN",
+                       f"只有政策解读栏目的稿件才能写 interprets（所解读的政策文件），栏目“{column.title if column else a.column}”"
+                       "不是政策解读栏目（columns.yml 中 policy: interpretation）。请把稿件移到政策解读栏目，或删除该行")
 
     def _reviewers(self, value: Any) -> None:
         if value is None:

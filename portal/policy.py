@@ -1,0 +1,309 @@
+"""Policy documents (政策文件) and their interpretations (解读): 索引号, 有效性, and the links between them.
+
+A column is a policy-document column (`policy: document` in columns.yml) or an interpretation column
+(`policy: interpretation`). A 解读 names its document in `interprets:` (the document's path, its
+address or its 索引号). Which 解读 a document has is computed from the whole content set: `Links`.
+What an item's page shows of other items and of the time (its 解读, its document, its 有效性 today)
+is `Links.shown`: the site build writes it into the page and records it, so an incremental build
+rebuilds a page exactly when that changes (site_build/build.py).
+
+索引号 are written into the item (`portal index-number`, `assign`), never recomputed by a build:
+a number is then unique, stable, and never shifts when other items are added or withdrawn.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import os
+import re
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from . import clock, model
+from .config import INDEX_FIELD, Config
+
+DOCUMENT, INTERPRETATION = "document", "interpretation"
+CACHE_KEY = "policy.links"
+
+
+# ---------------------------------------------------------------- 索引号
+
+
+@functools.cache
+def index_regex(pattern: str, site_code: str = "", column: str = "") -> re.Pattern[str]:
+    """A regex for the numbers a pattern produces, with groups `year` and `seq`."""
+    out, pos = [], 0
+    for m in INDEX_FIELD.finditer(pattern):
+        out.append(re.escape(pattern[pos:m.start()]))
+        name, spec = m.group(1), m.group(2) or ""
+        if name == "site_code":
+            out.append(re.escape(site_code) if site_code else r".+?")
+        elif name == "column":
+            out.append(re.escape(column) if column else r"[a-z0-9-]+")
+        elif name == "year":
+            out.append(r"(?P<year>\d{4})")
+        else:
+            width = int(spec.rstrip("d") or 0) if spec.startswith("0") else 0
+            out.append(rf"(?P<seq>\d{{{width},}})" if width else r"(?P<seq>[1-9]\d*)")
+        pos = m.end()
+    out.append(re.escape(pattern[pos:]))
+    return re.compile("".join(out))
+
+
+def format_index(pattern: str, site_code: str, year: int, column: str, seq: int) -> str:
+    def field(m: re.Match[str]) -> str:
+        name, spec = m.group(1), m.group(2) or ""
+        value: Any = {"site_code": site_code, "year": year, "column": column, "seq": seq}[name]
+        return format(value, spec) if spec else str(value)
+
+    return INDEX_FIELD.sub(field, pattern)
+
+
+def pattern_for(config: Config, column: str) -> str:
+    col = config.columns.get(column)
+    return (col.index_number if col else "") or config.policy.index_number
+
+
+def next_index(config: Config, column: str, year: int, taken: Iterable[str]) -> str:
+    """The next free 索引号 of `column` in `year`: one more than the highest sequence number of the
+    numbers that share everything but the sequence (the series), so numbers never repeat."""
+    pattern = pattern_for(config, column)
+    code = config.policy.site_code
+    regex = index_regex(pattern, code, column)
+    probe = format_index(pattern, code, year, column, 0)
+    series = regex.fullmatch(probe)
+    assert series is not None
+    highest = 0
+    for number in taken:
+        m = regex.fullmatch(number)
+        if m and _series(m) == _series(series):
+            highest = max(highest, int(m.group("seq")))
+    return format_index(pattern, code, year, column, highest + 1)
+
+
+def _series(m: re.Match[str]) -> str:
+    return m.string[:m.start("seq")] + "\0" + m.string[m.end("seq"):]
+
+
+def assign(root: Path | str, paths: Iterable[str] | None = None) -> list[tuple[str, str]]:
+    """Write a 索引号 into each policy document without one (the given items, else every one), oldest first.
+
+    Returns (path, number) of what was written. Nothing else of a file changes: one line is added at the
+    end of its front-matter, and the file is replaced whole (never half-written)."""
+    portal = model.load(root)
+    config = portal.config
+    taken = [a.index_number for a in portal.articles if a.index_number]
+    wanted = None if paths is None else {_repo_path(portal.root, p) for p in paths}
+    todo = [a for a in portal.articles
+            if not a.index_number and a.date is not None and pattern_for(config, a.column)
+            and config.columns[a.column].policy == DOCUMENT and (wanted is None or a.path in wanted)]
+    done = []
+    for a in sorted(todo, key=lambda a: (a.date, a.path)):  # type: ignore[arg-type, return-value]
+        assert a.date is not None
+        number = next_index(config, a.column, a.date.astimezone(clock.CST).year, taken)
+        _add_line(portal.root / a.path, f'index_number: "{number}"')
+        taken.append(number)
+        done.append((a.path, number))
+    return done
+
+
+def _repo_path(root: Path, path: str) -> str:
+    full = Path(path) if Path(path).is_absolute() else Path.cwd() / path
+    try:
+        return full.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return path
+
+
+def _add_line(path: Path, line: str) -> None:
+    text = path.read_bytes().decode("utf-8")
+    newline = "\r\n" if "\r\n" in text else "\n"
+    closing = re.compile(r"^(---|\.\.\.)[ \t]*\r?$", re.M)
+    opening = text.index("\n") + 1
+    end = closing.search(text, opening)
+    assert end is not None
+    updated = text[:end.start()] + line + newline + text[end.start():]
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(updated.encode("utf-8"))
+        os.chmod(tmp, path.stat().st_mode & 0o777)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# ---------------------------------------------------------------- 有效性
+
+
+def validity_at(validity: str, when: dt.datetime | None, now: dt.datetime) -> tuple[str, str]:
+    """(status today, text shown): a 废止 or 失效 date still to come leaves the document 有效 until then."""
+    if validity not in ("废止", "失效") or when is None:
+        return "有效", "有效"
+    day = model.format_when(when, when.astimezone(clock.CST).time() != dt.time(0, 0))
+    if when > now:
+        return "有效", f"有效（{day}起{validity}）"
+    return validity, f"{validity}（{day}起）"
+
+
+# ---------------------------------------------------------------- facts and links
+
+
+@dataclasses.dataclass(frozen=True)
+class Fact:
+    """What the links between policy items need to know of one item (kept in the build state)."""
+
+    path: str
+    column: str
+    title: str
+    date: str  # ISO 8601, "" when undated
+    draft: bool
+    interprets: str
+    index_number: str
+    validity: str
+    validity_date: str  # ISO 8601 or ""
+
+    def public(self, now: dt.datetime) -> bool:
+        return not self.draft and bool(self.date) and dt.datetime.fromisoformat(self.date) <= now
+
+    @property
+    def slug(self) -> str:
+        return model.slug_of(self.path)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Fact:
+        return cls(**data)
+
+
+def fact_of(article: model.Article) -> Fact:
+    return Fact(article.path, article.column, article.title, article.date.isoformat() if article.date else "",
+                article.draft, article.interprets, article.index_number, article.validity,
+                article.validity_date.isoformat() if article.validity_date else "")
+
+
+def is_policy_column(config: Config, column: str) -> bool:
+    col = config.columns.get(column)
+    return col is not None and col.policy in (DOCUMENT, INTERPRETATION)
+
+
+def scan(config: Config) -> dict[str, Fact]:
+    """Facts of every item of the policy columns, read from disk (front-matter only matters)."""
+    out = {}
+    for column in config.columns.values():
+        if column.policy not in (DOCUMENT, INTERPRETATION):
+            continue
+        folder = config.root / model.CONTENT / column.id
+        for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
+            if path.is_symlink() or path.name.startswith("."):
+                continue
+            rel = path.relative_to(config.root).as_posix()
+            article, _ = model.parse_article(config, rel, path.read_bytes())
+            if article is not None:
+                out[rel] = fact_of(article)
+    return out
+
+
+@dataclasses.dataclass(frozen=True)
+class Target:
+    path: str  # the document's repository path, "" when there is none
+    problem: str  # "" | "missing" | "not-policy"
+
+
+class Links:
+    """Who interprets whom, over the whole content set."""
+
+    def __init__(self, config: Config, facts: dict[str, Fact]) -> None:
+        self.config = config
+        self.facts = facts
+        by_slug = {(f.column, f.slug): p for p, f in facts.items()}
+        by_number = {f.index_number: p for p, f in sorted(facts.items()) if f.index_number}
+        self.targets: dict[str, Target] = {}
+        self.readers: dict[str, list[str]] = {}
+        for path, fact in sorted(facts.items()):
+            if not fact.interprets or self.role(fact.column) != INTERPRETATION:
+                continue
+            target = self._resolve(fact.interprets, by_slug, by_number)
+            self.targets[path] = target
+            if target.path:
+                self.readers.setdefault(target.path, []).append(path)
+
+    def role(self, column: str) -> str:
+        col = self.config.columns.get(column)
+        return col.policy if col else ""
+
+    def _resolve(self, written: str, by_slug: dict[tuple[str, str], str], by_number: dict[str, str]) -> Target:
+        if written in by_number and self.role(self.facts[by_number[written]].column) == DOCUMENT:
+            return Target(by_number[written], "")
+        rel = written.strip().lstrip("/").removeprefix(model.CONTENT + "/").removeprefix("./")
+        parts = rel.split("/")
+        if len(parts) != 2 or not parts[1]:
+            return Target("", "missing")
+        column, name = parts
+        slug = model.slug_of(name.removesuffix(".html").removesuffix(".md") + ".md")
+        found = by_slug.get((column, slug))
+        if found is None and (self.config.root / model.CONTENT / column).is_dir() and not is_policy_column(self.config, column):
+            exists = (self.config.root / model.CONTENT / rel).is_file() or any(
+                model.slug_of(p.name) == slug for p in (self.config.root / model.CONTENT / column).glob("*.md"))
+            return Target("", "not-policy" if exists else "missing")
+        if found is None:
+            return Target("", "missing")
+        return Target(found, "" if self.role(column) == DOCUMENT else "not-policy")
+
+    def target(self, path: str) -> Target | None:
+        """The document a 解读 names (None: it names none)."""
+        return self.targets.get(path)
+
+    def interpretations(self, document: str, now: dt.datetime) -> list[Fact]:
+        """The public 解读 of a document, oldest first."""
+        found = [self.facts[p] for p in self.readers.get(document, []) if self.facts[p].public(now)]
+        return sorted(found, key=lambda f: (f.date, f.path))
+
+    def shown(self, path: str, now: dt.datetime) -> dict[str, Any] | None:
+        """What the page of `path` shows of other items and of today: None for an item outside the policy columns."""
+        fact = self.facts.get(path)
+        if fact is None:
+            return None
+        role = self.role(fact.column)
+        if role == DOCUMENT:
+            when = dt.datetime.fromisoformat(fact.validity_date) if fact.validity_date else None
+            return {"validity": validity_at(fact.validity, when, now)[1],
+                    "interpretations": [[f.title, f.path] for f in self.interpretations(path, now)]}
+        if role == INTERPRETATION:
+            target = self.targets.get(path)
+            doc = self.facts.get(target.path) if target and target.path else None
+            return {"document": [doc.title, doc.path] if doc is not None and doc.public(now) else None}
+        return None
+
+
+def links(portal: model.Portal) -> Links:
+    """The links of the whole content set; for a portal loaded in part, the other items are read from disk."""
+    found = portal.cache.get(CACHE_KEY)
+    if isinstance(found, Links):
+        return found
+    loaded = {a.path: fact_of(a) for a in portal.articles if is_policy_column(portal.config, a.column)}
+    facts = loaded if portal.complete else {**scan(portal.config), **loaded}
+    portal.cache[CACHE_KEY] = result = Links(portal.config, facts)
+    return result
+
+
+def grace(config: Config, column: str) -> dt.timedelta:
+    col = config.columns.get(column)
+    days = col.grace_days if col is not None and col.grace_days is not None else config.policy.grace_days
+    return dt.timedelta(days=days)
+
+
+def awaits_interpretation(config: Config, lnk: Links, fact: Fact, now: dt.datetime) -> bool:
+    """A public document of a column that requires a 解读, past its grace period, with no public 解读."""
+    col = config.columns.get(fact.column)
+    if col is None or not col.requires_interpretation or not fact.public(now):
+        return False
+    if dt.datetime.fromisoformat(fact.date) + grace(config, fact.column) > now:
+        return False
+    return not lnk.interpretations(fact.path, now)
