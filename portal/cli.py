@@ -40,6 +40,7 @@ COMMANDS = {
     "server": "服务器钩子：在裸仓库中安装审核门禁（pre-receive）与发布（post-receive）",
     "trail": "审核留痕：导出每篇稿件的审核记录（JSON，或可打印的网站信息公开保密审查表）",
     "web": "编辑审核工作台：浏览器中撰稿、预览、检查、报送、审核与合并发布（--demo 启动演示）",
+    "duty": "值班读网：核验在用网站（防篡改）并自查，结果记入工作台的值班页面（供定时任务运行）",
     "codeowners": "由 columns.yml 与 roster.yml 生成 .github/CODEOWNERS（栏目目录 -> 负责科室的科室负责人）",
 }
 

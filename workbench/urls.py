@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path, re_path
 
-from . import views
+from . import duty, reportsview, views
 
 urlpatterns = [
     path("login/", views.login_view, name="login"),
@@ -21,6 +21,13 @@ urlpatterns = [
     path("review/form/", views.trail_view, name="trail"),
     path("merge/", views.merge_list, name="merge_list"),
     path("merge/do/", views.merge_view, name="merge"),
+    path("duty/", duty.duty_view, name="duty"),
+    path("duty/check/", duty.check_view, name="duty_check"),
+    path("duty/restore/", duty.restore_view, name="duty_restore"),
+    path("reports/", reportsview.reports_view, name="reports"),
+    path("reports/doc/", reportsview.document_view, name="report_doc"),
+    path("reports/file/", reportsview.file_view, name="report_file"),
+    path("reports/report.css", reportsview.style_view, name="report_css"),
     re_path(r"^static/(?P<path>.+)$", views.static_file, name="static"),
     re_path(r"^site/(?P<path>.*)$", views.site_file, name="site"),
 ]
