@@ -114,6 +114,11 @@ class Policy:
         """The 通报 (internal): the office, the administrator, the leaders and the heads of departments."""
         return any(r in REPORT_READERS for r in self.roles())
 
+    @property
+    def may_configure(self) -> bool:
+        """Columns and roster forms, and the operations log: the site administrator and the office."""
+        return any(r in ("admin", "office") for r in self.roles())
+
     def _name(self, pid: str) -> str:
         p = self.config.people.get(pid)
         return f"{p.name}" if p else pid

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
 from . import duty, reportsview, views
 
@@ -28,6 +28,7 @@ urlpatterns = [
     path("reports/doc/", reportsview.document_view, name="report_doc"),
     path("reports/file/", reportsview.file_view, name="report_file"),
     path("reports/report.css", reportsview.style_view, name="report_css"),
+    path("", include("workbench.configurls")),  # 栏目与名册配置、操作日志
     re_path(r"^static/(?P<path>.+)$", views.static_file, name="static"),
     re_path(r"^site/(?P<path>.*)$", views.site_file, name="site"),
 ]

@@ -22,7 +22,7 @@ from portal.commands.new import slugify
 from portal.errors import ERROR, PortalError
 from review import gate, records, trail, workflow
 
-from . import items, reviewing, signing
+from . import items, oplog, reviewing, signing
 from .forms import (
     DecisionForm,
     ImportForm,
@@ -72,14 +72,17 @@ def login_view(request: HttpRequest) -> HttpResponse:
         if recent.filter(username=username).count() >= THROTTLE_USER or \
                 recent.filter(address=address).count() >= THROTTLE_ADDRESS:
             form.add_error(None, "登录失败次数过多，请 15 分钟后再试。如忘记密码请联系网站管理员")
+            oplog.record(username, "login-failed", request=request, reason="throttled")
             return render(request, "workbench/login.html", {"form": form}, status=429)
         user = authenticate(request, username=username, password=form.cleaned_data["password"])
         if user is None:
             FailedLogin.objects.create(username=username, address=address)
+            oplog.record(username, "login-failed", request=request, reason="password")
             form.add_error(None, "人员 id 或密码不正确")
         else:
             FailedLogin.objects.filter(username=username).delete()
             login(request, user)
+            oplog.record(username, "login", request=request)
             return redirect(_safe_next(request.GET.get("next", "")))
     return render(request, "workbench/login.html", {"form": form})
 
@@ -115,6 +118,7 @@ def password_view(request: HttpRequest) -> HttpResponse:
                 user.set_password(new)
                 user.save()
             update_session_auth_hash(request, user)
+            oplog.record(user.get_username(), "password", request=request)
             messages.success(request, "密码已修改，签名密钥已改用新密码加密。")
             return redirect("home")
     return render(request, "workbench/password.html", {"form": form, "policy": policy_of(request)})
@@ -122,6 +126,8 @@ def password_view(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        oplog.record(request.user.get_username(), "logout", request=request)
     logout(request)
     return redirect("login")
 
@@ -538,6 +544,7 @@ def _submit(request: HttpRequest, policy: Policy, draft: Draft) -> HttpResponse:
             nxt = f"下一环节“{stages[0].title}”，请 {policy.name(article.reviewers.get(stages[0].id, '')) or '（未指定）'} 审核。"
     draft.submitted_branch = branch
     draft.save()
+    oplog.record(person, records.SUBMIT, branch, request=request, path=draft.path)
     shutil.rmtree(_draft_dir(draft), ignore_errors=True)
     messages.success(request, f"已报送到审核分支 {branch}。{nxt}")
     return redirect("mine")
@@ -630,6 +637,7 @@ def decide_view(request: HttpRequest) -> HttpResponse:
     except PortalError as exc:
         return refuse(request, f"未签署：{exc}", 400)
     srv.refresh(force=True)
+    oplog.record(person, action, branch, request=request, path=path, stage=stage, commit=done.commit)
     verb = records.DECISION_TITLES[action]
     tail = "；".join(f"下一环节“{s.stage.title}”：{policy.name(s.reviewer) or '任一有该角色者'}" for _, s in done.next)
     if action == records.APPROVE and not done.next:
@@ -691,6 +699,8 @@ def merge_view(request: HttpRequest) -> HttpResponse:
     except PortalError as exc:
         return refuse(request, f"未合并：{exc}", 400)
     srv.refresh(force=True)
+    oplog.record(person, records.MERGE if sha else "merge-refused", branch, request=request, commit=sha or "",
+                 problems=[p.message for p in result.problems][:20] if not sha else [])
     if not sha:
         return render(request, "workbench/merged.html", {"policy": policy, "branch": branch, "problems": result.problems},
                       status=409)
