@@ -28,7 +28,7 @@ from portal.config import ConfigError
 from portal.config import load as load_config
 from portal.errors import Finding
 
-from . import accepted, attachments
+from . import accepted, unlinked
 
 VERSION = 1
 RACY = 2.0  # seconds: a file written this close to a run may change again without its mtime changing
@@ -133,8 +133,9 @@ def _row(f: Finding) -> list[Any]:
     return [f.path, f.line, f.column, f.rule, f.category, f.severity, f.message, f.match]
 
 
-def run(root: Path | str, modules: Sequence[Any] | None = None) -> tuple[model.Portal | None, list[Finding]]:
-    """The same findings as `runner.check_paths(root)` on the whole portal, reading only what changed."""
+def run(root: Path | str, chosen: Sequence[Any] | None = None) -> tuple[model.Portal | None, list[Finding]]:
+    """The same findings as `runner.check_paths(root)` on the whole portal, reading only what changed.
+    `chosen`: the check modules (None: every check; the modules are then imported only if needed)."""
     from . import runner
 
     root = Path(root).resolve()
@@ -142,10 +143,13 @@ def run(root: Path | str, modules: Sequence[Any] | None = None) -> tuple[model.P
     try:
         config = load_config(root)
     except ConfigError:
-        return runner.check_paths(root, None, modules)
-    modules = list(modules if modules is not None else runner.CHECKS)
-    local = [m for m in modules if not getattr(m, "CROSS", False)]
-    across = [m for m in modules if getattr(m, "CROSS", False)]
+        return runner.check_paths(root, None, chosen)
+    names = [_name(m) for m in chosen] if chosen is not None else list(runner.CHECK_NAMES)
+
+    def modules() -> list[Any]:
+        return list(chosen) if chosen is not None else runner.modules()
+
+    across = [m for m in modules() if _name(m) in runner.CROSS_NAMES] if set(names) & set(runner.CROSS_NAMES) else []
     findings: list[Finding] = []
     files = model._content_files(root, findings)
     findings += model._duplicate_slugs(files, files)
@@ -154,7 +158,7 @@ def run(root: Path | str, modules: Sequence[Any] | None = None) -> tuple[model.P
     old = _read(where, ctx)
     now = clock.now()
     reused = {rel: old[rel] for rel in files if _valid(old.get(rel), root, rel, now.timestamp())}
-    needed = {c for m in across for c in getattr(m, "columns", lambda _c: config.columns)(config)}
+    needed = {c for m in across for c in m.columns(config)}
     articles: list[model.Article] = []
     fresh: dict[str, list[Finding]] = {}
     for rel in files:
@@ -168,13 +172,15 @@ def run(root: Path | str, modules: Sequence[Any] | None = None) -> tuple[model.P
     portal = model.Portal(config, articles, [])
     refs: dict[str, list[str]] = {}
     entries: dict[str, Any] = {}
-    for article in articles:
-        if article.path not in fresh:
-            continue
-        own = fresh[article.path]
-        for module in local:
-            own.extend(module.check(portal, article))
-        refs[article.path] = sorted({r.rel for r in attachments.references(article)})
+    if any(a.path in fresh for a in articles):
+        from . import attachments
+
+        local = [m for m in modules() if m not in across]
+        for article in articles:
+            if article.path in fresh:
+                for module in local:
+                    fresh[article.path].extend(module.check(portal, article))
+                refs[article.path] = sorted({r.rel for r in attachments.references(article)})
     for rel, own in fresh.items():
         article_refs = refs.get(rel, [])
         entry: dict[str, Any] = {"stat": _stat(root / rel), "files": [[f, _stat(root / f)] for f in article_refs],
@@ -190,17 +196,20 @@ def run(root: Path | str, modules: Sequence[Any] | None = None) -> tuple[model.P
     for article in articles:
         for module in across:
             findings.extend(module.check(portal, article))
-    if attachments in modules:
+    if "attachments" in names:
         findings += _unreferenced(root, files, refs)
     _write(where, ctx, entries)
     everything = Checked(config, articles, findings, items=len(files))
-    return everything, sorted(set(accepted.apply(everything, sorted(set(findings)), report_stale=modules == list(runner.CHECKS),
+    return everything, sorted(set(accepted.apply(everything, sorted(set(findings)), report_stale=chosen is None,
                                                  checked=set(files))))
+
+
+def _name(module: Any) -> str:
+    return str(module.__name__).rpartition(".")[2]
 
 
 def _unreferenced(root: Path, files: list[str], refs: dict[str, list[str]]) -> list[Finding]:
     linked: dict[str, set[str]] = {}
     for rel in files:
         linked.setdefault(rel.split("/")[1], set()).update(refs.get(rel, []))
-    return [f for column in attachments.columns(root)
-            for f in attachments.unreferenced(root, column, linked.get(column, set()))]
+    return [f for column in unlinked.columns(root) for f in unlinked.unreferenced(root, column, linked.get(column, set()))]

@@ -6,7 +6,7 @@ import importlib
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from portal import model
 from portal.errors import ACCEPTED, ERROR, Finding, PortalError, to_json
@@ -21,24 +21,40 @@ class CheckModule(Protocol):
 
 
 # The check modules, in the order their findings are listed. Issue-by-issue additions go here.
-CHECK_NAMES: tuple[str, ...] = ("secrecy", "reviewers", "kinds", "reprint", "attachments", "dates", "wording", "images")
+CHECK_NAMES: tuple[str, ...] = ("secrecy", "reviewers", "kinds", "reprint", "attachments", "dates", "wording", "images",
+                                "policy")
 # A change to one of these (at the repository root) can change the findings of every item.
 WHOLE_PORTAL = ("columns.yml", "roster.yml", accepted.FILE)
 
-def _modules() -> list[CheckModule]:
-    return [importlib.import_module(f"checks.{name}") for name in CHECK_NAMES]  # type: ignore[misc]
+# Modules whose findings about an item depend on other items (they read other items' front-matter): run on
+# every whole-portal run, never remembered by checks/cache.py. Each has `columns(config)`: the columns it reads.
+CROSS_NAMES: tuple[str, ...] = ()
+_loaded: list[CheckModule] = []
+
+
+def modules() -> list[CheckModule]:
+    """The check modules, imported on first use (a run that reuses every finding imports none)."""
+    if not _loaded:
+        _loaded.extend(importlib.import_module(f"checks.{name}") for name in CHECK_NAMES)  # type: ignore[misc]
+    return _loaded
+
+
+def __getattr__(name: str) -> Any:
+    if name == "CHECKS":
+        return modules()
+    raise AttributeError(name)
 
 
 def run(portal: model.Portal, checks: Sequence[CheckModule] | None = None) -> list[Finding]:
     """The model's findings plus every check's, over every loaded article, sorted, with accepted.yml applied.
 
     Stale accepted.yml entries are reported only when every check ran (`checks` is None)."""
-    modules = checks if checks is not None else CHECKS
+    chosen = checks if checks is not None else modules()
     findings = list(portal.findings)
     for article in portal.articles:
-        for module in modules:
+        for module in chosen:
             findings.extend(module.check(portal, article))
-    for module in modules:
+    for module in chosen:
         across = getattr(module, "check_portal", None)
         if across is not None:  # findings about several items at once (e.g. files no item references)
             findings.extend(across(portal))
@@ -125,9 +141,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     """The all-in-one pre-commit hook (portal-check): every check, as `portal check` runs them."""
     return hook_main(None, argv)
 
-
-# Last, so that check modules can import hook_main from here while this list is built.
-CHECKS: list[CheckModule] = _modules()
 
 
 if __name__ == "__main__":
