@@ -7,8 +7,12 @@ code names as `secrecy.forbidden_words` in its columns.yml. Measured in one run,
 of --runs:
 - ripgrep (`rg -F -f words.txt`) over content/, and Python reading and decoding the same files;
 - in one process: loading the portal, then each check over every item (secrecy alone too);
-- `portal check` over everything, as a user runs it (a new process: start-up, load, all checks);
-- a pre-commit run on a one-file change: `python -m checks.secrecy FILE` and `portal check FILE`.
+- `portal check` over everything, as a user runs it (a new process: start-up, load, all checks): cold
+  (`--no-cache`, every item read) and warm (the findings of the run before remembered, nothing changed),
+  and after one item changed;
+- a pre-commit run on a one-file change: `python -m checks.secrecy FILE` and `portal check FILE`;
+- with --commit: a real `git commit` of one changed item through the installed pre-commit hook (the
+  repository's .pre-commit-config.yaml, pre-commit from the same virtualenv).
 """
 from __future__ import annotations
 
@@ -55,15 +59,43 @@ def timed(fn: Callable[[], object], runs: int) -> tuple[float, object]:
     return statistics.median(times), result
 
 
-def command(args: list[str], cwd: Path) -> Callable[[], int]:
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+def command(args: list[str], cwd: Path, **extra: str) -> Callable[[], int]:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent), **extra}
     return lambda: subprocess.run(args, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+
+
+def _commit(root: Path, one: str, runs: int) -> float:
+    """The median of `runs` real commits of one changed item, with the hook installed as the README says."""
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True)
+
+    git("init", "-q", "-b", "main")
+    git("config", "user.name", "bench")
+    git("config", "user.email", "bench@example.invalid")
+    shutil.copy(Path(__file__).resolve().parent.parent / ".pre-commit-config.yaml", root)
+    git("add", "-A")
+    git("commit", "-q", "--no-verify", "-m", "portal")
+    env = {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}", "PRE_COMMIT_HOME": str(root.parent / "pre-commit")}
+    subprocess.run([str(BIN / "pre-commit"), "install"], cwd=root, env=env, check=True, capture_output=True)
+    times = []
+    for n in range(runs + 1):
+        path = root / one
+        path.write_text(path.read_text(encoding="utf-8") + f"\n第{n}次补充。\n", encoding="utf-8")
+        git("add", one)
+        start = time.perf_counter()
+        done = subprocess.run(["git", "-C", str(root), "commit", "-q", "-m", f"补充 {n}"], env=env, capture_output=True)
+        if done.returncode:
+            raise SystemExit(f"提交被拒绝：{done.stdout.decode()}{done.stderr.decode()}")
+        if n:  # the first one sets pre-commit's environment up
+            times.append(time.perf_counter() - start)
+    return statistics.median(times)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--items", type=int, default=10000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--commit", action="store_true", help="也计时经 pre-commit 钩子的真实 git commit（一篇稿件）")
     args = parser.parse_args(argv)
     rg = shutil.which("rg")
     if rg is None:
@@ -91,19 +123,39 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(("in one process: load and validate the portal (model.load)", t_load))
         total = 0.0
         for module in runner.CHECKS:
-            t, found = timed(lambda m=module: [f for a in portal.articles for f in m.check(portal, a)], args.runs)
+            t, found = timed(lambda m=module: [f for a in portal.articles for f in m.check(portal, a)],  # type: ignore[misc]
+                             args.runs)
             total += t
             extra = f" ({len(found)} findings)" if found else ""  # type: ignore[arg-type]
-            rows.append((f"  check {module.__name__.rpartition('.')[2]} over every item{extra}", t))
+            rows.append((f"  check {getattr(module, '__name__', '?').rpartition('.')[2]} over every item{extra}", t))
         rows.append(("  all checks over every item (without loading)", total))
 
-        t_all, _ = timed(command([str(BIN / "portal"), "check"], root), args.runs)
-        rows.append(("`portal check` (new process: start, load, all checks)", t_all))
+        cache_home = {"XDG_CACHE_HOME": str(Path(tmp) / "cache")}
+        t_all, _ = timed(command([str(BIN / "portal"), "check", "--no-cache"], root, **cache_home), args.runs)
+        rows.append(("`portal check --no-cache` (cold: new process, start, load, all checks)", t_all))
+        command([str(BIN / "portal"), "check"], root, **cache_home)()
+        old = time.time() - 3600
+        for path in root.rglob("*"):  # as if written a while ago (a file written just now is re-read: RACY)
+            os.utime(path, (old, old))
+        command([str(BIN / "portal"), "check"], root, **cache_home)()
+        t_warm, _ = timed(command([str(BIN / "portal"), "check"], root, **cache_home), args.runs)
+        rows.append(("`portal check` (warm: findings of the run before remembered, nothing changed)", t_warm))
+        changed = files[len(files) // 3]
+
+        def one_changed() -> int:
+            changed.write_text(changed.read_text(encoding="utf-8") + "\n补充一句。\n", encoding="utf-8")
+            os.utime(changed, (old + 60, old + 60))
+            return command([str(BIN / "portal"), "check"], root, **cache_home)()
+
+        t_changed, _ = timed(one_changed, args.runs)
+        rows.append(("`portal check` (warm, one item changed since the run before)", t_changed))
         one = str(files[len(files) // 2].relative_to(root))
         t_hook, _ = timed(command([sys.executable, "-m", "checks.secrecy", one], root), args.runs)
         rows.append(("one-file change: `python -m checks.secrecy FILE`", t_hook))
         t_one, _ = timed(command([str(BIN / "portal"), "check", one], root), args.runs)
         rows.append(("one-file change: `portal check FILE`", t_one))
+        if args.commit:
+            rows.append(("one-file change: real `git commit` through the pre-commit hook", _commit(root, one, args.runs)))
 
     print(f"items={args.items} files={len(files)} bytes={size / 1e6:.1f}MB strings={len(words)} runs={args.runs} (median)")
     for label, seconds in rows:
