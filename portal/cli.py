@@ -42,6 +42,8 @@ COMMANDS = {
     "web": "编辑审核工作台：浏览器中撰稿、预览、检查、报送、审核与合并发布（--demo 启动演示）",
     "duty": "值班读网：核验在用网站（防篡改）并自查，结果记入工作台的值班页面（供定时任务运行）",
     "codeowners": "由 columns.yml 与 roster.yml 生成 .github/CODEOWNERS（栏目目录 -> 负责科室的科室负责人）",
+    "remind": "工作台提醒：计算每人的待办提醒并按需发送邮件（供 systemd 定时器或 cron 每 10 分钟运行）",
+    "schedule": "定时发布：有定时稿件到了发布时间就重新发布 main（供 systemd 定时器或 cron 运行）",
 }
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import include, path, re_path
 
-from . import duty, reportsview, views
+from . import duty, reminder_pages, reportsview, views
 
 urlpatterns = [
     path("login/", views.login_view, name="login"),
@@ -29,6 +29,8 @@ urlpatterns = [
     path("reports/file/", reportsview.file_view, name="report_file"),
     path("reports/report.css", reportsview.style_view, name="report_css"),
     path("", include("workbench.configurls")),  # 栏目与名册配置、操作日志
+    path("reminders/", reminder_pages.reminders_view, name="reminders"),
+    path("scheduled/", reminder_pages.scheduled_view, name="scheduled"),
     re_path(r"^static/(?P<path>.+)$", views.static_file, name="static"),
     re_path(r"^site/(?P<path>.*)$", views.site_file, name="site"),
 ]
