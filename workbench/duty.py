@@ -23,7 +23,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from portal import model
+from portal import clock, model
 from portal.config import Config
 from portal.errors import ERROR, PortalError
 from review import hooks
@@ -144,17 +144,25 @@ def column_of(config: Config, path: str) -> str | None:
 # ---------------------------------------------------------------- the checks
 
 
+def _kept(**fields: Any) -> SiteCheck:
+    """A SiteCheck dated by the portal's clock (PORTAL_NOW in tests), like the publish log beside it."""
+    check = SiteCheck.objects.create(**fields)
+    SiteCheck.objects.filter(pk=check.pk).update(when=clock.now())
+    check.refresh_from_db()
+    return check
+
+
 def check_site(pdir: Path | None) -> SiteCheck:
     """verify-site on the publish directory's live release; kept as a SiteCheck of kind verify."""
     if pdir is None:
-        return SiteCheck.objects.create(kind="verify", ok=False, summary="没有配置发布目录，无法核验",
+        return _kept(kind="verify", ok=False, summary="没有配置发布目录，无法核验",
                                         detail={"problem": "portal server install --publish-dir"})
     try:
         located = verify.locate(pdir.absolute())
         assert located.site is not None
         report = verify.verify_dir(located, located.site)
     except PortalError as exc:
-        return SiteCheck.objects.create(kind="verify", ok=False, summary=f"无法核验：{exc}",
+        return _kept(kind="verify", ok=False, summary=f"无法核验：{exc}",
                                         detail={"dir": str(pdir), "problem": str(exc)})
     d = report.as_dict()
     counts = {k: len(d.get(k) or []) for k in ("changed", "added", "missing")}
@@ -165,7 +173,7 @@ def check_site(pdir: Path | None) -> SiteCheck:
     else:
         summary = (f"发现异常：修改 {counts['changed']}，新增 {counts['added']}，缺失 {counts['missing']}"
                    + (f"；清单异常 {len(d['problems'])} 项" if d["problems"] else "") + "。网页可能被篡改，请立即恢复")
-    return SiteCheck.objects.create(kind="verify", ok=report.ok, summary=summary, detail=detail)
+    return _kept(kind="verify", ok=report.ok, summary=summary, detail=detail)
 
 
 def check_audit(srv: Server, pdir: Path | None) -> SiteCheck:
@@ -173,7 +181,7 @@ def check_audit(srv: Server, pdir: Path | None) -> SiteCheck:
     from reports.audit import audit, live_site
 
     if pdir is None:
-        return SiteCheck.objects.create(kind="audit", ok=False, summary="没有配置发布目录，无法自查", detail={})
+        return _kept(kind="audit", ok=False, summary="没有配置发布目录，无法自查", detail={})
     try:
         site_dir = live_site(pdir.absolute()).resolve()
         with main_tree(srv) as (root, sha):
@@ -181,7 +189,7 @@ def check_audit(srv: Server, pdir: Path | None) -> SiteCheck:
             result = audit(portal, site_dir)
             config = portal.config
     except (PortalError, GitError, OSError) as exc:
-        return SiteCheck.objects.create(kind="audit", ok=False, summary=f"无法自查：{exc}", detail={"problem": str(exc)})
+        return _kept(kind="audit", ok=False, summary=f"无法自查：{exc}", detail={"problem": str(exc)})
     findings = []
     for f in result.findings[:LISTED]:
         column = column_of(config, f.path)
@@ -197,7 +205,7 @@ def check_audit(srv: Server, pdir: Path | None) -> SiteCheck:
                + ("（单项否决：" + "；".join(i.vetoes) + "）" if i.vetoes else ""))
     detail = {"commit": sha, "pages": result.pages, "vetoes": i.vetoes, "total": len(result.findings),
               "errors": errors, "findings": findings, "columns": columns, "home_age_days": i.home_age_days}
-    return SiteCheck.objects.create(kind="audit", ok=not result.failed, summary=summary, detail=detail)
+    return _kept(kind="audit", ok=not result.failed, summary=summary, detail=detail)
 
 
 def run_checks(srv: Server, actor: str = "", request: HttpRequest | None = None) -> tuple[SiteCheck, SiteCheck]:
@@ -287,7 +295,7 @@ def _refuse(request: HttpRequest, message: str, status: int = 403) -> HttpRespon
 
 
 def _latest(kind: str) -> SiteCheck | None:
-    return SiteCheck.objects.filter(kind=kind).first()
+    return SiteCheck.objects.filter(kind=kind).order_by("-id").first()  # the last run, whatever its clock said
 
 
 @login_required
@@ -296,11 +304,11 @@ def duty_view(request: HttpRequest) -> HttpResponse:
     srv = server()
     pdir = publish_dir(srv)
     site, found = _latest("verify"), _latest("audit")
-    restores = SiteCheck.objects.filter(kind="restore")[:5]
+    restores = SiteCheck.objects.filter(kind="restore").order_by("-id")[:5]
     return render(request, "workbench/duty.html", {
         "policy": policy, "state": live_state(pdir), "published": last_publish(srv), "site": site, "audit": found,
         "restores": restores, "may_restore": policy.may_restore, "methods": RESTORE_METHODS,
-        "main": srv.main_sha()[:10], "recent": SiteCheck.objects.filter(kind__in=("verify", "audit"))[:10],
+        "main": srv.main_sha()[:10], "recent": SiteCheck.objects.filter(kind__in=("verify", "audit")).order_by("-id")[:10],
     })
 
 
@@ -345,7 +353,7 @@ def restore_view(request: HttpRequest) -> HttpResponse:
     with locked(srv.data, "duty"):
         done, text = restore(srv, chosen)
         after = check_site(publish_dir(srv))
-    SiteCheck.objects.create(kind="restore", ok=done and after.ok, summary=f"{text}；恢复后核验：{after.summary}",
+    _kept(kind="restore", ok=done and after.ok, summary=f"{text}；恢复后核验：{after.summary}",
                              detail={"method": chosen.method, "release": chosen.release, "live": chosen.live,
                                      "by": policy.person_id, "verify": after.pk})
     oplog.record(policy.person_id, "restore", chosen.release or chosen.method, request=request,

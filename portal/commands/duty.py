@@ -21,10 +21,12 @@ def run(args: argparse.Namespace) -> int:
     if not server or data is None:
         raise PortalError("请用 --server 和 --data（或环境变量 PORTAL_WEB_SERVER、PORTAL_WEB_DATA）给出工作台的服务器仓库"
                           "与数据目录，与 portal web 所用的相同")
-    from workbench import duty, setup
+    from workbench import setup
+
+    setup.configure(data.resolve(), server)  # Django first: the duty module uses the workbench's models
+    from workbench import duty
     from workbench.services import server as the_server
 
-    setup.configure(data.resolve(), server)
     site, audit = duty.run_checks(the_server())
     print(f"防篡改核验：{site.summary}")
     print(f"网站自查：{audit.summary}")
