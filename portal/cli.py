@@ -22,6 +22,7 @@ from .errors import PortalError
 COMMANDS = {
     "new": "新建稿件（按栏目的审核链生成 front-matter 模板）",
     "check": "检查稿件（front-matter、涉密标识、审核人、文种……）",
+    "index-number": "为政策文件编写索引号（按 columns.yml 的格式写入稿件，此后不再改变）",
     "columns": "列出栏目、负责科室、更新周期与最新稿件日期",
     "report": "报表：栏目更新、报送数量、发布时效、审核用时与计分通报（HTML/CSV/JSON，仅供内部）",
     "audit": "网站自查：按国家政府网站检查指标检查已构建网站的栏目更新、死链、元数据与发稿日期",

@@ -222,62 +222,57 @@ class Links:
     def __init__(self, config: Config, facts: dict[str, Fact]) -> None:
         self.config = config
         self.facts = facts
-        by_slug = {(f.column, f.slug): p for p, f in facts.items()}
-        by_number = {f.index_number: p for p, f in sorted(facts.items()) if f.index_number}
-        self.targets: dict[str, Target] = {}
+        self.by_slug = {(f.column, f.slug): p for p, f in facts.items()}
+        self.by_number = {f.index_number: p for p, f in sorted(facts.items()) if f.index_number}
         self.readers: dict[str, list[str]] = {}
         for path, fact in sorted(facts.items()):
-            if not fact.interprets or self.role(fact.column) != INTERPRETATION:
-                continue
-            target = self._resolve(fact.interprets, by_slug, by_number)
-            self.targets[path] = target
-            if target.path:
+            target = self.target(fact)
+            if target is not None and target.path:
                 self.readers.setdefault(target.path, []).append(path)
 
     def role(self, column: str) -> str:
         col = self.config.columns.get(column)
         return col.policy if col else ""
 
-    def _resolve(self, written: str, by_slug: dict[tuple[str, str], str], by_number: dict[str, str]) -> Target:
-        if written in by_number and self.role(self.facts[by_number[written]].column) == DOCUMENT:
-            return Target(by_number[written], "")
-        rel = written.strip().lstrip("/").removeprefix(model.CONTENT + "/").removeprefix("./")
+    def target(self, fact: Fact) -> Target | None:
+        """The document a 解读 names (None: it names none, or is no 解读)."""
+        if not fact.interprets or self.role(fact.column) != INTERPRETATION:
+            return None
+        written = fact.interprets.strip()
+        if written in self.by_number and self.role(self.facts[self.by_number[written]].column) == DOCUMENT:
+            return Target(self.by_number[written], "")
+        rel = written.lstrip("/").removeprefix(model.CONTENT + "/").removeprefix("./")
         parts = rel.split("/")
         if len(parts) != 2 or not parts[1]:
             return Target("", "missing")
         column, name = parts
         slug = model.slug_of(name.removesuffix(".html").removesuffix(".md") + ".md")
-        found = by_slug.get((column, slug))
-        if found is None and (self.config.root / model.CONTENT / column).is_dir() and not is_policy_column(self.config, column):
-            exists = (self.config.root / model.CONTENT / rel).is_file() or any(
-                model.slug_of(p.name) == slug for p in (self.config.root / model.CONTENT / column).glob("*.md"))
+        found = self.by_slug.get((column, slug))
+        folder = self.config.root / model.CONTENT / column
+        if found is None and column in self.config.columns and not is_policy_column(self.config, column) and folder.is_dir():
+            exists = any(model.slug_of(p.name) == slug for p in folder.glob("*.md"))
             return Target("", "not-policy" if exists else "missing")
         if found is None:
             return Target("", "missing")
         return Target(found, "" if self.role(column) == DOCUMENT else "not-policy")
-
-    def target(self, path: str) -> Target | None:
-        """The document a 解读 names (None: it names none)."""
-        return self.targets.get(path)
 
     def interpretations(self, document: str, now: dt.datetime) -> list[Fact]:
         """The public 解读 of a document, oldest first."""
         found = [self.facts[p] for p in self.readers.get(document, []) if self.facts[p].public(now)]
         return sorted(found, key=lambda f: (f.date, f.path))
 
-    def shown(self, path: str, now: dt.datetime) -> dict[str, Any] | None:
-        """What the page of `path` shows of other items and of today: None for an item outside the policy columns."""
-        fact = self.facts.get(path)
-        if fact is None:
-            return None
+    def shown(self, fact: Fact, now: dt.datetime) -> dict[str, Any] | None:
+        """What the page of an item shows of other items and of today (None: an item outside the policy columns).
+
+        The site build renders exactly this and keeps it in its state: when it changes, the page is rebuilt."""
         role = self.role(fact.column)
         if role == DOCUMENT:
             when = dt.datetime.fromisoformat(fact.validity_date) if fact.validity_date else None
             return {"validity": validity_at(fact.validity, when, now)[1],
-                    "interpretations": [[f.title, f.path] for f in self.interpretations(path, now)]}
+                    "interpretations": [[f.title, f.path] for f in self.interpretations(fact.path, now)]}
         if role == INTERPRETATION:
-            target = self.targets.get(path)
-            doc = self.facts.get(target.path) if target and target.path else None
+            target = self.target(fact)
+            doc = self.facts.get(target.path) if target is not None and target.path else None
             return {"document": [doc.title, doc.path] if doc is not None and doc.public(now) else None}
         return None
 

@@ -29,7 +29,7 @@ from checks import runner
 from portal import clock, model
 from portal.errors import Finding, PortalError, has_error
 
-from . import pages, render, search, shell, state
+from . import pages, related, render, search, shell, state
 
 PACKAGE_CONFIG = Path(__file__).parent / "mkdocs.yml"
 
@@ -76,7 +76,8 @@ def build_site(root: Path, out: Path, *, incremental_from: Path | None = None) -
     old = None if previous is None else state.load(previous)
     hashes = state.FileHashes(root, old["stats"] if old else {})
     items, others = state.scan(root, hashes)
-    if previous is not None and old is not None and old.get("key") == _key(root) and old.get("others") == others:
+    if (previous is not None and old is not None and old.get("key") == _key(root) and old.get("others") == others
+            and related.KEY in old):
         return _incremental(root, out, previous, old, items, others, hashes)
     return _full(root, out, items, others, hashes)
 
@@ -131,6 +132,7 @@ def _full(root: Path, out: Path, items: dict[str, str], others: list[str], hashe
         "lists": sorted(p.url for p in plan.lists),
         "stats": hashes.now,
         "search": [e.url for e in search.publication_order(plan.entries)],
+        related.KEY: related.record(plan.site.config, clock.now()),
     }
     state.save(out, data)
     return BuildResult(out, plan.page_urls, written, findings, items=len(plan.entries))
@@ -167,7 +169,15 @@ def _incremental(root: Path, out: Path, previous: Path, old: dict[str, Any], ite
         portal, findings = model.load_or_findings(root, [])
     if portal is None or has_error(findings):
         return BuildResult(out, [], [], findings, incremental=True)
-    site = pages.Site(portal.config)
+    links = related.links_for(old[related.KEY], portal, items, load)
+    more = related.stale(old[related.KEY], links, items, load, now)
+    if more:  # pages that show a changed 解读 or policy document, or a 废止/失效 date that has come
+        load |= more
+        portal, findings = runner.check_paths(root, [str(root / p) for p in sorted(load)])
+        if portal is None or has_error(findings):
+            return BuildResult(out, [], [], findings, incremental=True)
+        links = related.links_for(old[related.KEY], portal, items, load)
+    site = pages.Site(portal.config, links, now)
     entries = {p: pages.Entry.from_dict(r["entry"]) for p, r in known.items()
                if p in items and p not in load and r["entry"] is not None}
     item_pages = []
@@ -208,7 +218,7 @@ def _incremental(root: Path, out: Path, previous: Path, old: dict[str, Any], ite
     merged.update(_items(portal, items, {e.path: e for e in plan.entries}))
     data = {**old, "others": others, "items": merged, "lists": sorted(p.url for p in plan.lists),
             "stats": hashes.now,
-            "search": [e.url for e in ordered]}
+            "search": [e.url for e in ordered], related.KEY: related.update(links, now)}
     state.save(out, data)
     return BuildResult(out, plan.page_urls, sorted(set(o.written)), findings, incremental=True,
                        removed=sorted(o.removed), items=len(plan.entries))

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from html import escape
 from pathlib import Path
 
-from portal import clock, markup, model, view
+from portal import clock, markup, model, policy, view
 from portal.config import Column, Config
 
 PER_PAGE = 20  # items on one page of a column index
@@ -111,6 +111,11 @@ def item_url(article: model.Article) -> str:
     return f"{article.column}/{article.slug}.html"
 
 
+def url_of_path(path: str) -> str:
+    """item_url of the item at a repository path (content/<column>/<file>.md)."""
+    return f"{path.split('/')[1]}/{model.slug_of(path)}.html"
+
+
 # ---------------------------------------------------------------- entries
 
 
@@ -151,9 +156,19 @@ def published_files(article: model.Article) -> list[tuple[str, str]]:
 
 @dataclasses.dataclass
 class Site:
-    """Everything that depends on the configuration but not on the items."""
+    """Everything that depends on the configuration but not on the items (and the policy links, which do)."""
 
     config: Config
+    policy_links: policy.Links | None = None  # 政策文件 <-> 解读 over the whole content set; None: read from disk when needed
+    now: dt.datetime | None = None  # the build's "now" (有效性, which 解读 are public); None: clock.now()
+
+    def policy_shown(self, article: model.Article) -> dict[str, object] | None:
+        """What an item's page shows of other items and of today (portal.policy.Links.shown)."""
+        if not policy.is_policy_column(self.config, article.column):
+            return None
+        if self.policy_links is None:
+            self.policy_links = policy.Links(self.config, policy.scan(self.config))
+        return self.policy_links.shown(policy.fact_of(article), self.now or clock.now())
 
     @property
     def name(self) -> str:
@@ -207,11 +222,16 @@ class Site:
         head += [("Keywords", keywords), ("Author", dept.name if dept else article.department),
                  ("Description", article.summary or first_paragraph(published)),
                  ("Image", self.absolute(first_image(article) or LOGO)), ("Url", self.absolute(url))]
+        shown = self.policy_shown(article)
         rows = [("信息来源", escape(article.source)), ("发布部门", escape(dept.name if dept else article.department)),
                 ("发布日期", escape(model.format_when(article.date, article.date_has_time)))]
-        if article.doc_number:
+        caption = "信息属性"
+        if column.policy == policy.DOCUMENT and shown is not None:
+            caption = "政策文件信息"
+            rows = self._policy_rows(article, str(shown["validity"])) + rows[:2]
+        elif article.doc_number:
             rows.append(("发文字号", escape(article.doc_number)))
-        if article.event_date is not None:
+        if article.event_date is not None and caption == "信息属性":
             label = "成文日期" if column.type == "政策文件" else "信息产生日期"
             event = article.event_date.astimezone(clock.CST)
             rows.append((label, escape(model.format_when(event, event.time() != dt.time(0, 0)))))
@@ -228,10 +248,12 @@ class Site:
             f'<nav class="portal-path" aria-label="当前位置"><a href="{markup.relative(url, "")}">首页</a> › '
             f'<a href="{markup.relative(url, column.id + "/")}">{escape(column.title)}</a></nav>',
             f'<h1 class="portal-title">{escape(article.title)}</h1>',
-            f'<table class="portal-info"><caption class="portal-hidden">信息属性</caption><tbody>{info}</tbody></table>',
+            f'<table class="portal-info"><caption class="portal-hidden">{caption}</caption><tbody>{info}</tbody></table>',
             ITEM_TOOLS,
             f'<div class="portal-body" data-portal-body>\n{body}</div>',
         ]
+        if shown is not None:
+            parts += self._related(url, shown)
         if article.attachments:
             links = "".join(
                 f'<li><a href="{escape(markup.relative(url, site_path(a.file)))}" download>{escape(a.title)}</a>'
@@ -241,6 +263,32 @@ class Site:
         page = Page(url, ITEM, column.id, depth_of(url), article.title, self.title(article.title),
                     tuple(head), self.links(url, column.id), "\n".join(parts))
         return page, entry(article, published_files(article))
+
+    def _policy_rows(self, article: model.Article, validity: str) -> list[tuple[str, str]]:
+        """The header table of a policy document (政府信息公开): 索引号, 主题分类, 发文机关, 成文日期, 文号, 发布日期, 有效性."""
+        assert article.date is not None
+        site = self.config.site
+        rows = [("索引号", article.index_number), ("主题分类", article.topic),
+                ("发文机关", article.issuer or site.organizer or site.name)]
+        if article.event_date is not None:
+            event = article.event_date.astimezone(clock.CST)
+            rows.append(("成文日期", model.format_when(event, event.time() != dt.time(0, 0))))
+        rows += [("文号", article.doc_number), ("发布日期", model.format_when(article.date, article.date_has_time)),
+                 ("有效性", validity)]
+        return [(k, escape(v)) for k, v in rows if v]
+
+    def _related(self, url: str, shown: dict[str, object]) -> list[str]:
+        """Links between a policy document and its 解读, both ways."""
+        if "interpretations" in shown:
+            title, found = "政策解读", [tuple(x) for x in shown["interpretations"]]  # type: ignore[attr-defined]
+        else:
+            title, found = "解读的政策文件", [tuple(shown["document"])] if shown.get("document") else []  # type: ignore[arg-type]
+        if not found:
+            return []
+        items = "".join(f'<li><a href="{escape(markup.relative(url, url_of_path(path)))}">{escape(name)}</a></li>'
+                        for name, path in found)
+        return [f'<section class="portal-related" aria-labelledby="portal-related"><h2 id="portal-related">{title}</h2>'
+                f'<ul>{items}</ul></section>']
 
     # ------------------------------------------------------------ lists
 
@@ -451,7 +499,7 @@ def plan(site: Site, entries: Iterable[Entry], items: list[Page]) -> Plan:
 
 
 def full_plan(portal: model.Portal, now: dt.datetime | None = None) -> Plan:
-    site = Site(portal.config)
+    site = Site(portal.config, policy.links(portal), now or clock.now())
     rendered = [site.item(a) for a in portal.articles if is_listed(a, now)]
     return plan(site, [e for _, e in rendered], [p for p, _ in rendered])
 
