@@ -205,15 +205,18 @@ def _stale(portal: model.Portal, public: list[model.Article], when: dict[str, dt
                           f"栏目“{column.title}”最新稿件为 {newest}，{fr.fresh_until:%m月%d日}之后即超过国家检查时限（{limit}），"
                           "请在此之前发布新稿件", end))
         if fr.overdue:
-            last = freshness.last_window(column.cycle, now)
+            last = freshness.last_window(column.cycle, now)  # overdue: its windows are known
             label = last.label if last else ""
             found.append((_key("stale", "cycle", column.id, label),
                           f"栏目“{column.title}”未按更新周期更新：{label} 没有新稿件（最新 {newest or '无'}）", None))
         elif column.cycle in CYCLE_LEAD and not fr.empty:
             ahead = now + CYCLE_LEAD[column.cycle]
             later = freshness.column_freshness(column, dates[column.id], ahead)
-            window = freshness.last_window(column.cycle, ahead)
-            if later.overdue and window is not None:
+            try:
+                window = freshness.last_window(column.cycle, ahead) if later.overdue else None
+            except workdays.CalendarGap:  # the year is not in the calendar: column_freshness noted it
+                window = None
+            if window is not None:
                 end = dt.datetime.combine(window.end + dt.timedelta(days=1), dt.time(0), clock.CST)
                 found.append((_key("stale", "cycle-soon", column.id, window.label),
                               f"栏目“{column.title}”本周期（{window.label}）还没有新稿件，须在 {window.end:%m月%d日} 前发布，"
