@@ -19,7 +19,7 @@ from portal import model
 from portal.config import Config, ConfigError
 from portal.errors import ERROR, Finding
 
-from . import records, signatures
+from . import enrolment, records, signatures
 from .chain import Evaluation, Problem, Subject, evaluate
 from .gitutil import ZERO, Commit, Repo
 
@@ -170,6 +170,9 @@ def _verify(repo: Repo, config: Config, commits: list[Commit],
     for c in content:
         sig = signers[c.sha]
         if sig.good:
+            continue
+        if sig.status == signatures.UNKNOWN_KEY and (person := enrolment.self_enrolment(repo, c)):
+            submitters[c.sha] = person  # a new key enrolling itself: its chain is the roster's (配置变更)
             continue
         rule, why = {signatures.UNSIGNED: ("REVIEW-UNSIGNED", "没有签名"),
                      signatures.UNKNOWN_KEY: ("REVIEW-UNKNOWN-KEY", "的签名密钥不在主分支的 roster.yml 中"),

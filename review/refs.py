@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 from portal.config import Config
 
-from . import gate, records, signatures
+from . import enrolment, gate, records, signatures
 from .gitutil import ZERO, Commit, Repo
 
 MAIN = "main"
@@ -93,8 +93,9 @@ def check_review(repo: Repo, config: Config, update: Update, main: str) -> list[
     branch = update.ref[len("refs/heads/"):]
     if not person or not name:
         return [f"{branch}：审核分支应为 review/<人员id>/<名称>（portal submit 会自动命名）"]
-    if person not in config.people:
-        return [f"{branch}：{person} 不在主分支的 roster.yml 中，不能有审核分支"]
+    if person not in config.people and (update.deleted or not _enrols(repo, update, main, person)):
+        return [f"{branch}：{person} 不在主分支的 roster.yml 中，不能有审核分支"
+                "（只能推送以本人新密钥签名、把本人登记进 roster.yml 的报送）"]
     if update.deleted:
         if repo.is_ancestor(update.old, main):
             return []
@@ -124,6 +125,8 @@ def check_review(repo: Repo, config: Config, update: Update, main: str) -> list[
         sig = signers[c.sha]
         if sig.good and (sig.signer == person or _is_admin(config, sig.signer)):
             continue
+        if sig.status == signatures.UNKNOWN_KEY and enrolment.self_enrolment(repo, c) == person:
+            continue  # the person's new key, enrolling itself (its 配置变更 chain is judged at merge)
         if _catch_up_merge(repo, c, main):
             continue
         if sig.good:
@@ -135,6 +138,12 @@ def check_review(repo: Repo, config: Config, update: Update, main: str) -> list[
                             f"都须由 {person} 本人签名：git config user.signingkey ~/.ssh/id_ed25519（本人私钥，"
                             "公钥登记在 roster.yml），git config gpg.format ssh，然后用 portal submit 报送")
     return problems
+
+
+def _enrols(repo: Repo, update: Update, main: str, person: str) -> bool:
+    """Whether a branch of someone not (yet) in the roster holds only that person's self-enrolment and decisions."""
+    content = [c for c in repo.commits(None, update.new, exclude=[main]) if not records.claims_decision(c)]
+    return bool(content) and all((enrolment.enrolled(repo, c) or ("", ""))[0] == person for c in content)
 
 
 def _catch_up_merge(repo: Repo, c: Commit, main: str) -> bool:

@@ -119,6 +119,13 @@ class Policy:
         """Columns and roster forms, and the operations log: the site administrator and the office."""
         return any(r in ("admin", "office") for r in self.roles())
 
+    @property
+    def key_pending(self) -> bool:
+        """待名册变更审核: the person's workbench key is not the one roster.yml on main holds (they sign nothing yet)."""
+        from .people import key_pending
+
+        return key_pending(self.person_id, self.config)
+
     def _name(self, pid: str) -> str:
         p = self.config.people.get(pid)
         return f"{p.name}" if p else pid

@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("workbench.configurls")),  # 栏目与名册配置、操作日志
     path("reminders/", reminder_pages.reminders_view, name="reminders"),
     path("scheduled/", reminder_pages.scheduled_view, name="scheduled"),
+    path("", include("workbench.peopleurls")),  # 人员：邀请、重置、换钥、停用、名册历史
     re_path(r"^static/(?P<path>.+)$", views.static_file, name="static"),
     re_path(r"^site/(?P<path>.*)$", views.site_file, name="site"),
 ]

@@ -506,6 +506,9 @@ def _submit(request: HttpRequest, policy: Policy, draft: Draft) -> HttpResponse:
     if key is None:
         messages.error(request, "你还没有签名密钥。请联系网站管理员为你登记（portal web --enrol）。")
         return _render_draft(request, policy, draft, form, submit_form, status=422, preview=preview)
+    if policy.key_pending:
+        messages.error(request, "待名册变更审核：你的新签名密钥尚未登记进名册（配置变更审核通过并合并后才能报送），未报送。")
+        return _render_draft(request, policy, draft, form, submit_form, status=403, preview=preview)
     if not request.user.check_password(password):
         messages.error(request, "密码不正确，未报送。")
         return _render_draft(request, policy, draft, form, submit_form, status=403, preview=preview)
@@ -625,6 +628,8 @@ def decide_view(request: HttpRequest) -> HttpResponse:
     key = SigningKey.objects.filter(user=request.user).first()
     if key is None:
         return refuse(request, "你还没有签名密钥，请联系网站管理员登记。", 400)
+    if policy.key_pending:
+        return refuse(request, "待名册变更审核：你的新签名密钥尚未登记进名册（配置变更审核通过并合并后才能签署），未签署。", 403)
     password = form.cleaned_data["password"]
     if not request.user.check_password(password):
         return refuse(request, "密码不正确，未签署。", 403)

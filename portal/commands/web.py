@@ -21,7 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", type=Path, help="工作台数据目录（数据库、镜像、各人的克隆；默认 PORTAL_WEB_DATA 或 <门户>/.workbench）")
     parser.add_argument("--site-url", default=os.environ.get("PORTAL_WEB_SITE_URL", ""), help="已发布网站的地址（用于“已发布”链接）")
     parser.add_argument("--enrol", metavar="ID", action="append",
-                        help="为名册中的人员开通账号并生成签名密钥（打印初始密码和公钥），然后退出")
+                        help="为名册中的人员生成邀请链接（本人设置密码、生成签名密钥，公钥经“配置变更”审核进入名册），然后退出")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     data = args.data or Path(os.environ.get("PORTAL_WEB_DATA", args.root / ".workbench"))
     setup.configure(data.resolve(), server, site_url=args.site_url)
     if args.enrol:
-        return _enrol(args.enrol, setup)
+        return _enrol(args.enrol, os.environ.get("PORTAL_WEB_URL") or f"http://{args.host}:{args.port}")
     print(f"编辑审核工作台：http://{args.host}:{args.port}/（服务器仓库 {server}，数据目录 {data}）")
     setup.serve(args.host, args.port, args.threads)
     return 0
@@ -48,17 +48,15 @@ def _origin(root: Path) -> str:
     return proc.stdout.strip()
 
 
-def _enrol(people: list[str], setup: ModuleType) -> int:
-    from workbench.services import server
+def _enrol(people: list[str], base_url: str) -> int:
+    """An invitation link per person: they set their password, and their new key enters roster.yml through
+    the 配置变更 chain (workbench/people.py)."""
+    from workbench.people import VALID_HOURS, cli_invite
 
-    config = server().config() if _refresh() else None
     for person in people:
-        if config is not None and person not in config.people:
-            raise PortalError(f"“{person}”不在主分支的 roster.yml 中。请先经“配置变更”审核把此人加入名册")
-        password = setup.new_password()
-        public = setup.enrol(person, password)
-        print(f"{person}\t初始密码 {password}\t公钥 {public}")
-    print("请把每人的公钥写入 roster.yml 的 key（配置变更，须经网站管理员、办公室审核）后，此人才能签名报送与审核。")
+        print(cli_invite(person, base_url))
+    print(f"请把链接交给本人（{VALID_HOURS} 小时内有效，只能使用一次）。本人设置密码后，工作台生成其签名密钥并以该密钥签名报送名册的“配置变更”；"
+          "网站管理员初审、办公室终审并合并后，此人才能签名报送与审核。")
     return 0
 
 

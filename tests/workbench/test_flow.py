@@ -124,7 +124,7 @@ def test_enrol_against_a_server_repository(world: World, tmp_path) -> None:
     ok = subprocess.run([*cmd, "--enrol", "wu.guoqing"], capture_output=True, text=True, env=env)
     assert ok.returncode == 0, ok.stderr
     line = ok.stdout.splitlines()[0].split("\t")
-    assert line[0] == "wu.guoqing" and line[1].startswith("初始密码 yj-") and line[2].startswith("公钥 ssh-ed25519 ")
+    assert line[0] == "wu.guoqing" and line[1] == "吴国庆" and line[2].startswith("http://127.0.0.1:8080/people/accept/")
     assert "配置变更" in ok.stdout
     bad = subprocess.run([*cmd, "--enrol", "no.body"], capture_output=True, text=True, env=env)
     assert bad.returncode == 1 and "不在主分支的 roster.yml 中" in bad.stderr
