@@ -237,8 +237,9 @@ def last_published(repo: Repo) -> str | None:
     return repo.rev(sha) if sha else None
 
 
-def publish_checked(repo: Repo, old: str, new: str) -> Outcome:
-    """Re-run the gate from the last published commit to `new`; publish only if it passes. Log and report."""
+def publish_checked(repo: Repo, old: str, new: str, full: bool = False) -> Outcome:
+    """Re-run the gate from the last published commit to `new`; publish only if it passes. Log and report.
+    `full`: a complete build that rewrites every file of the live site that differs (restoring a defaced site)."""
     last = last_published(repo) or (old if old != ZERO else None)
     outcome = None
     if last is not None and last != new:
@@ -252,14 +253,14 @@ def publish_checked(repo: Repo, old: str, new: str) -> Outcome:
         except Exception as exc:  # noqa: BLE001 - logged and reported, never a traceback
             outcome = Outcome("refused", new, reason=f"发布前复核无法完成（{_describe(exc)}），未发布")
     if outcome is None:
-        outcome = publish(repo, new)
+        outcome = publish(repo, new, full)
     if outcome.status in ("ok", "none"):
         (_git_dir(repo) / STATE).write_text(new + "\n", encoding="utf-8")
     _record(repo, outcome)
     return outcome
 
 
-def publish(repo: Repo, sha: str) -> Outcome:
+def publish(repo: Repo, sha: str, full: bool = False) -> Outcome:
     """Publish main: `portal publish` (or `portal build`) when a publish directory is configured."""
     from portal.cli import COMMANDS
 
@@ -271,7 +272,8 @@ def publish(repo: Repo, sha: str) -> Outcome:
     with tempfile.TemporaryDirectory(prefix="portal-publish-") as tmp:
         repo.archive_into(sha, ["."], Path(tmp))
         # the export is no git work tree: --commit tells publish which commit the release is
-        option = ["--to", target, "--commit", sha] if command == "publish" else ["--out", target]
+        option = ["--to", target, "--commit", sha, *(["--full"] if full else [])] if command == "publish" \
+            else ["--out", target]
         env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
         proc = subprocess.run([sys.executable, "-m", "portal", "--root", tmp, command, *option],
                               capture_output=True, text=True, env=env)
@@ -318,7 +320,7 @@ def read_outcome(text: str) -> Outcome | None:
     return found
 
 
-def republish(bare: Path) -> Outcome:
+def republish(bare: Path, full: bool = False) -> Outcome:
     """Re-check and publish the server's current main (after a restore, or a failed publish)."""
     repo = Repo(git_dir_of(bare))
     main = repo.rev(MAIN_REF)
@@ -327,7 +329,7 @@ def republish(bare: Path) -> Outcome:
     if last_published(repo) is None:
         raise PortalError(f"{bare} 中没有发布记录（{STATE}），无法确定从哪里复核。"
                           "请由网站管理员确认 main 无误后推送一次经审核的合并")
-    return publish_checked(repo, ZERO, main)
+    return publish_checked(repo, ZERO, main, full)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -36,6 +36,7 @@ from .policy import Policy
 from .repos import Server, locked
 from .services import server
 
+LATE_HOURS = 1  # the timer runs every 10 minutes: a last check older than this means it does not run
 LISTED = 300  # findings and files kept per check (the counts are kept whole)
 SITE_WIDE = "全站"
 RESTORE_METHODS = {"rollback": "回滚到最近一个完好的版本", "republish": "重新发布 main（服务器复核后发布）"}
@@ -275,7 +276,7 @@ def restore(srv: Server, chosen: Plan) -> tuple[bool, str]:
         if chosen.method == "rollback":
             old, new = publish.rollback(pdir, chosen.release)
             return True, f"已回滚：在用版本由 {old} 改为 {new}"
-        outcome = hooks.republish(Path(srv.url))
+        outcome = hooks.republish(Path(srv.url), full=True)  # a complete build rewrites every defaced file
     except (PortalError, GitError, OSError) as exc:
         return False, f"未恢复：{exc}"
     if outcome.status == "ok":
@@ -304,11 +305,12 @@ def duty_view(request: HttpRequest) -> HttpResponse:
     srv = server()
     pdir = publish_dir(srv)
     site, found = _latest("verify"), _latest("audit")
+    late = int((clock.now() - site.when).total_seconds() // 3600) if site is not None else 0
     restores = SiteCheck.objects.filter(kind="restore").order_by("-id")[:5]
     return render(request, "workbench/duty.html", {
         "policy": policy, "state": live_state(pdir), "published": last_publish(srv), "site": site, "audit": found,
         "restores": restores, "may_restore": policy.may_restore, "methods": RESTORE_METHODS,
-        "main": srv.main_sha()[:10], "recent": SiteCheck.objects.filter(kind__in=("verify", "audit")).order_by("-id")[:10],
+        "main": srv.main_sha()[:10], "late_hours": late if late >= LATE_HOURS else 0, "recent": SiteCheck.objects.filter(kind__in=("verify", "audit")).order_by("-id")[:10],
     })
 
 

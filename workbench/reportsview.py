@@ -181,7 +181,7 @@ def _refuse(request: HttpRequest, message: str, status: int = 403) -> HttpRespon
 def _folder(request: HttpRequest) -> tuple[str, Path | HttpResponse]:
     if not _policy(request).may_read_reports:
         return "", _refuse(request, "通报仅供办公室、网站管理员、局领导和科室负责人查看。")
-    value = request.GET.get("period", "") or choices()[0].value
+    value = request.GET.get("period", "").strip() or choices()[0].value
     try:
         return value, folder_for(server(), value)
     except PortalError as exc:

@@ -48,6 +48,8 @@ def deface(world: World) -> tuple[str, str, bytes, bytes]:
         f.truncate(0)
         f.write(DEFACED)
     (site / missing).unlink()
+    (site / "zhuanti" / "hei.html").parent.mkdir(exist_ok=True)
+    (site / "zhuanti" / "hei.html").write_bytes(DEFACED)  # a page that was never published
     return changed, missing, before, gone
 
 
@@ -95,7 +97,8 @@ def test_tampered_and_missing_files_are_listed_and_republish_restores_them(world
     changed, missing, before, gone = deface(world)
     try:
         text = check(world)
-        assert "发现异常：修改 1，新增 0，缺失 1" in text
+        assert "发现异常：修改 1，新增 1，缺失 1" in text
+        assert '<td>zhuanti/hei.html</td><td class="late">新增（清单中没有）</td>' in text
         assert f"<td>{changed}</td><td class=\"late\">被修改</td>" in text
         assert f"<td>{missing}</td><td class=\"late\">缺失</td>" in text
         assert "/duty/restore/?method=republish" in text and "/duty/restore/?method=rollback" in text
@@ -110,9 +113,10 @@ def test_tampered_and_missing_files_are_listed_and_republish_restores_them(world
     site = publish_dir(world) / "current"
     assert (site / changed).read_bytes() == before
     assert (site / missing).read_bytes() == gone
+    assert not (site / "zhuanti" / "hei.html").exists()
     assert verify_clean(world)
     done = SiteCheck.objects.filter(kind="restore").first()
-    assert done is not None and done.ok and "已重新发布" in done.summary
+    assert done is not None and done.ok and "已重新发布" in done.summary, done.summary if done else ""
     op = Operation.objects.filter(action="restore").first()
     assert op is not None and op.actor == OFFICE and op.detail["method"] == "republish" and op.detail["verified"]
     page = world.client(OFFICE).get("/duty/").content.decode()
@@ -122,7 +126,7 @@ def test_tampered_and_missing_files_are_listed_and_republish_restores_them(world
 def hooks_republish(world: World) -> None:
     from review import hooks
 
-    hooks.republish(Path(world.demo.server))
+    hooks.republish(Path(world.demo.server), full=True)
 
 
 def test_rollback_goes_to_the_newest_clean_release(world: World) -> None:
@@ -230,3 +234,11 @@ def test_portal_duty_records_a_check_for_the_timer(world: World) -> None:
     missing = subprocess.run([sys.executable, "-m", "portal", "duty"], capture_output=True, text=True, cwd=REPO,
                              env={k: v for k, v in env.items() if not k.startswith("PORTAL_WEB_")})
     assert missing.returncode == 1 and "--server" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_a_timer_that_stopped_is_pointed_out(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert "核验通过" in check(world)
+    c = world.client("sun.lixin")
+    assert "可能没有运行" not in c.get("/duty/").content.decode()
+    monkeypatch.setenv("PORTAL_NOW", "2026-11-22T15:30:00+08:00")  # three and a half hours later, no check since
+    assert "最近一次核验已是 3 小时前" in c.get("/duty/").content.decode()
