@@ -211,9 +211,8 @@ def _incremental(root: Path, out: Path, previous: Path, old: dict[str, Any], ite
         words = render.words(plan.items)
         index = search.patch(previous, old["search"], ordered, words, render.column_titles(plan))
         render.write_files(o, index, compare=True)
-        for stale in (tmp / search.DIR / "d").glob("*.json"):
-            if f"{search.DIR}/d/{stale.name}" not in index:
-                o.remove(f"{search.DIR}/d/{stale.name}")
+        for stale in search.obsolete(previous, index):
+            o.remove(stale)
     merged = {p: r for p, r in known.items() if p in items and p not in load}
     merged.update(_items(portal, items, {e.path: e for e in plan.entries}))
     data = {**old, "others": others, "items": merged, "lists": sorted(p.url for p in plan.lists),

@@ -71,14 +71,13 @@ def copy_files(out: Output, root: Path, entries: Iterable[Entry]) -> None:
         out.copy(root / src, dest)
 
 
-def page_words(page: Page) -> set[str]:
-    """The search words of an item page: its title, body and attachment titles."""
-    body = markup.plain_text(page.content.partition("data-portal-body>")[2])
-    return search.terms(page.title + "\n" + body) | search.title_terms(page.title)
+def page_words(page: Page) -> search.Text:
+    """What the search index reads of an item page: its title, and its body with the attachment titles."""
+    return page.title, markup.plain_text(page.content.partition("data-portal-body>")[2])
 
 
-def words(pages: Iterable[Page]) -> dict[str, set[str]]:
-    """The search words of item pages, by URL."""
+def words(pages: Iterable[Page]) -> dict[str, search.Text]:
+    """What the search index reads of item pages, by URL."""
     return {p.url: page_words(p) for p in pages if p.kind == ITEM}
 
 

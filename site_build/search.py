@@ -1,64 +1,237 @@
 """The site's Chinese full-text search index: static files a reader fetches a few of per query.
 
-Why not Pagefind or Material's search: see README "## 网站构建". Words here are character
-bigrams for Chinese (so any two-character word is found without a dictionary) and whole words for
-Latin letters and digits, after folding full-width forms and case (２０２６ finds 2026).
+Why not Pagefind or Material's search: see README "## 网站构建". Words ("terms") are, after folding
+full-width forms and ASCII case (２０２６ finds 2026): every two and three neighbouring Chinese characters
+(bigrams and trigrams, so any word is found without a dictionary) and whole runs of Latin letters and
+digits. A query part of two or three Chinese characters is one term, so its results and their count are
+exact phrase matches; a longer part needs all of its trigrams, and the browser confirms each candidate
+against the item's own page (the characters must be adjacent there) before showing it.
 
-Files under search/:
-  index.json     {"v", "shards", "chunk", "count"}
-  t/XX.txt       the words whose crc32 % shards == XX, one line each, sorted: "word first-id,gap,gap,..."
-                 (and "#word ..." for the items with the word in their title)
-  d/N.json       documents N*chunk .. N*chunk+chunk-1: [[url, title, date, column], ...]
-Document ids follow publication order (oldest first), so a new item is appended: only the lines of
-its own words change, and they change by text appended at their end. A reader downloads index.json,
-one shard per word and one document chunk per ten results shown. assets/portal-search.js tokenises
-the query the same way.
+Files under search/ (every list of items is a "posting": item numbers in publication order, oldest 0):
+  index.json      {"v", "shards", "chunk", "count", "columns": [[id, title]], "years": [newest first]}
+  t/XXX.txt       the terms whose hash % shards == XXX, sorted, one a line: "term posting" or "term >" when
+                  the posting is long and has a file of its own; "#term" lines list the items with the
+                  term in their title (same shard as "term", so one download serves both)
+  w/HEX.txt       a long posting; HEX is the term's UTF-8 in hexadecimal
+  f/c-HEX.txt     the items of a column (HEX: the column id's UTF-8), f/y-YYYY.txt the items of a year
+  d/N.json        items N*chunk .. N*chunk+chunk-1: [[url, title, date, column id], ...]
+A posting is either gaps ("5,1,3" = items 5, 6, 9) or "=" and the base64 of a bitmap (item i is bit
+i % 8 of byte i // 8), whichever is shorter; a bitmap never exceeds count/6 bytes, so the most common
+term of a 100,000-item site costs a reader at most 17 KB. A new item is appended to publication order:
+only the postings of its own terms change. assets/portal-search.js reads these files.
+
+The terms of all items are found with numpy over batches of items (one array of code points per
+batch, sorted once), not per item in Python.
 """
 from __future__ import annotations
 
+import base64
 import json
 import operator
 import re
-import zlib
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+import numpy as np
+
 from .pages import Entry
 
-SHARDS = 256
-CHUNK = 200
+SHARDS = 1024
+CHUNK = 32
 DIR = "search"
-VERSION = 3
-TITLE = "#"  # "#防汛": the word is in the item's title (kept in the shard of "防汛"); title matches are listed first
+VERSION = 4
+TITLE = "#"  # "#防汛": the items with the term in their title
+LONG = 800  # a posting longer than this many characters gets a file of its own (w/)
+MAX_WORD = 32  # longer Latin runs (hashes, URLs) are not words anyone searches for
+BATCH = 4096  # items per numpy pass (item numbers within a batch take 12 bits)
+Text = tuple[str, str]  # (title, plain text of the body) of an item
 
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_PAIR = re.compile(f"[{_CJK}]{{2}}")
-_WORD = re.compile("[0-9a-z]+")
+_CJK_RANGES = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00))
+_CJK = "".join(f"{chr(a)}-{chr(b - 1)}" for a, b in _CJK_RANGES)
+_RUN = re.compile(f"[{_CJK}]+|[0-9a-z]+")
 # full-width ASCII and the ideographic space, as NFKC folds them (the browser uses the same table)
 _FOLD = str.maketrans({chr(0xFF01 + i): chr(0x21 + i) for i in range(94)} | {"\u3000": " "})
-MAX_WORD = 32  # longer Latin runs (hashes, URLs) are not words anyone searches for
+_CODES = np.concatenate([np.arange(a, b, dtype=np.uint32) for a, b in _CJK_RANGES])  # dense number - 1 -> code point
+_DENSE = np.zeros(0x10000, dtype=np.uint32)  # code point -> dense number (1..), 0 for other characters
+_DENSE[_CODES] = np.arange(1, len(_CODES) + 1, dtype=np.uint32)
+_BITS = 15  # a dense number fits in 15 bits: a bigram key in 30, a trigram key in 45
+_DOC_BITS = 12
+
+
+# ---------------------------------------------------------------- terms (reference and fast)
+
+def fold(text: str) -> str:
+    """Full-width forms to ASCII, ASCII letters to lower case (nothing else changes, as in the browser)."""
+    return text.translate(_FOLD).translate(_LOWER)
+
+
+_LOWER = str.maketrans({chr(c): chr(c + 32) for c in range(65, 91)})
 
 
 def terms(text: str) -> set[str]:
-    text = text.translate(_FOLD).lower()
-    # every pair of neighbouring characters, made in C; the pattern keeps the Chinese ones
-    found = set(_PAIR.findall(" ".join(set(map(operator.add, text, text[1:])))))
-    found.update(w for w in _WORD.findall(text) if len(w) <= MAX_WORD)
+    """The terms of a text, one at a time (the reference for `postings`, and what the browser does to a query)."""
+    found: set[str] = set()
+    for run in _RUN.findall(fold(text)):
+        if run[0] < "\u3000":
+            if len(run) <= MAX_WORD:
+                found.add(run)
+            continue
+        found.update(map(operator.add, run, run[1:]))
+        found.update(a + b + c for a, b, c in zip(run, run[1:], run[2:], strict=False))
     return found
 
 
 def title_terms(title: str) -> set[str]:
-    """The words of a title, marked: a query whose every word is in a title ranks that item first."""
     return {TITLE + t for t in terms(title)}
 
 
+def term_hash(term: str) -> int:
+    """FNV-1a over the code points of a term without its title mark (portal-search.js computes the same)."""
+    h = 0x811C9DC5
+    for ch in term.removeprefix(TITLE):
+        h = ((h ^ ord(ch)) * 0x01000193) & 0xFFFFFFFF
+    return h
+
+
 def shard_of(term: str) -> int:
-    """A word's shard; a title word ("#防汛") lives in the shard of the plain word, so one download serves both."""
-    return zlib.crc32(term.removeprefix(TITLE).encode("utf-8")) % SHARDS
+    return term_hash(term) % SHARDS
 
 
 def shard_path(i: int) -> str:
-    return f"{DIR}/t/{i:02x}.txt"
+    return f"{DIR}/t/{i:03x}.txt"
+
+
+def own_path(term: str) -> str:
+    return f"{DIR}/w/{term.encode('utf-8').hex()}.txt"
+
+
+def column_path(column: str) -> str:
+    return f"{DIR}/f/c-{column.encode('utf-8').hex()}.txt"
+
+
+def year_path(year: str) -> str:
+    return f"{DIR}/f/y-{year}.txt"
+
+
+def _pairs(keys: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (key, doc) pairs sorted by key then doc; docs (uint64) < 2**_DOC_BITS."""
+    keys <<= np.uint64(_DOC_BITS)
+    comp = keys
+    comp |= docs
+    comp.sort()
+    if len(comp):
+        keep = np.empty(len(comp), dtype=bool)
+        keep[0] = True
+        np.not_equal(comp[1:], comp[:-1], out=keep[1:])
+        comp = comp[keep]
+    return comp >> np.uint64(_DOC_BITS), (comp & np.uint64((1 << _DOC_BITS) - 1)).astype(np.uint32)
+
+
+class _Collector:
+    """Postings of many batches of texts, merged by term."""
+
+    def __init__(self) -> None:
+        self.parts: dict[str, list[np.ndarray]] = {}
+        self.words: list[str] = []
+        self.word_ids: dict[bytes, int] = {}
+
+    def add(self, texts: Sequence[str], base: int, mark: str) -> None:
+        joined = "\x00".join(t.replace("\x00", " ") for t in texts)
+        cp = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+        doc = np.cumsum(cp == 0, dtype=np.uint64)
+        dense = _DENSE[np.minimum(cp, 0xFFFF)]
+        dense[cp > 0xFFFF] = 0
+        cjk = dense != 0
+        d64 = dense.astype(np.uint64)
+        two = cjk[:-1] & cjk[1:]
+        key2 = (d64[:-1] << np.uint64(_BITS)) | d64[1:]
+        three = two[:-1] & two[1:]
+        key3 = (key2[:-1][three] << np.uint64(_BITS)) | d64[2:][three]
+        self._collect(mark, 3, *_pairs(key3, doc[:-2][three]), base)
+        self._collect(mark, 2, *_pairs(key2[two], doc[:-1][two]), base)
+        self._words(cp, doc, base, mark)
+
+    def _words(self, cp: np.ndarray, doc: np.ndarray, base: int, mark: str) -> None:
+        f = cp.copy()
+        wide = (f >= 0xFF01) & (f <= 0xFF5E)
+        f[wide] -= 0xFEE0
+        upper = (f >= 65) & (f <= 90)
+        f[upper] += 32
+        alnum = ((f - 48) <= 9) | ((f - 97) <= 25)  # unsigned: below 48 wraps to large
+        edges = np.diff(alnum.astype(np.int8), prepend=np.int8(0), append=np.int8(0))
+        starts = np.flatnonzero(edges == 1)
+        lengths = np.flatnonzero(edges == -1) - starts
+        keys, docs = [], []
+        for n in np.unique(lengths[lengths <= MAX_WORD]).tolist():
+            at = starts[lengths == n]
+            chars = f[at[:, None] + np.arange(n)].astype(np.uint8)
+            found, inverse = np.unique(chars.view(f"S{n}").ravel(), return_inverse=True)
+            ids = np.array([self._word_id(w) for w in found.tolist()], dtype=np.uint64)
+            keys.append(ids[inverse.ravel()])
+            docs.append(doc[at])
+        if keys:
+            self._collect(mark, 0, *_pairs(np.concatenate(keys), np.concatenate(docs)), base)
+
+    def _word_id(self, word: bytes) -> int:
+        i = self.word_ids.get(word)
+        if i is None:
+            i = self.word_ids[word] = len(self.words)
+            self.words.append(word.decode("ascii"))
+        return i
+
+    def _collect(self, mark: str, kind: int, keys: np.ndarray, docs: np.ndarray, base: int) -> None:
+        if not len(keys):
+            return
+        cut = np.flatnonzero(keys[1:] != keys[:-1]) + 1
+        starts = np.concatenate([[0], cut]).tolist()
+        ends = np.concatenate([cut, [len(keys)]]).tolist()
+        docs = docs + np.uint32(base)
+        for key, s, e in zip(keys[starts].tolist(), starts, ends, strict=True):
+            term = mark + self._term(kind, key)
+            self.parts.setdefault(term, []).append(docs[s:e])
+
+    def _term(self, kind: int, key: int) -> str:
+        if kind == 0:
+            return self.words[key]
+        mask = (1 << _BITS) - 1
+        chars = [(key >> (_BITS * i)) & mask for i in reversed(range(kind))]
+        return "".join(chr(_CODES[c - 1]) for c in chars)
+
+    def postings(self) -> dict[str, np.ndarray]:
+        return {t: p[0] if len(p) == 1 else np.concatenate(p) for t, p in self.parts.items()}
+
+
+def postings(texts: Sequence[Text], base: int = 0) -> dict[str, np.ndarray]:
+    """term -> item numbers (base, base+1, ... in the order of `texts`), title terms marked with "#"."""
+    c = _Collector()
+    for start in range(0, len(texts), BATCH):
+        batch = texts[start:start + BATCH]
+        c.add([f"{title}\n{body}" for title, body in batch], base + start, "")
+        c.add([title for title, _ in batch], base + start, TITLE)
+    return c.postings()
+
+
+# ---------------------------------------------------------------- postings as text
+
+def encode(ids: np.ndarray) -> str:
+    """Gaps or a base64 bitmap, whichever is shorter (gaps on a tie)."""
+    ids = np.asarray(ids, dtype=np.int64)
+    as_bits = 1 + 4 * ((int(ids[-1]) // 8 + 1 + 2) // 3)
+    if 2 * len(ids) - 1 <= as_bits:  # else even one-digit gaps would be longer
+        first = ids[:1].tolist()
+        text = ",".join(map(str, first + (ids[1:] - ids[:-1]).tolist()))
+        if len(text) <= as_bits:
+            return text
+    bits = np.zeros(int(ids[-1]) + 1, dtype=bool)
+    bits[ids] = True
+    return "=" + base64.b64encode(np.packbits(bits, bitorder="little").tobytes()).decode("ascii")
+
+
+def decode(text: str) -> np.ndarray:
+    if text.startswith("="):
+        raw = np.frombuffer(base64.b64decode(text[1:]), dtype=np.uint8)
+        return np.flatnonzero(np.unpackbits(raw, bitorder="little")).astype(np.int64)
+    return np.cumsum(np.array(text.split(","), dtype=np.int64))
 
 
 def _dump(data: object) -> bytes:
@@ -67,99 +240,138 @@ def _dump(data: object) -> bytes:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").encode("utf-8")
 
 
-def _gaps(ids: Sequence[int]) -> str:
-    return ",".join(map(str, [ids[0], *map(operator.sub, ids[1:], ids)]))
-
-
-def _ids(gaps: str) -> list[int]:
-    out, total = [], 0
-    for g in map(int, gaps.split(",")):
-        total += g
-        out.append(total)
-    return out
-
-
-def _shard(lines: dict[str, str]) -> bytes:
-    return "".join(f"{t} {lines[t]}\n" for t in sorted(lines)).encode("utf-8")
-
-
-def _read_shard(path: Path) -> dict[str, str]:
-    out = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        term, _, gaps = line.partition(" ")
-        out[term] = gaps
-    return out
-
-
 def publication_order(entries: Iterable[Entry]) -> list[Entry]:
     return sorted(entries, key=lambda e: (e.date, e.url))
 
 
-def _doc_files(ordered: Sequence[Entry], column_titles: dict[str, str]) -> dict[str, bytes]:
-    files = {f"{DIR}/index.json": _dump({"v": VERSION, "shards": SHARDS, "chunk": CHUNK, "count": len(ordered)})}
-    for start in range(0, max(len(ordered), 1), CHUNK):
-        rows = [[e.url, e.title, e.shown_date[:10], column_titles.get(e.column, e.column)]
-                for e in ordered[start:start + CHUNK]]
+def _meta_files(ordered: Sequence[Entry], column_titles: dict[str, str], chunks_from: int = 0) -> dict[str, bytes]:
+    """index.json, the filters, and the document chunks from number `chunks_from` on."""
+    present = {e.column for e in ordered}
+    columns = [[c, t] for c, t in column_titles.items() if c in present]
+    columns += [[c, c] for c in sorted(present - set(column_titles))]
+    by_year: dict[str, list[int]] = {}
+    by_column: dict[str, list[int]] = {}
+    for i, e in enumerate(ordered):
+        by_year.setdefault(e.date[:4], []).append(i)
+        by_column.setdefault(e.column, []).append(i)
+    files = {f"{DIR}/index.json": _dump({"v": VERSION, "shards": SHARDS, "chunk": CHUNK, "count": len(ordered),
+                                         "columns": columns, "years": sorted(by_year, reverse=True)})}
+    for year, ids in by_year.items():
+        files[year_path(year)] = (encode(np.array(ids)) + "\n").encode("ascii")
+    for column, ids in by_column.items():
+        files[column_path(column)] = (encode(np.array(ids)) + "\n").encode("ascii")
+    for start in range(chunks_from * CHUNK, max(len(ordered), 1), CHUNK):
+        rows = [[e.url, e.title, e.shown_date[:10], e.column] for e in ordered[start:start + CHUNK]]
         files[f"{DIR}/d/{start // CHUNK}.json"] = _dump(rows)
     return files
 
 
-def _shard_files(postings: dict[str, list[int]]) -> dict[str, bytes]:
-    shards: list[dict[str, str]] = [{} for _ in range(SHARDS)]
-    for term, ids in postings.items():
-        shards[shard_of(term)][term] = _gaps(ids)
-    return {shard_path(i): _shard(lines) for i, lines in enumerate(shards)}
+def _shard_lines(lines: dict[str, str]) -> bytes:
+    return "".join(f"{t} {lines[t]}\n" for t in sorted(lines)).encode("utf-8")
 
 
-def build(ordered: Sequence[Entry], words: Callable[[Entry], set[str]], column_titles: dict[str, str]) -> dict[str, bytes]:
-    """Every search file, for entries in publication order; `words` is asked for each entry in turn."""
-    postings: dict[str, list[int]] = {}
-    for doc, e in enumerate(ordered):
-        for term in words(e):
-            ids = postings.get(term)
-            if ids is None:
-                postings[term] = [doc]
-            else:
-                ids.append(doc)
-    return {**_doc_files(ordered, column_titles), **_shard_files(postings)}
+def _term_files(all_postings: dict[str, np.ndarray], shards: Iterable[int] | None = None) -> dict[str, bytes]:
+    """The shard files (all, or those numbered in `shards`) and the own files of their long postings."""
+    wanted = None if shards is None else set(shards)
+    lines: dict[int, dict[str, str]] = {i: {} for i in (range(SHARDS) if wanted is None else wanted)}
+    files: dict[str, bytes] = {}
+    for term, ids in all_postings.items():
+        i = shard_of(term)
+        if i not in lines or not len(ids):
+            continue
+        text = encode(ids)
+        if len(text) > LONG:
+            files[own_path(term)] = (text + "\n").encode("ascii")
+            text = ">"
+        lines[i][term] = text
+    for i, shard in lines.items():
+        files[shard_path(i)] = _shard_lines(shard)
+    return files
 
 
-def patch(previous: Path, old_order: Sequence[str], ordered: Sequence[Entry], words: dict[str, set[str]],
+def build(ordered: Sequence[Entry], text: Callable[[Entry], Text], column_titles: dict[str, str]) -> dict[str, bytes]:
+    """Every search file, for entries in publication order; `text` gives each entry's (title, body text)."""
+    found = postings([text(e) for e in ordered])
+    return {**_meta_files(ordered, column_titles), **_term_files(found)}
+
+
+# ---------------------------------------------------------------- incremental
+
+def _read_shard(site: Path, i: int) -> dict[str, str]:
+    out = {}
+    path = site / shard_path(i)
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            term, _, posting = line.partition(" ")
+            out[term] = posting
+    return out
+
+
+def _posting(site: Path, term: str, text: str) -> np.ndarray:
+    if text == ">":
+        text = (site / own_path(term)).read_text(encoding="ascii").strip()
+    return decode(text)
+
+
+def patch(previous: Path, old_order: Sequence[str], ordered: Sequence[Entry], texts: dict[str, Text],
           column_titles: dict[str, str]) -> dict[str, bytes]:
-    """The files `build` would write, from the previous site's index plus the words of changed items.
+    """The files `build` would write that differ from the previous site's, from its index plus the changed items.
 
-    `words` holds the words of every item added or changed since the previous build (by URL). When
-    the only change is new items at the end of publication order (the usual case: a new item), only
-    the shards holding their words are read and rewritten; otherwise every list is renumbered.
-    Shards not returned are unchanged.
+    `texts` holds the (title, body) of every item added or changed since the previous build (by URL).
+    When the only change is new items at the end of publication order (the usual case: a new item), only
+    the shards holding their terms, the own files of those terms, the filters, index.json and the last
+    document chunks are returned; otherwise every posting is renumbered and every file returned. Files of
+    the previous index that no longer belong to it: `obsolete`.
     """
     new_order = [e.url for e in ordered]
     position = {url: i for i, url in enumerate(new_order)}
-    appended = (new_order[:len(old_order)] == list(old_order) and all(position[u] >= len(old_order) for u in words))
-    files = _doc_files(ordered, column_titles)
+    old_count = len(old_order)
+    appended = new_order[:old_count] == list(old_order) and all(position[u] >= old_count for u in texts)
+    urls = sorted(texts, key=position.__getitem__)
     if appended:
-        shards: dict[int, dict[str, str]] = {}
-        for url in sorted(words, key=position.__getitem__):
-            doc = position[url]
-            for term in words[url]:
-                i = shard_of(term)
-                if i not in shards:
-                    shards[i] = _read_shard(previous / shard_path(i))
-                gaps = shards[i].get(term)
-                shards[i][term] = f"{gaps},{doc - sum(map(int, gaps.split(',')))}" if gaps else str(doc)
-        files.update({shard_path(i): _shard(lines) for i, lines in shards.items()})
+        added = postings([texts[u] for u in urls], base=old_count) if urls else {}
+        assert all(position[u] == old_count + k for k, u in enumerate(urls))
+        files = _meta_files(ordered, column_titles, chunks_from=old_count // CHUNK)
+        touched = sorted({shard_of(t) for t in added})
+        merged: dict[str, np.ndarray] = {}
+        for i in touched:
+            for term, text in _read_shard(previous, i).items():
+                merged[term] = _posting(previous, term, text)
+        for term, ids in added.items():
+            merged[term] = np.concatenate([merged[term], ids]) if term in merged else ids
+        files.update(_term_files(merged, touched))
         return files
-    remap = {old: position[url] for old, url in enumerate(old_order) if url in position and url not in words}
-    postings: dict[str, list[int]] = {}
+    remap = np.full(old_count + 1, -1, dtype=np.int64)
+    for old, url in enumerate(old_order):
+        if url in position and url not in texts:
+            remap[old] = position[url]
+    every: dict[str, np.ndarray] = {}
     for i in range(SHARDS):
-        for term, gaps in _read_shard(previous / shard_path(i)).items():
-            ids = [remap[d] for d in _ids(gaps) if d in remap]
-            if ids:
-                postings[term] = ids
-    for url, found in words.items():
-        for term in found:
-            postings.setdefault(term, []).append(position[url])
-    for ids in postings.values():
+        for term, text in _read_shard(previous, i).items():
+            ids = remap[_posting(previous, term, text)]
+            ids = ids[ids >= 0]
+            if len(ids):
+                every[term] = ids
+    for url in urls:
+        for term, ids in postings([texts[url]], base=position[url]).items():
+            every[term] = np.concatenate([every[term], ids]) if term in every else ids
+    for ids in every.values():
         ids.sort()
-    files.update(_shard_files(postings))
-    return files
+    return {**_meta_files(ordered, column_titles), **_term_files(every)}
+
+
+def obsolete(previous: Path, files: dict[str, bytes]) -> list[str]:
+    """Files of the previous site's index that the index in `files` (from `patch`) no longer has."""
+    gone: set[str] = set()
+    for rel in files:
+        if rel.startswith(f"{DIR}/t/"):
+            i = int(rel[len(DIR) + 3:-4], 16)
+            gone.update(own_path(t) for t, text in _read_shard(previous, i).items() if text == ">")
+    count = json.loads(files[f"{DIR}/index.json"])["count"]
+    chunks = max((count + CHUNK - 1) // CHUNK, 1)
+    for folder in ("d", "f"):
+        for path in sorted((previous / DIR / folder).glob("*")):
+            rel = f"{DIR}/{folder}/{path.name}"
+            if folder == "d" and int(path.stem) >= chunks or folder == "f" and rel not in files:
+                gone.add(rel)
+    return sorted(r for r in gone if r not in files and (previous / r).is_file())

@@ -138,9 +138,11 @@ def test_search_a_chinese_word_and_land_on_the_item(demo: tuple[str, model.Porta
     tab.wait_for_selector("#portal-search[data-state=done]")  # type: ignore[attr-defined]
     status = tab.locator(".portal-search__status").inner_text()  # type: ignore[attr-defined]
     assert status.startswith("找到"), status
-    while tab.locator(".portal-search__more").is_visible():  # type: ignore[attr-defined]
-        tab.locator(".portal-search__more").click()  # type: ignore[attr-defined]
-    titles = tab.locator(".portal-search__results a").all_inner_texts()  # type: ignore[attr-defined]
+    titles = tab.locator(".portal-search__results li > a").all_inner_texts()  # type: ignore[attr-defined]
+    while tab.get_by_role("link", name="下一页").count():  # type: ignore[attr-defined]  # every page of results
+        tab.get_by_role("link", name="下一页").click()  # type: ignore[attr-defined]
+        tab.wait_for_selector("#portal-search[data-state=done]")  # type: ignore[attr-defined]
+        titles += tab.locator(".portal-search__results li > a").all_inner_texts()  # type: ignore[attr-defined]
     assert target.title in titles
     assert int(status.split()[1]) == len(titles)
     in_title = ["防汛" in t for t in titles]
@@ -148,7 +150,12 @@ def test_search_a_chinese_word_and_land_on_the_item(demo: tuple[str, model.Porta
     marks = tab.locator(".portal-search__results mark").all_inner_texts()  # type: ignore[attr-defined]
     assert marks and set(marks) == {"防汛"}  # the query is highlighted in the titles
     shot(tab, "site-search.png")
-    tab.locator(".portal-search__results a", has_text=target.title).first.click()  # type: ignore[attr-defined]
+    tab.goto(base + "search/?q=" + "防汛")  # type: ignore[attr-defined]
+    tab.wait_for_selector("#portal-search[data-state=done]")  # type: ignore[attr-defined]
+    while not tab.locator(".portal-search__results li > a", has_text=target.title).count():  # type: ignore[attr-defined]
+        tab.get_by_role("link", name="下一页").click()  # type: ignore[attr-defined]
+        tab.wait_for_selector("#portal-search[data-state=done]")  # type: ignore[attr-defined]
+    tab.locator(".portal-search__results li > a", has_text=target.title).first.click()  # type: ignore[attr-defined]
     tab.wait_for_url(f"**/{item_url(target)}")  # type: ignore[attr-defined]
     assert tab.locator("h1").inner_text() == target.title  # type: ignore[attr-defined]
 
