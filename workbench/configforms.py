@@ -478,7 +478,7 @@ def _summary(edit: Edit, old: str, new: str, note: str) -> str:
     if not edit.key:
         ident = edit.form.cleaned_data.get("id", "")
         label = f"{edit.label} {ident}"
-    text = f"配置：{verb}{label}"
+    text = f"{verb}{label}"
     return f"{text}：{note.strip()}" if note.strip() else text
 
 

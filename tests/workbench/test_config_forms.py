@@ -78,8 +78,8 @@ def test_preview_shows_the_change_as_a_diff_with_text_markers_and_escapes_script
     assert r.status_code == 200, page[:3000]
     assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     diff = page.split('<pre class="diff"', 1)[1].split("</pre>", 1)[0]
-    removed = re.findall(r'<span class="d-"><span class="sr">删除：</span>(.*?)</span>', diff)
-    added = re.findall(r'<span class="d\+"><span class="sr">新增：</span>(.*?)</span>', diff)
+    removed = re.findall(r'<span class="dl d-"><span class="sr">删除：</span>(.*?)</span>', diff)
+    added = re.findall(r'<span class="dl d\+"><span class="sr">新增：</span>(.*?)</span>', diff)
     assert [html.unescape(x) for x in removed] == ["-     title: 动态要闻", "-     kinds: [新闻, 动态, 图片]"]
     assert [html.unescape(x) for x in added] == ["+     title: <script>alert(1)</script>动态要闻",
                                                  "+     kinds: [新闻, 动态]"]
