@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import html
 import json
 import re
 import secrets
@@ -35,7 +36,7 @@ from portal.config import PERSON_KEYS, Config
 from portal.errors import PortalError
 from review import signatures, trail
 
-from . import configchange, oplog, signing, yamledit
+from . import configchange, mail, oplog, signing, yamledit
 from .forms import PasswordField
 from .models import Invite, SigningKey
 from .policy import Policy
@@ -73,7 +74,7 @@ def add_person(roster: str, person: dict[str, Any]) -> str:
     if person["id"] in people_of(roster):
         raise PortalError(f"roster.yml 中已有人员 id“{person['id']}”")
     try:
-        return yamledit.append_entry(roster, "people", person, PERSON_KEYS, optional=("title", "oversees", "key"))
+        return yamledit.append_entry(roster, "people", person, PERSON_KEYS, optional=("title", "oversees", "key", "email"))
     except (yamledit.EditError, yaml.YAMLError) as exc:
         raise PortalError(f"无法在 roster.yml 中添加人员：{exc}") from None
 
@@ -197,6 +198,7 @@ class InviteForm(forms.Form):
     department = forms.ChoiceField(label="科室（新人员）", required=False)
     title = forms.CharField(label="职务（新人员，可选）", max_length=60, required=False)
     roles = forms.MultipleChoiceField(label="角色（新人员）", required=False, widget=forms.CheckboxSelectMultiple)
+    email = forms.EmailField(label="邮箱（新人员，可选；配置了邮件服务器时把链接发到这里）", max_length=120, required=False)
 
     def __init__(self, config: Config, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -295,14 +297,18 @@ def invite_view(request: HttpRequest) -> HttpResponse:
     new = None
     if existing is None:
         new = {"id": pid, "name": form.cleaned_data["name"].strip(), "department": form.cleaned_data["department"],
-               "title": form.cleaned_data["title"].strip(), "roles": list(form.cleaned_data["roles"])}
+               "title": form.cleaned_data["title"].strip(), "roles": list(form.cleaned_data["roles"]),
+               "email": form.cleaned_data["email"].strip()}
     invite, token = issue(pid, Invite.INVITE, policy.person_id, new)
-    oplog.record(policy.person_id, "invite", pid, request=request, invite=invite.pk, new=bool(new),
-                 roles=(new or {}).get("roles", []))
     name = existing.name if existing else (new or {}).get("name", pid)
+    url = link(request, token)
+    address = existing.email if existing else (new or {}).get("email", "")
+    mailed = mail_link(address, name, "邀请开通账号", url, invite)
+    oplog.record(policy.person_id, "invite", pid, request=request, invite=invite.pk, new=bool(new),
+                 roles=(new or {}).get("roles", []), mailed=address if not mailed else "")
     return render(request, "workbench/people_link.html", {
-        "policy": policy, "person": pid, "name": name, "link": link(request, token), "invite": invite,
-        "what": "邀请链接", "new": new})
+        "policy": policy, "person": pid, "name": name, "link": url, "invite": invite,
+        "what": "邀请链接", "new": new, "address": address, "mailed": mailed})
 
 
 @login_required
@@ -318,10 +324,35 @@ def reset_view(request: HttpRequest) -> HttpResponse:
     if pid == policy.person_id:
         return _refuse(request, "不能为自己重置密码：请请另一位网站管理员重置，或在“修改密码”“更换密钥”中自己操作。")
     invite, token = issue(pid, Invite.RESET, policy.person_id)
-    oplog.record(policy.person_id, "reset-issue", pid, request=request, invite=invite.pk)
+    url = link(request, token)
+    mailed = mail_link(person.email, person.name, "重置密码", url, invite)
+    oplog.record(policy.person_id, "reset-issue", pid, request=request, invite=invite.pk,
+                 mailed=person.email if not mailed else "")
     return render(request, "workbench/people_link.html", {
-        "policy": policy, "person": pid, "name": person.name, "link": link(request, token), "invite": invite,
-        "what": "重置密码链接", "new": None})
+        "policy": policy, "person": pid, "name": person.name, "link": url, "invite": invite,
+        "what": "重置密码链接", "new": None, "address": person.email, "mailed": mailed})
+
+
+def mail_link(to: str, name: str, what: str, url: str, invite: Invite) -> str:
+    """Mail the link to the person when the office's SMTP server is configured: '' when sent, else why not."""
+    try:
+        smtp = mail.from_env()
+    except mail.MailError as exc:
+        return f"邮件未发出：{exc}"
+    if smtp is None:
+        return "未配置邮件服务器（PORTAL_WEB_SMTP_HOST），链接没有发邮件"
+    if not to:
+        return "名册中没有此人的邮箱，链接没有发邮件"
+    until = invite.expires.astimezone(clock.CST).strftime("%Y-%m-%d %H:%M")
+    text = (f"{name}：\n\n网站管理员为你生成了{what}的链接（{until} 前有效，只能使用一次）：\n\n{url}\n\n"
+            "打开后设置密码，工作台为你生成签名密钥；名册变更经网站管理员、办公室审核合并后即可签名。"
+            "如非本人操作，请告知网站管理员。\n")
+    html_text = "".join(f"<p>{html.escape(line)}</p>" for line in text.split("\n\n"))
+    try:
+        sent = mail.send(smtp, [mail.message(smtp, to, name, f"编辑审核工作台：{what}", text, html_text)])
+    except mail.MailError as exc:
+        return f"邮件未发出：{exc}"
+    return "" if sent else f"邮件服务器拒收 {to}，链接没有发出"
 
 
 def accept_view(request: HttpRequest, token: str) -> HttpResponse:

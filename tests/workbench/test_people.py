@@ -256,3 +256,45 @@ def test_portal_web_enrol_prints_an_invitation_link(world: World) -> None:
     assert (pid, name) == ("wang.jianguo", "王建国") and url.startswith("https://portal-web.example.internal/people/accept/")
     with pytest.raises(PortalError, match="不在主分支的 roster.yml 中"):
         people.cli_invite("no.body", "http://x")
+
+
+def test_the_link_is_mailed_when_the_office_has_an_smtp_server(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    import email
+    import socket
+    from email.policy import default as default_policy
+
+    from aiosmtpd.controller import Controller
+
+    received: list[tuple[list[str], Any]] = []
+
+    class Inbox:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
+            received.append((list(envelope.rcpt_tos), email.message_from_bytes(envelope.content, policy=default_policy)))
+            return "250 OK"
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    controller = Controller(Inbox(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        # no SMTP configured: the page says so, the link is only shown
+        r = world.client("yang.zhiqiang").post("/people/invite/", {"person": "wei.na", **NEW, "email": "wei.na@yj.example"})
+        assert "未配置邮件服务器" in r.content.decode() and not received
+        monkeypatch.setenv("PORTAL_WEB_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("PORTAL_WEB_SMTP_PORT", str(port))
+        monkeypatch.setenv("PORTAL_WEB_SMTP_FROM", "portal-web@yj.example")
+        link = invite(world, "wei.na", **NEW, email="wei.na@yj.example")
+        assert len(received) == 1 and received[0][0] == ["wei.na@yj.example"]
+        body = received[0][1].get_body(preferencelist=("plain",)).get_content()
+        assert link in body and "只能使用一次" in body
+        # the address goes into the roster with the person
+        branch = accept(world, link, "wei.na")
+        from workbench.services import server
+
+        assert b"wei.na@yj.example" in (server().read(f"refs/heads/{branch}", "roster.yml") or b"")
+    finally:
+        controller.stop()
+        import asyncio
+
+        asyncio.set_event_loop(None)  # leave no loop behind for the browser tests' sync API
