@@ -94,19 +94,31 @@ def signers(config: Config) -> list[str]:
     return [p.id for p in config.people.values() if any(r != INFORMANT for r in p.roles)]
 
 
+def _candidates(srv: Server, config: Config, branches: list[str]) -> set[str]:
+    """Who may have something in 待我审核: the reviewers items name for their next stage, and every signer when
+    an item leaves it to anyone with the role (the queue itself then decides, person by person)."""
+    out: set[str] = set()
+    for branch in branches:
+        for ev in reviewing.evaluate(srv, branch).evaluations:
+            nxt = ev.next
+            if nxt is not None and ev.rejected is None:
+                if not nxt.reviewer:
+                    return set(signers(config))
+                out.add(nxt.reviewer)
+    return out
+
+
 def git_dues(srv: Server, config: Config, people: Iterable[str] | None = None) -> list[Due]:
     """waiting, returned and deadline notices for `people` (everyone by default)."""
     wanted = set(config.people) if people is None else set(people) & set(config.people)
     now = clock.now()
+    open_branches = [b for b in srv.branches() if not reviewing.merged(srv, b)]
     queued: dict[tuple[str, str], set[str]] = {}
-    for pid in signers(config):
-        if pid in wanted:
-            for row in reviewing.queue(srv, Policy(config, pid)):
-                queued.setdefault((row.branch, row.path), set()).add(pid)
+    for pid in _candidates(srv, config, open_branches) & wanted:
+        for row in reviewing.queue(srv, Policy(config, pid)):
+            queued.setdefault((row.branch, row.path), set()).add(pid)
     out: list[Due] = []
-    for branch in srv.branches():
-        if reviewing.merged(srv, branch):
-            continue
+    for branch in open_branches:
         result = reviewing.evaluate(srv, branch)
         started = None
         for ev in result.evaluations:

@@ -246,3 +246,44 @@ def test_known_read_dismiss(world: World, monkeypatch: pytest.MonkeyPatch) -> No
     c.get("/reminders/")  # still waiting, but the person has seen it: not given again
     assert Notice.objects.filter(person="wu.guoqing", key=notice.key).count() == 1
     assert f"《{title}》待你" not in c.get("/reminders/").content.decode().split("最近已处理的提醒")[0]
+
+
+def test_smtp_settings_errors_are_chinese(tmp_path: Any) -> None:
+    from workbench import mail
+
+    assert mail.from_env({}) is None
+    base = {"PORTAL_WEB_SMTP_HOST": "mail.yj.example", "PORTAL_WEB_SMTP_FROM": "portal-web@yj.example"}
+    assert mail.from_env(base) == mail.Smtp("mail.yj.example", 25, "portal-web@yj.example")
+    with pytest.raises(mail.MailError, match="PORTAL_WEB_SMTP_PORT 的值“abc”不是端口号"):
+        mail.from_env(base | {"PORTAL_WEB_SMTP_PORT": "abc"})
+    with pytest.raises(mail.MailError, match="未设置发件地址"):
+        mail.from_env({"PORTAL_WEB_SMTP_HOST": "mail.yj.example"})
+    with pytest.raises(mail.MailError, match="无法读取 PORTAL_WEB_SMTP_PASSWORD_FILE"):
+        mail.from_env(base | {"PORTAL_WEB_SMTP_PASSWORD_FILE": str(tmp_path / "missing")})
+    secret = tmp_path / "smtp-password"
+    secret.write_text("口令-2026\n", encoding="utf-8")
+    smtp = mail.from_env(base | {"PORTAL_WEB_SMTP_PASSWORD_FILE": str(secret), "PORTAL_WEB_SMTP_USER": "portal-web",
+                                 "PORTAL_WEB_SMTP_PORT": "587", "PORTAL_WEB_SMTP_STARTTLS": "1"})
+    assert smtp is not None and smtp.password == "口令-2026" and smtp.starttls and smtp.port == 587
+
+
+def test_the_rosters_email_comes_first(world: World, tmp_path: Any) -> None:
+    import shutil
+
+    from django.contrib.auth.models import User
+
+    from portal import config
+    from workbench import reminders
+
+    for name in ("columns.yml", "roster.yml"):
+        shutil.copyfile(REPO / name, tmp_path / name)
+    roster = (tmp_path / "roster.yml").read_text(encoding="utf-8")
+    at = roster.index("  - id: wu.guoqing\n")
+    (tmp_path / "roster.yml").write_text(roster[:at] + "  - id: wu.guoqing\n    email: wuguoqing@yjj.example.cn\n"
+                                         + roster[at + len("  - id: wu.guoqing\n"):], encoding="utf-8")
+    cfg = config.load(tmp_path)
+    User.objects.filter(username="wu.guoqing").update(email="wu@yj.example")
+    User.objects.filter(username="xu.chunyan").update(email="xu@yj.example")
+    assert reminders.address(cfg, "wu.guoqing") == "wuguoqing@yjj.example.cn"
+    assert reminders.address(cfg, "xu.chunyan") == "xu@yj.example"  # not in the roster: the account's
+    assert reminders.address(cfg, "wang.jianguo") == ""
