@@ -1,18 +1,19 @@
-"""The site build on generated portals, side by side with Hugo building the same Markdown.
+"""The full site build side by side with Hugo building the same Markdown, and full = incremental at scale.
 
-    .venv/bin/python -m bench.bench_build --items 2000 10000 [--runs 1] [--pagefind]
+    .venv/bin/python -m bench.bench_build --items 2000 10000 30000 100000 [--runs 3] [--compare 100000]
 
-Needs Debian's `hugo` (apt-get install hugo). For each size, in one run, every step in a child
-process of its own (wall time, and peak RSS from wait4):
+Needs Debian's `hugo` (apt-get install hugo). For each size, in one run, on the same generated
+content (bench/generate.py), every step a child process of its own, `--runs` times (the median
+is reported):
 - Hugo: the same content/ with a minimal layout (navigation of the sections, paginated lists of
-  20, one page per item), written into a temp dir;
-- `portal build --full`: checks, MkDocs + Material shell, every page, feeds, sitemap, search index;
-- publishing one new item: `build_site(root, new_dir, incremental_from=live)`, which is what
-  `portal publish` does for a new release; and `portal build` over its own output (incremental,
-  the old copy deleted at the end);
-- sizes: the HTML of the site, and the bytes a reader downloads for one search (search page,
-  script, index.json, one shard per word, the document chunks of the first ten results).
-With --pagefind (needs `pip install 'pagefind[extended]'`), Pagefind indexes the built site too.
+  20, one page per item), written into a temp dir; Hugo uses every core;
+- `portal build --full`: every check, MkDocs + Material shells, every page, feeds, sitemap, search
+  index, in PORTAL_BUILD_WORKERS processes (default: one per core; site_build/parallel.py).
+Memory: the peak of the process tree's summed proportional set size (PSS, shared pages counted once
+over the processes sharing them), sampled every 50 ms from /proc, and the largest single process's
+peak RSS (getrusage of the waited child).
+At the `--compare` sizes (default: the largest), goal 5: after adding, editing and withdrawing an
+item, an incremental build from the full build equals a new full build byte for byte.
 """
 from __future__ import annotations
 
@@ -20,17 +21,17 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 from bench.generate import generate
-from site_build import search
 
 NOW = "2026-11-22T12:00:00+08:00"
-QUERIES = ("防汛", "应急演练", "危险化学品安全生产专项检查", "2026")
 HUGO_CONFIG = """baseURL = "https://example.org/"
 languageCode = "zh-cn"
 title = "bench"
@@ -48,159 +49,167 @@ HUGO_LIST = ('<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>
              '{{ .Title }}</a> {{ .Date.Format "2006-01-02" }}</li>{{ end }}</ul></body></html>\n')
 
 
-def child(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
-    """Run a command; (wall seconds, peak RSS in MB of that process)."""
+def _children(pid: int) -> list[int]:
+    """pid and all its descendants."""
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as f:
+                    ppid = int(f.read().rsplit(b")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            parents.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo += parents.get(p, [])
+    return out
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
+            for line in f:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def child(args: list[str], env: dict[str, str] | None = None) -> dict[str, float]:
+    """Run a command: wall seconds, CPU seconds, peak summed PSS of its process tree, peak RSS of one process (MB)."""
     start = time.monotonic()
     proc = subprocess.Popen(args, env={**os.environ, "PORTAL_NOW": NOW, **(env or {})},
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.05):
+            peak[0] = max(peak[0], sum(_pss_kb(p) for p in _children(proc.pid)))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.monotonic() - start
+    done.set()
+    sampler.join()
     if status != 0:
         raise SystemExit(f"失败：{' '.join(args)}\n{proc.stderr.read().decode() if proc.stderr else ''}")
-    return wall, usage.ru_maxrss / 1024
+    return {"s": wall, "cpu": usage.ru_utime + usage.ru_stime, "tree_mb": peak[0] / 1024, "rss_mb": usage.ru_maxrss / 1024}
 
 
-def best(runs: int, fn) -> tuple[float, float]:  # type: ignore[no-untyped-def]
-    results = [fn() for _ in range(runs)]
-    return min(r[0] for r in results), max(r[1] for r in results)
+def median(runs: list[dict[str, float]]) -> dict[str, float]:
+    """Times: the median of the runs; memory: the highest peak."""
+    return {key: max(r[key] for r in runs) if key.endswith("_mb") else statistics.median(r[key] for r in runs)
+            for key in runs[0]}
 
 
-def hugo(work: Path, content: Path, runs: int) -> tuple[float, float]:
+def hugo_site(work: Path, content: Path) -> Path:
     site = work / "hugo"
     (site / "layouts" / "_default").mkdir(parents=True, exist_ok=True)
     (site / "config.toml").write_text(HUGO_CONFIG.format(content=content), encoding="utf-8")
     (site / "layouts" / "_default" / "single.html").write_text(HUGO_SINGLE, encoding="utf-8")
     (site / "layouts" / "_default" / "list.html").write_text(HUGO_LIST, encoding="utf-8")
     (site / "layouts" / "index.html").write_text(HUGO_LIST, encoding="utf-8")
-
-    def once() -> tuple[float, float]:
-        shutil.rmtree(work / "hugo-out", ignore_errors=True)
-        return child(["hugo", "--quiet", "-s", str(site), "-d", str(work / "hugo-out")])
-
-    return best(runs, once)
+    return site
 
 
-def new_item(root: Path) -> None:
-    """One more item in 动态要闻, dated just before the build: what publishing a new item means."""
-    sample = sorted((root / "content" / "news").glob("*.md"))[0].read_text(encoding="utf-8")
+def portal_cmd(root: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "portal", "--root", str(root), *args]
+
+
+def change_items(root: Path) -> None:
+    """Publish one new item, edit one, withdraw one: what an incremental build has to get right."""
+    news = sorted((root / "content" / "news").glob("*.md"))
     lines = ["date: 2026-11-22 11:30" if ln.startswith("date:") else
              "title: 市应急管理局部署全市冬春火灾防控工作" if ln.startswith("title:") else ln
-             for ln in sample.splitlines()]
+             for ln in news[0].read_text(encoding="utf-8").splitlines()]
     (root / "content" / "news" / "2026-11-22-dong-chun-huo-zai.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    edited = news[len(news) // 2]
+    edited.write_text(edited.read_text(encoding="utf-8").replace("坚决防范", "坚决防范和遏制", 1) + "\n补充一段说明。\n",
+                      encoding="utf-8")
+    news[-1].unlink()
 
 
-def search_bytes(site: Path, query: str) -> int:
-    """What a reader's browser fetches for one search (the page and script included)."""
-    meta = json.loads((site / "search/index.json").read_bytes())
-    total = sum((site / p).stat().st_size for p in ("search/index.html", "assets/portal-search.js", "search/index.json"))
-    lists = []
-    words = search.terms(query)
-    for shard in sorted({search.shard_of(w) for w in words}):
-        path = site / search.shard_path(shard)
-        total += path.stat().st_size
-        lines = dict(line.split(" ", 1) for line in path.read_text(encoding="utf-8").splitlines())
-        lists += [set(search._ids(lines[w])) for w in words if search.shard_of(w) == shard and w in lines]
-    found = sorted(set.intersection(*lists), reverse=True)[:10] if len(lists) == len(words) else []
-    for chunk in sorted({d // meta["chunk"] for d in found}):
-        total += (site / f"search/d/{chunk}.json").stat().st_size
-    return total
+def same_tree(a: Path, b: Path) -> list[str]:
+    """Files that differ between two directories (missing on either side, or other bytes)."""
+    def files(top: Path) -> set[str]:
+        return {(Path(d) / n).relative_to(top).as_posix() for d, _, names in os.walk(top) for n in names}
+
+    left, right = files(a), files(b)
+    out = sorted(left ^ right)
+    for rel in sorted(left & right):
+        if (a / rel).read_bytes() != (b / rel).read_bytes():
+            out.append(rel)
+    return out
 
 
-def material_page_ms(work: Path) -> tuple[float, float]:
-    """(ms to render one page with Material's main.html, ms to fill a shell): why items are filled, not rendered."""
-    from mkdocs.commands.build import build
-
-    from site_build import shell
-    from site_build.build import load_mkdocs
-
-    generate(work / "small", 50)
-    cfg = load_mkdocs(work / "small", work / "small-site")
-    build(cfg)
-    plugin = cfg.plugins["portal"]
-    page = plugin.plan.items[0]
-    start = time.monotonic()
-    for _ in range(200):
-        plugin.render_shell(cfg, page)
-    render = (time.monotonic() - start) / 200 * 1000
-    skeleton = plugin.shells[shell.key(page, plugin.own)]
-    start = time.monotonic()
-    for _ in range(2000):
-        shell.fill(skeleton, page)
-    return render, (time.monotonic() - start) / 2000 * 1000
-
-
-def size_of(site: Path, suffix: str = "") -> tuple[int, int]:
-    files = [p for p in site.rglob(f"*{suffix}") if p.is_file()]
-    return len(files), sum(p.stat().st_size for p in files)
-
-
-def measure(n: int, work: Path, runs: int, pagefind: bool) -> dict[str, object]:
+def measure(n: int, work: Path, runs: int, compare: bool) -> dict[str, object]:
     root = work / "portal"
     os.environ["PORTAL_NOW"] = NOW
     generate(root, n)
     row: dict[str, object] = {"items": n}
-    row["hugo_s"], row["hugo_mb"] = hugo(work, root / "content", runs)
-    portal = [sys.executable, "-m", "portal", "--root", str(root)]
-
-    def full() -> tuple[float, float]:
+    site = hugo_site(work, root / "content")
+    hugo_runs, full_runs = [], []
+    for _ in range(runs):  # alternate, so that a change in the machine's load hits both alike
+        shutil.rmtree(work / "hugo-out", ignore_errors=True)
+        hugo_runs.append(child(["hugo", "--quiet", "-s", str(site), "-d", str(work / "hugo-out")]))
         shutil.rmtree(work / "live", ignore_errors=True)
-        return child(portal + ["build", "--full", "--out", str(work / "live")])
-
-    row["full_s"], row["full_mb"] = best(runs, full)
-    row["pages"], row["html_bytes"] = size_of(work / "live", ".html")
-    row["files"], row["site_bytes"] = size_of(work / "live")
-    row["search_bytes"] = max(search_bytes(work / "live", q) for q in QUERIES)
-    row["search_index_bytes"] = size_of(work / "live" / "search")[1]
-    new_item(root)
-    code = ("import sys; from pathlib import Path; from site_build.build import build_site; "
-            "r = build_site(Path(sys.argv[1]), Path(sys.argv[2]), incremental_from=Path(sys.argv[3])); "
-            "assert r.ok and r.incremental, r; print(len(r.written))")
-    row["publish_s"], row["publish_mb"] = child([sys.executable, "-c", code, str(root), str(work / "release"),
-                                                 str(work / "live")])
-    row["inplace_s"], _ = child(portal + ["build", "--out", str(work / "live")])
-    if pagefind:
-        row["pagefind_s"], row["pagefind_mb"] = child([sys.executable, "-m", "pagefind", "--site", str(work / "live"),
-                                                       "--output-path", str(work / "pagefind"), "--quiet"])
-        row["pagefind_bytes"] = size_of(work / "pagefind")[1]
+        full_runs.append(child(portal_cmd(root, "build", "--full", "--out", str(work / "live"))))
+    row["hugo"], row["full"] = median(hugo_runs), median(full_runs)
+    row["load"] = os.getloadavg()[0]
+    row["pages"] = sum(1 for p in (work / "live").rglob("*.html"))
+    if compare:
+        change_items(root)
+        row["incremental"] = child(portal_cmd(root, "build", "--out", str(work / "live")))
+        row["full_again"] = child(portal_cmd(root, "build", "--full", "--out", str(work / "full")))
+        row["differ"] = same_tree(work / "live", work / "full")
     return row
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="网站构建基准测试（与 Hugo 对比）")
-    parser.add_argument("--items", type=int, nargs="+", default=[2000, 10000])
-    parser.add_argument("--runs", type=int, default=1, help="每项取 N 次中最快的一次（默认 1）")
-    parser.add_argument("--pagefind", action="store_true", help="同时用 Pagefind 为网站建索引，作为对比")
+    parser.add_argument("--items", type=int, nargs="+", default=[2000, 10000, 30000, 100000])
+    parser.add_argument("--runs", type=int, default=3, help="每项运行 N 次取中位数（默认 3）")
+    parser.add_argument("--compare", type=int, nargs="*", help="在这些规模上核对增量构建与完整构建逐字节相同（默认最大规模）")
     parser.add_argument("--keep", type=Path, help="把生成的门户与网站留在此目录（默认用临时目录并删除）")
     args = parser.parse_args(argv)
     if shutil.which("hugo") is None:
         raise SystemExit("需要 Hugo：apt-get install hugo")
+    compare = set(args.compare if args.compare is not None else [max(args.items)])
     rows = []
     for n in args.items:
         work = (args.keep / str(n)) if args.keep else Path(tempfile.mkdtemp(prefix=f"bench-build-{n}-"))
         try:
-            rows.append(measure(n, work, args.runs, args.pagefind))
+            rows.append(measure(n, work, args.runs, n in compare))
         finally:
             if not args.keep:
                 shutil.rmtree(work, ignore_errors=True)
-        print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr)
-    print(f"机器：{os.cpu_count()} 核，负载 {os.getloadavg()[0]:.1f}；Hugo {subprocess.run(['hugo', 'version'], capture_output=True, text=True).stdout.split()[1]}")
-    print("| 稿件数 | Hugo 完整构建 | portal build 完整构建 | 倍数（目标 ≤3） | 发布一篇新稿（增量） | 与 Hugo 之比（目标 ≤0.5） "
-          "| portal build 原地增量 | 峰值内存（Hugo / portal） | HTML 页面 | HTML 总量 | 一次搜索下载 |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+        print(json.dumps(rows[-1], ensure_ascii=False), file=sys.stderr, flush=True)
+    version = subprocess.run(["hugo", "version"], capture_output=True, text=True).stdout.split()[1]
+    workers = os.environ.get("PORTAL_BUILD_WORKERS") or f"{len(os.sched_getaffinity(0))}（每核一个）"
+    print(f"机器：{os.cpu_count()} 核；Hugo {version}；portal 构建进程数 {workers}；各 {args.runs} 次取中位数")
+    print("| 稿件数 | Hugo | `portal build --full` | 倍数 | CPU（Hugo / portal） | 内存峰值 PSS 合计（Hugo / portal） "
+          "| 比例 | 单进程最大 RSS（portal） | 负载 |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        h, f, p = float(r["hugo_s"]), float(r["full_s"]), float(r["publish_s"])  # type: ignore[arg-type]
-        print(f"| {r['items']} | {h:.1f} s | {f:.1f} s | {f / h:.2f} | {p:.2f} s | {p / h:.2f} | {float(r['inplace_s']):.2f} s "  # type: ignore[arg-type]
-              f"| {float(r['hugo_mb']):.0f} / {float(r['full_mb']):.0f} MB | {r['pages']} | {int(r['html_bytes']) / 1e6:.0f} MB "  # type: ignore[call-overload]
-              f"| {int(r['search_bytes']) / 1e3:.0f} KB |")  # type: ignore[call-overload]
-    with tempfile.TemporaryDirectory() as tmp:
-        os.environ["PORTAL_NOW"] = NOW
-        render, fill = material_page_ms(Path(tmp))
-    print(f"一个稿件页：Material 的 main.html 渲染 {render:.2f} ms（10,000 页 {render * 10:.1f} s），填充外壳 {fill:.3f} ms")
-    if args.pagefind:
-        for r in rows:
-            print(f"Pagefind（{r['items']} 篇）：{float(r['pagefind_s']):.1f} s，峰值 {float(r['pagefind_mb']):.0f} MB，"  # type: ignore[arg-type]
-                  f"索引 {int(r['pagefind_bytes']) / 1e6:.1f} MB；本站索引 {int(r['search_index_bytes']) / 1e6:.1f} MB")  # type: ignore[call-overload]
-    return 0
+        h, f = r["hugo"], r["full"]
+        assert isinstance(h, dict) and isinstance(f, dict)
+        print(f"| {r['items']:,} | {h['s']:.1f} s | {f['s']:.1f} s | {f['s'] / h['s']:.2f} | {h['cpu']:.0f} / {f['cpu']:.0f} s "
+              f"| {h['tree_mb']:,.0f} / {f['tree_mb']:,.0f} MB | {f['tree_mb'] / h['tree_mb']:.2f} | {f['rss_mb']:,.0f} MB "
+              f"| {r['load']:.1f} |")
+    for r in rows:
+        if "differ" in r:
+            inc, again, differ = r["incremental"], r["full_again"], r["differ"]
+            assert isinstance(inc, dict) and isinstance(again, dict) and isinstance(differ, list)
+            verdict = "逐字节相同" if not differ else f"{len(differ)} 个文件不同：{differ[:5]}"
+            print(f"{r['items']:,} 篇，新增、修改、撤下各一篇后：增量构建 {inc['s']:.1f} s，完整构建 {again['s']:.1f} s，"
+                  f"两者输出{verdict}")
+    return 1 if any(r.get("differ") for r in rows) else 0
 
 
 if __name__ == "__main__":

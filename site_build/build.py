@@ -29,7 +29,7 @@ from checks import runner
 from portal import clock, model
 from portal.errors import Finding, PortalError, has_error
 
-from . import pages, related, render, search, shell, state
+from . import pages, parallel, related, render, search, shell, state
 
 PACKAGE_CONFIG = Path(__file__).parent / "mkdocs.yml"
 
@@ -107,28 +107,33 @@ def _check(portal: model.Portal | None, findings: list[Finding]) -> list[Finding
     return runner.run(portal) if portal is not None else findings
 
 
-def _full(root: Path, out: Path, items: dict[str, str], others: list[str], hashes: state.FileHashes) -> BuildResult:
-    portal, findings = model.load_or_findings(root)
-    findings = _check(portal, findings)
-    if portal is None or has_error(findings):
-        return BuildResult(out, [], [], findings)
-    with _staging(out) as tmp:
-        cfg = load_mkdocs(root, tmp)
-        plugin = cfg.plugins["portal"]
-        plugin.portal = portal
-        from mkdocs.commands.build import build
+def _full(root: Path, out: Path, items: dict[str, str], others: list[str], hashes: state.FileHashes,
+          workers: int | None = None) -> BuildResult:
+    """Check everything, then build everything: items in `workers` processes (site_build.parallel)."""
+    from mkdocs.commands.build import build
 
-        with _quiet():
-            build(cfg)
-        result = plugin.result
-        assert result is not None
-        written = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
+    with parallel.checked(root, workers) as (loaded, pool):
+        findings = loaded.findings
+        if loaded.portal is None or pool is None or not loaded.ok:
+            return BuildResult(out, [], [], findings)
+        with _staging(out) as tmp:
+            cfg = load_mkdocs(root, tmp)
+            plugin = cfg.plugins["portal"]
+            plugin.portal = loaded.portal
+            plugin.items = parallel.Items(pool, loaded)
+            with _quiet():
+                build(cfg)
+            result = plugin.result
+            assert result is not None
+            written = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
     plan = result.plan
     for src in {src for e in plan.entries for src, _ in e.files}:
         hashes.get(src)
+    entries = {e.path: e for e in plan.entries}
     data = {
         "key": _key(root), "others": others, "own": sorted(result.own), "shells": result.shells,
-        "items": _items(portal, items, {e.path: e for e in plan.entries}),
+        "items": {path: {"sha": items[path], "due": due, "entry": entries[path].as_dict() if path in entries else None}
+                  for path, due in sorted(loaded.due.items()) if path in items},
         "lists": sorted(p.url for p in plan.lists),
         "stats": hashes.now,
         "search": [e.url for e in search.publication_order(plan.entries)],
@@ -211,8 +216,9 @@ def _incremental(root: Path, out: Path, previous: Path, old: dict[str, Any], ite
         words = render.words(plan.items)
         index = search.patch(previous, old["search"], ordered, words, render.column_titles(plan))
         render.write_files(o, index, compare=True)
-        for stale in search.obsolete(previous, index):
-            o.remove(stale)
+        for stale in (tmp / search.DIR / "d").glob("*.json"):
+            if f"{search.DIR}/d/{stale.name}" not in index:
+                o.remove(f"{search.DIR}/d/{stale.name}")
     merged = {p: r for p, r in known.items() if p in items and p not in load}
     merged.update(_items(portal, items, {e.path: e for e in plan.entries}))
     data = {**old, "others": others, "items": merged, "lists": sorted(p.url for p in plan.lists),

@@ -63,6 +63,7 @@ class PortalPlugin(BasePlugin[PortalConfig]):
         self.env: Any = None
         self.files: Files | None = None
         self.result: FullBuild | None = None
+        self.items: Any = None  # site_build.parallel.Items: item pages rendered and written by worker processes
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve"
@@ -78,7 +79,7 @@ class PortalPlugin(BasePlugin[PortalConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.own, self.shells, self.result = set(), {}, None  # `mkdocs serve` keeps the plugin between builds
         portal = self.portal or self._load(self.root(config))
-        self.plan = pages.full_plan(portal)
+        self.plan = self.items.plan if self.items is not None else pages.full_plan(portal)
         self.by_url = {p.url: p for p in self.plan.lists}
         site = portal.config.site
         config.site_name = site.name
@@ -147,18 +148,24 @@ class PortalPlugin(BasePlugin[PortalConfig]):
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         assert self.plan is not None
         plan = self.plan
-        for page in plan.lists + plan.items:
+        for page in plan.lists + plan.items + (self.items.places() if self.items is not None else []):
             key = shell.key(page, self.own)
             if key not in self.shells:
                 self.shells[key] = self.render_shell(config, page)
+        if self.items is not None:  # the workers write the item pages while this process writes the rest
+            self.items.start(Path(config.site_dir), self.shells, self.own)
         out = render.Output(Path(config.site_dir))
-        render.write_pages(out, [p for p in plan.lists if p.url not in self.own] + plan.items, self.shells, self.own)
-        render.write_files(out, plan.files)
-        render.copy_files(out, self.root(config), plan.entries)
-        ordered = search.publication_order(plan.entries)
-        by_url = {p.url: p for p in plan.items}
-        render.write_files(out, search.build(ordered, lambda e: render.page_words(by_url[e.url]),
-                                             render.column_titles(plan)))
+        try:
+            render.write_pages(out, [p for p in plan.lists if p.url not in self.own] + plan.items, self.shells, self.own)
+            render.write_files(out, plan.files)
+            render.copy_files(out, self.root(config), plan.entries)
+            ordered = search.publication_order(plan.entries)
+            by_url = {p.url: p for p in plan.items}
+            text = self.items.text if self.items is not None else lambda e: render.page_words(by_url[e.url])
+            render.write_files(out, search.build(ordered, text, render.column_titles(plan)))
+        finally:  # the workers' pages are in the directory before anything else happens to it
+            if self.items is not None:
+                out.written += self.items.finish()
         self.result = FullBuild(plan, self.shells, self.own, out.written)
 
     def render_shell(self, config: MkDocsConfig, page: pages.Page) -> shell.Shell:
