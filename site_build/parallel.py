@@ -129,7 +129,7 @@ class Result:
 def split(config: Config, files: list[str], findings: list[Finding], n: int,
           now: dt.datetime | None = None) -> list[Chunk]:
     """At most n chunks of about the same number of items, in file order; a column with files in its
-    files/ folder (and any column a cross-item check needs whole) is never split."""
+    files/ folder is never split."""
     whole = {c for c in _whole_columns(config) if any(f.split("/")[1] == c for f in files)}
     groups: list[list[str]] = []
     free: list[str] = []
@@ -159,15 +159,14 @@ def split(config: Config, files: list[str], findings: list[Finding], n: int,
 
 
 def _whole_columns(config: Config) -> set[str]:
+    """Columns with files in their files/ folder: checks.attachments finds the files no item references
+    only where every item of the column is loaded. (Checks that read other items' front-matter, such as
+    checks.policy, read them from disk when the portal is incomplete: their columns may be split.)"""
     out = set()
     for column in config.columns:
         folder = config.root / model.CONTENT / column / model.FILES_DIR
         if folder.is_dir() and any(p.is_file() for p in folder.rglob("*")):
             out.add(column)
-    for module in runner.CHECKS:
-        if getattr(module, "CROSS", False):
-            needed = getattr(module, "columns", None)
-            out.update(needed(config) if needed is not None else config.columns)
     return out
 
 
