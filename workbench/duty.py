@@ -82,7 +82,9 @@ def live_state(pdir: Path | None) -> dict[str, Any]:
         state["live"] = layout.live() or ""
         state["releases"] = layout.ordered()[::-1]
         events = [e for e in layout.events() if e.get("event") in ("publish", "rollback")]
-        state["event"] = events[-1] if events else {}
+        state["event"] = dict(events[-1]) if events else {}
+        if state["event"]:  # 2026-11-22T12:00:00+08:00 -> 2026-11-22 12:00:00 (the log is in Beijing time)
+            state["event"]["time"] = str(state["event"].get("time", "")).replace("T", " ")[:19]
     except (PortalError, OSError) as exc:
         state["problem"] = str(exc)
     return state

@@ -194,7 +194,10 @@ def reports_view(request: HttpRequest) -> HttpResponse:
     if isinstance(folder, HttpResponse):
         return folder
     body = sanitised_body(report_file(folder).read_text(encoding="utf-8"))
-    files = [(p.name, describe(p), p.stat().st_size) for p in files_of(folder)]
+    order = {".docx": 0, ".html": 1, ".json": 3, ".csv": 4}  # the 通报 first, then the report and its data
+    shown = sorted(files_of(folder), key=lambda p: (order[p.suffix] - (p.name.startswith("tongbao-") and p.suffix == ".html"),
+                                                    p.name))
+    files = [(p.name, describe(p), p.stat().st_size) for p in shown]
     return render(request, "workbench/reports.html", {
         "policy": _policy(request), "choices": choices(), "value": value, "body": body, "files": files,
         "commit": folder.parent.name[:10],

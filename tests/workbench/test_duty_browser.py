@@ -26,6 +26,8 @@ def test_a_defaced_page_is_found_and_restored_in_the_browser(world: World, live:
         page.keyboard.press("Enter")
         page.wait_for_selector("#tampered", timeout=120_000)
         office.audit("值班读网（发现篡改）")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "workbench-duty-tampered.png"), full_page=True)
         table = page.inner_text("#tampered")
         assert changed in table and "被修改" in table and missing in table and "缺失" in table
 
@@ -58,6 +60,7 @@ def test_a_defaced_page_is_found_and_restored_in_the_browser(world: World, live:
     page.keyboard.press("Enter")
     page.wait_for_url("**/reports/?period=2026-Q4")
     office.audit("通报（季度）")
+    page.screenshot(path=str(ARTIFACTS / "workbench-reports.png"))
     page.focus("#bulletin-link")
     page.keyboard.press("Enter")
     page.wait_for_selector(".red-head")
