@@ -27,7 +27,7 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
 from portal import clock, model
-from portal.config import Config
+from portal.config import CYCLE_TITLES, Config
 from reports import freshness, history, quotas, workdays
 from reports import period as periods
 from reports import report as reports
@@ -80,6 +80,13 @@ def _key(*parts: str) -> str:
 
 def _when(value: dt.datetime) -> str:
     return f"{value.astimezone(clock.CST):%m月%d日 %H:%M}"
+
+
+def _span(window: periods.Window) -> str:
+    """A window in words: 12月03日, or 11月23日至11月29日."""
+    if window.start == window.end:
+        return f"{window.start:%m月%d日}"
+    return f"{window.start:%Y年%m月%d日}至{window.end:%m月%d日}"
 
 
 def review_link(branch: str, path: str) -> str:
@@ -218,9 +225,10 @@ def _stale(portal: model.Portal, public: list[model.Article], when: dict[str, dt
                           "请在此之前发布新稿件", end))
         if fr.overdue:
             last = freshness.last_window(column.cycle, now)  # overdue: its windows are known
-            label = last.label if last else ""
-            found.append((_key("stale", "cycle", column.id, label),
-                          f"栏目“{column.title}”未按更新周期更新：{label} 没有新稿件（最新 {newest or '无'}）", None))
+            cycle = CYCLE_TITLES.get(column.cycle, column.cycle)
+            found.append((_key("stale", "cycle", column.id, last.label if last else ""),
+                          f"栏目“{column.title}”未按更新周期（{cycle}）更新：{_span(last) if last else ''}没有新稿件"
+                          f"（最新 {newest or '无'}），通报中计为漏更新", None))
         elif column.cycle in CYCLE_LEAD and not fr.empty:
             ahead = now + CYCLE_LEAD[column.cycle]
             later = freshness.column_freshness(column, dates[column.id], ahead)
@@ -231,8 +239,8 @@ def _stale(portal: model.Portal, public: list[model.Article], when: dict[str, dt
             if window is not None:
                 end = dt.datetime.combine(window.end + dt.timedelta(days=1), dt.time(0), clock.CST)
                 found.append((_key("stale", "cycle-soon", column.id, window.label),
-                              f"栏目“{column.title}”本周期（{window.label}）还没有新稿件，须在 {window.end:%m月%d日} 前发布，"
-                              "否则按更新周期计为漏更新", end))
+                              f"栏目“{column.title}”本周期（{CYCLE_TITLES.get(column.cycle, column.cycle)}，{_span(window)}）"
+                              f"还没有新稿件，须在 {window.end:%m月%d日} 当天结束前发布，否则计为漏更新", end))
         for key, text, due in found:
             out += [Due(pid, "stale", key, text, "/items/new/", due) for pid in people]
     return out
@@ -262,7 +270,7 @@ def _quotas(portal: model.Portal, public: list[model.Article], when: dict[str, d
             n = quotas.count_in(mine, window)
             if n < need:
                 found.append((_key("quota", "missed", unit, window.label),
-                              f"{name}{what}（{window.label}）发布稿件 {n} 篇，少于报送任务 {need} 篇（已计入通报）", None))
+                              f"{name}{what}（{_span(window)}）发布稿件 {n} 篇，少于报送任务 {need} 篇，通报中列为未完成", None))
         for window, need, what, lead in ((this_week, quota.per_week, "本周", WEEK_LEAD),
                                          (this_month, quota.per_month, "本月", MONTH_LEAD)):
             n = quotas.count_in(mine, window)
