@@ -34,6 +34,7 @@ from .services import server
 FORMATS = ("html", "bulletin", "docx", "csv", "json")  # every format `portal report --format` writes
 QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 MONTHS_SHOWN, QUARTERS_SHOWN = 12, 4
+KEPT_COMMITS = 5  # main commits whose reports are kept in <data>/reports/
 DOC_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; "
            "frame-ancestors 'none'")
 KINDS = {".html": "text/html; charset=utf-8", ".csv": "text/csv; charset=utf-8", ".json": "application/json",
@@ -106,7 +107,16 @@ def folder_for(srv: Server, value: str) -> Path:
         for fmt in FORMATS:
             rendering.write(report, fmt, partial, portal.config)
         partial.rename(folder)
+        prune(srv.data / "reports", sha)
     return folder
+
+
+def prune(reports: Path, keep_sha: str, keep: int = KEPT_COMMITS) -> None:
+    """Only the reports of the newest few commits of main are kept (older ones are made again on request)."""
+    commits = sorted((p for p in reports.iterdir() if p.is_dir() and p.name != keep_sha),
+                     key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in commits[keep - 1:]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def files_of(folder: Path) -> list[Path]:

@@ -134,3 +134,16 @@ def test_cached_per_main_commit(world: World) -> None:
     first = reportsview.folder_for(server(), "2026-10")
     again = reportsview.folder_for(server(), "2026-10")
     assert first == again and server().main_sha() in str(first)
+
+
+def test_only_the_reports_of_the_newest_commits_are_kept(tmp_path: Path) -> None:
+    import os
+
+    from workbench import reportsview
+
+    for n in range(8):
+        folder = tmp_path / f"{n:040x}" / "2026-11"
+        folder.mkdir(parents=True)
+        os.utime(tmp_path / f"{n:040x}", (1_000_000 + n, 1_000_000 + n))
+    reportsview.prune(tmp_path, f"{7:040x}", keep=3)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{n:040x}" for n in (5, 6, 7)]
