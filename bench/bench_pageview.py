@@ -1,12 +1,15 @@
 """What a reader downloads on a first visit, in Debian's chromium, on generated portals.
 
-    .venv/bin/python -m bench.bench_pageview --items 10000 [100000]
+    .venv/bin/python -m bench.bench_pageview --items 10000 100000
 
 For each size: generate the portal (bench.generate), build it (`build_site`, full), serve it on
 127.0.0.1 and open, each in a fresh browser context (empty cache), the home page, a column page, an
-item page and a search for 防汛. Every response is counted (headers + body as chromium reports them,
-uncompressed, like the test server sends them) and, for what gzip would save, the gzip -6 size of each
-body. Also: whether any request asked for a sitemap, and how many scripts were loaded.
+item page, the search page, and searches: the most common two-character words (应急, 安全), a phrase
+of three and of five characters, a four-character phrase whose characters are all common but never
+adjacent in this text (检查组织), a rare word (one item's number) and a word that is nowhere. Every
+response is counted (headers + body as chromium reports them, uncompressed, like the test server sends
+them) and, for what gzip would save, the gzip -6 size of each body. Also: whether any request asked for
+a sitemap, how many scripts were loaded, the result count the page shows, and the machine's load.
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ import functools
 import gzip
 import http.server
 import json
+import os
 import tempfile
 import threading
 import time
@@ -32,27 +36,31 @@ class Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def pages(site: Path) -> dict[str, str]:
+def pages(site: Path, items: int) -> dict[str, str]:
     column = max((d for d in site.iterdir() if (d / "rss.xml").is_file()), key=lambda d: len(list(d.glob("*.html")))).name
     item = sorted(p.name for p in (site / column).glob("*.html") if not p.name.startswith("index"))[0]
-    return {"首页": "", "栏目页": f"{column}/", "稿件页": f"{column}/{item}", "搜索“防汛”": "search/?q=防汛"}
+    views = {"首页": "", "栏目页": f"{column}/", "稿件页": f"{column}/{item}", "搜索页": "search/"}
+    for query in ("应急", "安全", "应急管", "应急管理局", "检查组织", str(items // 2 + 7), "量子纠缠"):
+        views[f"搜索“{query}”"] = f"search/?q={query}"
+    return views
 
 
-def measure(base: str, site: Path) -> dict[str, dict[str, object]]:
+def measure(base: str, site: Path, items: int) -> dict[str, dict[str, object]]:
     from playwright.sync_api import sync_playwright
 
     out: dict[str, dict[str, object]] = {}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        for name, path in pages(site).items():
+        for name, path in pages(site, items).items():
             context = browser.new_context(viewport={"width": 1280, "height": 900})
             tab = context.new_page()
             seen: list[object] = []
             tab.on("response", lambda r, into=seen: into.append(r))  # type: ignore[call-overload]
             tab.goto(base + path)
             if path.startswith("search/"):
-                tab.wait_for_selector("#portal-search[data-state=done]")
+                tab.wait_for_selector("#portal-search[data-state=done]", timeout=120000)
             tab.wait_for_load_state("networkidle")
+            shown = tab.locator(".portal-search__status").inner_text() if path.startswith("search/?") else ""
             raw = packed = 0
             urls = []
             for r in seen:
@@ -63,7 +71,7 @@ def measure(base: str, site: Path) -> dict[str, dict[str, object]]:
                 urls.append(r.url)  # type: ignore[attr-defined]
             out[name] = {"requests": len(urls), "bytes": raw, "gzip_bytes": packed,
                          "sitemap_requests": sum("sitemap" in u for u in urls),
-                         "scripts": sum(u.endswith(".js") for u in urls)}
+                         "scripts": sum(u.endswith(".js") for u in urls), **({"status": shown} if shown else {})}
             context.close()
         browser.close()
     return out
@@ -78,14 +86,17 @@ def run(items: int) -> dict[str, object]:
         assert result.ok, [f.format() for f in result.findings][:5]
         site = Path(tmp) / "site"
         sitemap = (site / "sitemap.xml").stat().st_size
+        index = sum(p.stat().st_size for p in (site / "search").rglob("*") if p.is_file())
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
         threading.Thread(target=server.serve_forever, daemon=True).start()
         try:
-            views = measure(f"http://127.0.0.1:{server.server_address[1]}/", site)
+            load = os.getloadavg()[0]
+            views = measure(f"http://127.0.0.1:{server.server_address[1]}/", site, items)
         finally:
             server.shutdown()
             server.server_close()
-    return {"items": items, "build_s": round(built, 1), "sitemap_xml_bytes": sitemap, "views": views}
+    return {"items": items, "build_s": round(built, 1), "load_1min": [round(load, 1), round(os.getloadavg()[0], 1)],
+            "sitemap_xml_bytes": sitemap, "search_index_bytes": index, "views": views}
 
 
 def main(argv: list[str] | None = None) -> int:

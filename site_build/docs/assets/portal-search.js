@@ -231,7 +231,7 @@
     var stop = found.checked + CHECK;
     function step() {
       if (found.hits.length >= want || found.checked >= found.ids.length || found.checked >= stop) { return Promise.resolve(); }
-      var batch = found.ids.slice(found.checked, Math.min(found.checked + Math.min(PAGE, want - found.hits.length + 2), stop));
+      var batch = found.ids.slice(found.checked, Math.min(found.checked + Math.min(PAGE, want - found.hits.length), stop));
       found.checked += batch.length;
       return Promise.all(batch.map(function (id) {
         return row(meta, id).then(function (r) {
