@@ -9,6 +9,7 @@ runs it on every `portal check`, over every item of the policy columns. Rules: c
 """
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from collections.abc import Iterable, Sequence
 
@@ -22,7 +23,7 @@ from .runner import hook_main
 
 CATEGORY = "fields"
 RULES = "policy"
-CROSS = True  # findings depend on other items and on today (checks/cache.py)
+# checks/runner.py CROSS_NAMES: findings depend on other items and on today (checks/cache.py runs it every time)
 
 
 def columns(config: Config) -> list[str]:
@@ -39,18 +40,19 @@ def _finding(article: Article, key: str, rule: str, message: str, severity: str 
     return Finding(article.path, line, 1, rule, CATEGORY, severity, message, match=match or key)
 
 
-def check(portal: Portal, article: Article) -> Iterable[Finding]:
+def check(portal: Portal, article: Article, now: dt.datetime | None = None) -> Iterable[Finding]:
+    now = now or clock.now()
     column = portal.config.columns.get(article.column)
     if column is None or not column.policy:
         return
     links = policy.links(portal)
     if column.policy == policy.DOCUMENT:
-        yield from _document(portal, links, article)
+        yield from _document(portal, links, article, now)
     else:
-        yield from _interpretation(links, article)
+        yield from _interpretation(links, article, now)
 
 
-def _document(portal: Portal, links: policy.Links, article: Article) -> Iterable[Finding]:
+def _document(portal: Portal, links: policy.Links, article: Article, now: dt.datetime) -> Iterable[Finding]:
     cfg = portal.config
     if article.index_number:
         others = sorted(p for p, f in links.facts.items() if f.index_number == article.index_number and p != article.path)
@@ -62,7 +64,6 @@ def _document(portal: Portal, links: policy.Links, article: Article) -> Iterable
         yield _finding(article, "title", "POLICY-INDEX-MISSING",
                        f"政策文件没有索引号。请运行 `portal index-number {article.path}` 按 columns.yml 的格式生成"
                        "（写入后不再改变）", WARNING)
-    now = clock.now()
     rule = _rule("POLICY-INTERPRETATION-MISSING")
     if rule.search(article.title) is None:
         return
@@ -74,7 +75,7 @@ def _document(portal: Portal, links: policy.Links, article: Article) -> Iterable
                        f"{rule.data.get('fix', '')}", rule.severity)
 
 
-def _interpretation(links: policy.Links, article: Article) -> Iterable[Finding]:
+def _interpretation(links: policy.Links, article: Article, now: dt.datetime) -> Iterable[Finding]:
     fact = links.facts.get(article.path) or policy.fact_of(article)
     target = links.target(fact)
     if target is None:
@@ -95,7 +96,6 @@ def _interpretation(links: policy.Links, article: Article) -> Iterable[Finding]:
                        "请改为所解读的政策文件")
         return
     doc = links.facts[target.path]
-    now = clock.now()
     if fact.public(now) and not doc.public(now):
         state = "是草稿或已撤下" if doc.draft else "尚未到发布时间"
         yield _finding(article, "interprets", "POLICY-TARGET-WITHDRAWN",
@@ -103,10 +103,10 @@ def _interpretation(links: policy.Links, article: Article) -> Iterable[Finding]:
                        "请与政策文件同时发布，或一并撤下本解读", WARNING)
 
 
-def audit(portal: model.Portal) -> list[Finding]:
+def audit(portal: model.Portal, now: dt.datetime | None = None) -> list[Finding]:
     """What `portal audit` reports of the policy columns: this check's findings over their public items."""
-    now = clock.now()
-    return [f for a in portal.articles if a.is_public(now) for f in check(portal, a)
+    now = now or clock.now()
+    return [f for a in portal.articles if a.is_public(now) for f in check(portal, a, now)
             if f.rule.startswith(("POLICY-INTERPRETATION", "POLICY-TARGET", "POLICY-INTERPRETS"))]
 
 

@@ -28,7 +28,7 @@ WHOLE_PORTAL = ("columns.yml", "roster.yml", accepted.FILE)
 
 # Modules whose findings about an item depend on other items (they read other items' front-matter): run on
 # every whole-portal run, never remembered by checks/cache.py. Each has `columns(config)`: the columns it reads.
-CROSS_NAMES: tuple[str, ...] = ()
+CROSS_NAMES: tuple[str, ...] = ("policy",)
 _loaded: list[CheckModule] = []
 
 

@@ -475,13 +475,13 @@ class _Validator:
                            "请删除该行后运行 `portal index-number 稿件路径` 重新生成，不要手工编号")
         if a.topic and cfg.policy.topics and a.topic not in cfg.policy.topics:
             self.error("topic", "FM-TOPIC", f"主题分类“{a.topic}”不在 columns.yml 的 policy.topics 中。"
-                                            f"{suggest(a.topic, cfg.policy.topics)}可用：{'、'.join(cfg.policy.topics)}")
+                                            f"{suggest(a.topic, cfg.policy.topics)}请从以下分类中选一个：{'、'.join(cfg.policy.topics)}")
         if a.validity not in VALIDITY:
             self.error("validity", "FM-VALIDITY", f"有效性应为 {'、'.join(VALIDITY)} 之一，实际是“{a.validity}”。"
                                                   "废止或失效的文件请同时写 validity_date（自该日起废止或失效）")
         elif a.validity != "有效" and a.validity_date is None and "validity_date" not in a.lines:
             self.error("validity", "FM-VALIDITY-DATE", f"有效性为“{a.validity}”时须写明{a.validity}日期，"
-                                                       f"如 validity_date: 2026-12-01（该日起{a.validity}；日期未到时仍显示为有效）")
+                                                       f"请加一行，如 validity_date: 2026-12-01（该日起{a.validity}；日期未到时仍显示为有效）")
         elif a.validity == "有效" and a.validity_date is not None:
             self.error("validity_date", "FM-VALIDITY-DATE", "有效的文件不写 validity_date。文件到期或将被废止时，"
                                                             "请写 validity: 失效（或 废止）和 validity_date: 该日期")

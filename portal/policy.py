@@ -73,7 +73,7 @@ def next_index(config: Config, column: str, year: int, taken: Iterable[str]) -> 
     pattern = pattern_for(config, column)
     code = config.policy.site_code
     regex = index_regex(pattern, code, column)
-    probe = format_index(pattern, code, year, column, 0)
+    probe = format_index(pattern, code, year, column, 1)
     series = regex.fullmatch(probe)
     assert series is not None
     highest = 0

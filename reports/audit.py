@@ -16,6 +16,7 @@ import datetime as dt
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from checks import policy as policy_check
 from portal import clock, model
 from portal.errors import ERROR, WARNING, Finding, PortalError
 from site_build.pages import item_url, output_path
@@ -178,6 +179,7 @@ def audit(portal: model.Portal, site_dir: Path, as_of: dt.datetime | None = None
     inspection = freshness.inspect(rows, home, as_of)
     for veto in inspection.vetoes:
         findings.append(_finding("index.html", 1, "AUDIT-VETO", f"单项否决：{veto}", match=veto))
+    findings += policy_check.audit(portal, as_of)  # a policy document without its 解读, a 解读 without its document
     if not history.in_git(portal.root):
         findings.append(_finding("content", 1, "AUDIT-NO-GIT", "门户目录不是 git 仓库，无法核对发稿日期是否真实", WARNING))
     else:
