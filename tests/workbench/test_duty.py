@@ -121,6 +121,8 @@ def test_tampered_and_missing_files_are_listed_and_republish_restores_them(world
     assert op is not None and op.actor == OFFICE and op.detail["method"] == "republish" and op.detail["verified"]
     page = world.client(OFFICE).get("/duty/").content.decode()
     assert "恢复记录" in page and "已重新发布" in page
+    last = re.search(r'id="last-publish">(.*?)</dd>', page, re.S)
+    assert last and "成功" in last.group(1) and live_release(world) in last.group(1)  # from the server's publish log
 
 
 def hooks_republish(world: World) -> None:
@@ -242,3 +244,11 @@ def test_a_timer_that_stopped_is_pointed_out(world: World, monkeypatch: pytest.M
     assert "可能没有运行" not in c.get("/duty/").content.decode()
     monkeypatch.setenv("PORTAL_NOW", "2026-11-22T15:30:00+08:00")  # three and a half hours later, no check since
     assert "最近一次核验已是 3 小时前" in c.get("/duty/").content.decode()
+
+
+def test_the_site_administrator_may_restore_too(world: World) -> None:
+    c = world.client("yang.zhiqiang")
+    text = c.get("/duty/").content.decode()
+    assert "现在核验" in text
+    r = c.get("/duty/restore/?method=republish")
+    assert r.status_code == 200 and "再次输入你的登录密码" in r.content.decode()
