@@ -32,7 +32,7 @@ from portal.config import (
 from portal.config import load as load_config
 from portal.errors import Finding, PortalError
 
-from . import oplog, yamledit
+from . import oplog, reviewing, yamledit
 from .forms import PasswordField
 from .policy import Policy
 from .repos import MAIN
@@ -433,7 +433,7 @@ def _edit(request: HttpRequest, make: Callable[[Config, Any], Edit], what: str) 
         ctx["general"] = general
         return _show(request, ctx, 422)
     confirm = ConfirmForm(request.POST if action == "submit" else None, initial={"base": sha})
-    ctx |= {"confirm": confirm, "diff": diff_rows(old, new, edit.file), "base": sha}
+    ctx |= {"confirm": confirm, "diff": diff_rows(old, new, edit.file), "base": sha, "pending": pending(edit.file)}
     if action == "preview":
         return render(request, "workbench/config_confirm.html", ctx)
     if not confirm.is_valid():
@@ -457,6 +457,26 @@ def _edit(request: HttpRequest, make: Callable[[Config, Any], Edit], what: str) 
     messages.success(request, f"已提交配置变更“{summary}”到审核分支 {branch}，待“配置变更”审核链（网站管理员审核、办公室终审）"
                               "通过并合并后生效。")
     return redirect("config")
+
+
+def pending(name: str) -> list[str]:
+    """Review branches not yet merged that change `name` too (their merge would change what this edit starts from)."""
+    from .services import server
+
+    srv = server()
+
+    def compute() -> list[str]:
+        out = []
+        for branch in srv.branches():
+            if reviewing.merged(srv, branch):
+                continue
+            changed = srv.mirror.run("diff", "--name-only", f"{MAIN}...{reviewing.head(branch)}", "--",
+                                     check=False)
+            if name in changed.splitlines():
+                out.append(branch)
+        return out
+
+    return srv.memo(("config-pending", name), compute)
 
 
 def _show(request: HttpRequest, ctx: dict[str, Any], status: int) -> HttpResponse:

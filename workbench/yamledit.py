@@ -10,11 +10,13 @@ entry stay byte for byte as they were.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 import yaml
 
 WIDTH = 1_000_000  # never fold a line
+Edit = TypeVar("Edit", bound=Callable[..., str])
 
 
 class EditError(Exception):
@@ -107,6 +109,11 @@ def dump_value(value: Any) -> str:
     return dump_field("k", value)[3:]
 
 
+def dump_flow(value: dict[str, Any]) -> str:
+    """A whole entry on one line: `{id: 宣教科, name: 宣传教育科}`."""
+    return str(yaml.safe_dump(value, allow_unicode=True, default_flow_style=True, sort_keys=False, width=WIDTH)).strip()
+
+
 def _block_list(key: str, items: list[Any], column: int) -> str:
     lines = [f"{key}:"] + [" " * column + "- " + dump_value(item) for item in items]
     return "\n".join(lines)
@@ -140,6 +147,16 @@ def _empty(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == {} or value is False
 
 
+def _crlf(edit: Edit) -> Edit:
+    """A file written with CRLF line ends is edited as LF and given back with CRLF (no mixed line ends)."""
+    def wrapper(text: str, *args: Any, **kwargs: Any) -> str:
+        if "\r\n" not in text:
+            return str(edit(text, *args, **kwargs))
+        return str(edit(text.replace("\r\n", "\n"), *args, **kwargs)).replace("\n", "\r\n")
+    return cast(Edit, wrapper)
+
+
+@_crlf
 def set_fields(text: str, section: str, match: tuple[str, str], values: dict[str, Any], order: tuple[str, ...],
                optional: tuple[str, ...] = ()) -> str:
     """The text with the entry of `section` whose `match[0]` is `match[1]` given `values` (other keys untouched).
@@ -228,9 +245,10 @@ def _rewrite_flow(text: str, entry: Entry, values: dict[str, Any], order: tuple[
     if new == old and list(new) == list(old):
         return text
     start, end = entry.node.start_mark.index, _end(entry.node, text)
-    return text[:start] + dump_value(new) + text[end:]
+    return text[:start] + dump_flow(new) + text[end:]
 
 
+@_crlf
 def append_entry(text: str, section: str, values: dict[str, Any], order: tuple[str, ...],
                  optional: tuple[str, ...] = ()) -> str:
     """The text with a new entry at the end of `section`, written like the entry before it."""
@@ -244,7 +262,7 @@ def append_entry(text: str, section: str, values: dict[str, Any], order: tuple[s
     prefix = text[dash:last.node.start_mark.index]  # "  - "
     at = _line_end(text, _end(last.node, text))
     if last.flow:
-        block = prefix + dump_value(clean) + "\n"
+        block = prefix + dump_flow(clean) + "\n"
     else:
         indent = _indent(last)
         lines = []

@@ -41,7 +41,7 @@ def submitted_branches(world: World) -> list[str]:
 
     srv = server()
     srv.refresh(force=True)
-    return [b for b in srv.branches() if "config" in b or "配置" in b]
+    return srv.branches()
 
 
 @pytest.mark.parametrize("url", ["/config/", "/config/columns/news/", "/config/columns/new/", f"/config/people/{INFORMANT}/",
@@ -72,6 +72,7 @@ def test_the_form_shows_the_column_as_it_is_on_main(world: World) -> None:
 
 
 def test_preview_shows_the_change_as_a_diff_with_text_markers_and_escapes_scripts(world: World) -> None:
+    before = submitted_branches(world)
     r = world.client(ADMIN).post("/config/columns/news/", column_data(
         "news", title="<script>alert(1)</script>动态要闻", kinds="新闻、动态", action="preview"))
     page = r.content.decode()
@@ -84,7 +85,7 @@ def test_preview_shows_the_change_as_a_diff_with_text_markers_and_escapes_script
     assert [html.unescape(x) for x in added] == ["+     title: <script>alert(1)</script>动态要闻",
                                                  "+     kinds: [新闻, 动态]"]
     assert 'type="password"' in page and 'value="submit"' in page
-    assert submitted_branches(world) == []
+    assert submitted_branches(world) == before
 
 
 @pytest.mark.parametrize("changes, field, expected", [
@@ -163,6 +164,7 @@ def test_back_to_the_form_keeps_what_was_typed(world: World) -> None:
 def test_submit_needs_the_password_and_the_same_main(world: World) -> None:
     from workbench.services import server
 
+    before = submitted_branches(world)
     c = world.client(ADMIN)
     data = column_data("science", cycle="weekly", action="submit", base=server().main_sha(), note="")
     r = c.post("/config/columns/science/", data | {"password": "不对的密码-1"})
@@ -172,4 +174,22 @@ def test_submit_needs_the_password_and_the_same_main(world: World) -> None:
     assert r.status_code == 409 and "已有新的改动" in page and 'class="diff"' in page
     r = c.post("/config/columns/science/", data | {"password": ""})
     assert r.status_code == 422
-    assert submitted_branches(world) == []
+    assert submitted_branches(world) == before
+
+
+def test_other_open_changes_of_the_same_file_are_named(world: World) -> None:
+    from portal.config import COLUMN_KEYS
+    from workbench import configchange, yamledit
+    from workbench.configforms import COLUMN_OPTIONAL
+    from workbench.services import server
+
+    srv = server()
+    srv.refresh(force=True)
+    text = (srv.read("refs/heads/main", "columns.yml") or b"").decode("utf-8")
+    changed = yamledit.set_fields(text, "columns", ("id", "party"), {"group": "机关党建"}, COLUMN_KEYS, COLUMN_OPTIONAL)
+    branch = configchange.submit("du.xiaoming", password("du.xiaoming"), {"columns.yml": changed}, "机关建设归入党建分组")
+    r = world.client(ADMIN).post("/config/columns/budget/", column_data("budget", home="on", action="preview"))
+    page = r.content.decode()
+    assert r.status_code == 200 and "尚未合并的 columns.yml 改动" in page and branch in page
+    r = world.client(ADMIN).post("/config/departments/宣教科/", {"name": "宣传科", "action": "preview"})
+    assert r.status_code == 200 and branch not in r.content.decode()  # a roster.yml change: not concerned

@@ -172,3 +172,28 @@ def test_an_entry_that_is_not_there_or_a_broken_file_is_an_edit_error() -> None:
     with pytest.raises(yamledit.EditError, match="列表"):
         yamledit.set_fields("columns: {a: 1}\n", "columns", ("id", "a"), {"title": "x"}, COLUMN_KEYS)
 
+
+
+def test_crlf_files_stay_crlf() -> None:
+    text = COLUMNS.replace("\n", "\r\n")
+    new = yamledit.set_fields(text, "columns", ("id", "hot"), {"cycle": "daily", "group": "新闻"}, COLUMN_KEYS, OPTIONAL)
+    assert "\n" not in new.replace("\r\n", "")
+    assert new.replace("\r\n", "\n") == yamledit.set_fields(COLUMNS, "columns", ("id", "hot"),
+                                                            {"cycle": "daily", "group": "新闻"}, COLUMN_KEYS, OPTIONAL)
+    added = yamledit.append_entry(ROSTER.replace("\n", "\r\n"), "departments", {"id": "甲", "name": "甲科"}, ("id", "name"))
+    assert "  - {id: 甲, name: 甲科}\r\n" in added and "\n" not in added.replace("\r\n", "")
+
+
+def test_a_column_written_as_one_flow_mapping_and_explicit_defaults() -> None:
+    text = ("columns:\n"
+            "  - {id: a, title: 甲, kinds: [新闻], home: false}   # 一行写完的栏目\n"
+            "  - id: b\n"
+            "    title: 乙\n"
+            "    home: false\n")
+    new = yamledit.set_fields(text, "columns", ("id", "a"), {"title": "甲栏目", "home": True}, COLUMN_KEYS, OPTIONAL)
+    assert new.splitlines()[1] == "  - {id: a, title: 甲栏目, kinds: [新闻], home: true}   # 一行写完的栏目"
+    assert new.splitlines()[2:] == text.splitlines()[2:]
+    # an explicit `home: false` that stays false stays as written; made true it is changed in place
+    assert yamledit.set_fields(text, "columns", ("id", "b"), {"home": False}, COLUMN_KEYS, OPTIONAL) == text
+    assert yamledit.set_fields(text, "columns", ("id", "b"), {"home": True}, COLUMN_KEYS, OPTIONAL).endswith(
+        "    title: 乙\n    home: true\n")
