@@ -11,6 +11,7 @@ import pytest
 
 from .conftest import LiveServer, World, password
 from .test_reminders import DAY1, submit
+from .test_schedule import scheduled_item
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
@@ -47,6 +48,8 @@ def press_on(page: Any, locator: Any) -> None:
 
 def test_reminders_and_scheduled_pages_by_keyboard(world: World, live: LiveServer, page: Any,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    later = f"应急科普进校园活动预告{world.unique()}"
+    scheduled_item(world, later, monkeypatch, "2026-11-26T10:00")  # merged, to be published on 11-26
     title = f"汛期安全提示{world.unique()}"
     submit(world, title, monkeypatch, DAY1)
     page.goto(f"{live.url}/login/")
@@ -71,4 +74,6 @@ def test_reminders_and_scheduled_pages_by_keyboard(world: World, live: LiveServe
     press_on(page, page.locator("nav a[href='/scheduled/']"))
     page.wait_for_url(f"{live.url}/scheduled/")
     assert page.locator("h1").inner_text() == "定时发布"
+    assert page.locator("tr", has_text=later).count() == 1  # DAY1 is before its time: 待发布
+    assert "待发布" in page.locator("tr", has_text=later).inner_text()
     assert serious(page) == []

@@ -35,14 +35,14 @@ def page_of(world: World, path: str) -> Path:
     return Path(world.demo.published) / "current" / "news" / f"{model.slug_of(path)}.html"
 
 
-def scheduled_item(world: World, title: str, monkeypatch: pytest.MonkeyPatch) -> tuple[str, str]:
+def scheduled_item(world: World, title: str, monkeypatch: pytest.MonkeyPatch, when: str = WHEN) -> tuple[str, str]:
     """Written in the workbench with a later date and `scheduled: true`, approved by the whole chain, merged."""
     from workbench.models import Draft
 
     monkeypatch.setenv("PORTAL_NOW", MERGED_AT)
     c = world.client("sun.lixin")
     pk = new_draft(c)
-    fields = item_fields(title, f"{title}将于11月25日上午举行，届时邀请市民参加。\n", date=WHEN, event_date="2026-11-22")
+    fields = item_fields(title, f"{title}，届时邀请市民参加。\n", date=when, event_date="2026-11-22")
     assert save(c, pk, fields).status_code == 302
     draft = Draft.objects.get(pk=pk)
     draft.text = draft.text.replace("\n---\n", "\nscheduled: true\n---\n", 1)  # a key the form keeps as it is
@@ -76,7 +76,7 @@ def test_a_scheduled_item_is_published_at_its_time(world: World, monkeypatch: py
     before = releases(world)
     done = schedule_cmd(world, BEFORE)
     assert done.returncode == 0, done.stderr
-    assert "没有到时间的定时稿件" in done.stdout and title in done.stdout
+    assert "没有到时间的定时稿件" in done.stdout
     assert releases(world) == before and not page_of(world, path).exists()
 
     done = schedule_cmd(world, AT)
