@@ -91,22 +91,25 @@ def _series(m: re.Match[str]) -> str:
 def assign(root: Path | str, paths: Iterable[str] | None = None) -> list[tuple[str, str]]:
     """Write a 索引号 into each policy document without one (the given items, else every one), oldest first.
 
-    Returns (path, number) of what was written. Nothing else of a file changes: one line is added at the
-    end of its front-matter, and the file is replaced whole (never half-written)."""
-    portal = model.load(root)
-    config = portal.config
-    taken = [a.index_number for a in portal.articles if a.index_number]
-    wanted = None if paths is None else {_repo_path(portal.root, p) for p in paths}
-    todo = [a for a in portal.articles
-            if not a.index_number and a.date is not None and pattern_for(config, a.column)
-            and config.columns[a.column].policy == DOCUMENT and (wanted is None or a.path in wanted)]
+    Only the policy columns are read. Returns (path, number) of what was written. Nothing else of a file
+    changes: one line is added at the end of its front-matter, and the file is replaced whole (never
+    half-written). `portal index-number` and `portal submit` (review/workflow.py) call this."""
+    from .config import load as load_config
+
+    config = load_config(Path(root).resolve())
+    facts = scan(config)
+    taken = [f.index_number for f in facts.values() if f.index_number]
+    wanted = None if paths is None else {_repo_path(config.root, p) for p in paths}
+    todo = [f for f in facts.values()
+            if not f.index_number and f.date and pattern_for(config, f.column)
+            and config.columns[f.column].policy == DOCUMENT and (wanted is None or f.path in wanted)]
     done = []
-    for a in sorted(todo, key=lambda a: (a.date, a.path)):  # type: ignore[arg-type, return-value]
-        assert a.date is not None
-        number = next_index(config, a.column, a.date.astimezone(clock.CST).year, taken)
-        _add_line(portal.root / a.path, f'index_number: "{number}"')
+    for f in sorted(todo, key=lambda f: (f.date, f.path)):
+        year = dt.datetime.fromisoformat(f.date).astimezone(clock.CST).year
+        number = next_index(config, f.column, year, taken)
+        _add_line(config.root / f.path, f'index_number: "{number}"')
         taken.append(number)
-        done.append((a.path, number))
+        done.append((f.path, number))
     return done
 
 
@@ -200,10 +203,10 @@ def scan(config: Config) -> dict[str, Fact]:
         if column.policy not in (DOCUMENT, INTERPRETATION):
             continue
         folder = config.root / model.CONTENT / column.id
-        for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
-            if path.is_symlink() or path.name.startswith("."):
-                continue
+        for path in sorted(folder.rglob("*.md")) if folder.is_dir() else []:
             rel = path.relative_to(config.root).as_posix()
+            if path.is_symlink() or path.name.startswith(".") or Path(rel).parts[2:3] == (model.FILES_DIR,):
+                continue
             article, _ = model.parse_article(config, rel, path.read_bytes())
             if article is not None:
                 out[rel] = fact_of(article)

@@ -5,12 +5,13 @@ the server's pre-receive hook, is what enforces the rules.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from pathlib import Path
 
 import checks
-from portal import clock, model
-from portal.config import Config
+from portal import clock, model, policy
+from portal.config import Config, ConfigError
 from portal.errors import ERROR, Finding, PortalError
 
 from . import gate, records, signatures
@@ -84,6 +85,9 @@ def submit(root: Path, paths: list[str], person: str, remote: str,
     if not rel:
         raise PortalError("没有要报送的改动。请先在 content/ 下写好稿件，或给出稿件路径")
     existing = [p for p in rel if (root / p).exists()]
+    with contextlib.suppress(ConfigError):  # a broken config is reported with the checks below
+        # a policy document gets its 索引号 when it is submitted, and keeps it (portal/policy.py)
+        policy.assign(root, [str(root / p) for p in existing if p.startswith(model.CONTENT + "/")])
     portal, findings = model.load_or_findings(root, [str(root / p) for p in existing if p.startswith(model.CONTENT + "/")])
     if portal is not None:
         findings = checks.run(portal)
