@@ -252,3 +252,11 @@ def test_the_site_administrator_may_restore_too(world: World) -> None:
     assert "现在核验" in text
     r = c.get("/duty/restore/?method=republish")
     assert r.status_code == 200 and "再次输入你的登录密码" in r.content.decode()
+
+
+def test_nobody_signed_out_sees_the_duty_page_or_the_reports(world: World) -> None:
+    c = world.client()
+    for url in ("/duty/", "/duty/restore/?method=republish", "/reports/", "/reports/doc/", "/reports/file/?name=x"):
+        r = c.get(url)
+        assert r.status_code == 302 and r["Location"].startswith("/login/"), url
+    assert c.post("/duty/check/").status_code == 302
