@@ -302,7 +302,7 @@ def test_index_numbers_are_written_once_and_never_shift(tmp_portal: Path, capsys
     assert (docs / "2026-05-01-b.md").read_text(encoding="utf-8") == after
 
 
-def test_a_column_pattern_and_a_deleted_number_is_not_reused(tmp_portal: Path) -> None:
+def test_a_column_pattern_and_a_deleted_lower_number_is_not_reused(tmp_portal: Path) -> None:
     path = tmp_portal / "columns.yml"
     path.write_text(path.read_text(encoding="utf-8").replace(
         "    requires_interpretation: true", '    requires_interpretation: true\n    index_number: "YJ-{column}-{year}-{seq}"', 1),
