@@ -146,7 +146,7 @@ h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;border-left:5px solid #b71c1c
 .card{border:1px solid #ddd;border-radius:6px;padding:10px 16px;min-width:150px}.card b{font-size:22px;display:block}
 table{border-collapse:collapse;width:100%;margin:10px 0;font-size:14px}th,td{border:1px solid #ddd;padding:5px 7px;
 text-align:left;vertical-align:top}th{background:#f3f3f3}td.n{text-align:right}
-.ok{color:#2e7d32;font-weight:bold}.bad{color:#c62828;font-weight:bold}.warn{color:#ef6c00;font-weight:bold}
+.ok{color:#2e7d32;font-weight:bold}.bad{color:#c62828;font-weight:bold}.warn{color:#a84300;font-weight:bold}
 .box{border-radius:6px;padding:12px 16px;margin:12px 0}.box.bad{background:#ffebee;border:1px solid #c62828}
 .box.ok{background:#e8f5e9;border:1px solid #2e7d32}.note{color:#444;font-size:14px;background:#fafafa;
 border:1px dashed #ccc;padding:8px 12px}.chart{overflow-x:auto}

@@ -169,12 +169,8 @@ PRINT_CSS = """
 """
 
 
-# the report's orange (#ef6c00) is too light on its pale notes for WCAG AA (axe color-contrast); darker on this page
-CONTRAST_CSS = ".report-view .warn{color:#a84300}\n"
-
-
 def stylesheet() -> str:
-    return scoped_css(rendering.CSS) + CONTRAST_CSS + PRINT_CSS
+    return scoped_css(rendering.CSS) + PRINT_CSS
 
 
 # ---------------------------------------------------------------- views
