@@ -186,3 +186,4 @@ def test_the_demo_policy_documents(tmp_path: Path) -> None:
         for _, target in links:
             assert ("documents/" + url.split("/")[1]) in [t for _, t in related(site, target)]
     assert "有效（2027-01-01起失效）" in (site / "documents/2026-nian-yingji-guanli-gongzuo-yaodian.html").read_text(encoding="utf-8")
+    assert "废止（2026-11-01起）" in (site / "documents/anquan-shengchan-yuetan-banfa-shixing.html").read_text(encoding="utf-8")
