@@ -5,7 +5,7 @@
 For each size: generate the portal (bench.generate), read each item's title and body text (the Markdown
 body with line breaks as spaces: the same kind and amount of text the build gives the index), then time
 `search.build` (every term found with numpy, every file encoded), write the files, and time `search.patch`
-for one new item (appended: only its terms' shards) and for one withdrawn item (every posting renumbered),
+for one new item (appended: only its terms' shards) and for one withdrawn item, the newest and one in the middle (every later number changes),
 checking each patch against a fresh build byte for byte. Medians of --runs runs; the machine's load is shown.
 For comparison, in the same run: index v3 (commit 5db2481, bigrams only, pure Python: one set of words
 per item, then a dict of lists), read from git.
@@ -85,17 +85,22 @@ def run(items: int, runs: int) -> dict[str, object]:
         add_s, added = timed(runs, lambda: search.patch(site, old_urls, added_order, {new.url: texts[new.url]}, titles))
         expected = search.build(added_order, lambda e: texts[e.url], titles)
         assert all(expected[rel] == data for rel, data in added.items())
-        gone = order[len(order) // 2]
-        fewer = [e for e in order if e is not gone]
-        remove_s, removed = timed(1, lambda: search.patch(site, old_urls, fewer, {}, titles))
-        expected = search.build(fewer, lambda e: texts[e.url], titles)
-        assert all(expected[rel] == data for rel, data in removed.items()) and set(expected) <= set(removed)
+        assert all((site / rel).read_bytes() == data for rel, data in expected.items() if rel not in added)
+        withdrawn = {}
+        for name, gone in (("newest", order[-1]), ("middle", order[len(order) // 2])):
+            fewer = [e for e in order if e is not gone]
+            remove_s, removed = timed(1, lambda fewer=fewer: search.patch(site, old_urls, fewer, {}, titles))
+            expected = search.build(fewer, lambda e: texts[e.url], titles)
+            assert all(expected[rel] == data for rel, data in removed.items())
+            assert all((site / rel).read_bytes() == data for rel, data in expected.items() if rel not in removed)
+            assert not set(search.obsolete(site, removed)) & set(expected)
+            withdrawn[f"withdraw_{name}_s"] = round(remove_s, 2)
+            withdrawn[f"withdraw_{name}_files"] = len(removed)
     return {"items": items, "load_1min": [round(load, 1), round(os.getloadavg()[0], 1)],
             "build_s": round(build_s, 2), "v3_build_s": round(v3_s, 2), "v3_bytes": sum(map(len, v3_files.values())),
             "files": len(files), "bytes": sum(map(len, files.values())),
             "largest_file": max(map(len, files.values())),
-            "add_one_s": round(add_s, 3), "add_one_files": len(added),
-            "withdraw_one_s": round(remove_s, 2), "withdraw_one_files": len(removed)}
+            "add_one_s": round(add_s, 3), "add_one_files": len(added), **withdrawn}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -270,8 +270,10 @@ def _shard_lines(lines: dict[str, str]) -> bytes:
     return "".join(f"{t} {lines[t]}\n" for t in sorted(lines)).encode("utf-8")
 
 
-def _term_files(all_postings: dict[str, np.ndarray], shards: Iterable[int] | None = None) -> dict[str, bytes]:
-    """The shard files (all, or those numbered in `shards`) and the own files of their long postings."""
+def _term_files(all_postings: dict[str, np.ndarray] | dict[str, np.ndarray | str], shards: Iterable[int] | None = None) -> dict[str, bytes]:
+    """The shard files (all, or those numbered in `shards`) and the own files of their long postings.
+
+    A posting is item numbers, or its text when it is known not to have changed."""
     wanted = None if shards is None else set(shards)
     lines: dict[int, dict[str, str]] = {i: {} for i in (range(SHARDS) if wanted is None else wanted)}
     files: dict[str, bytes] = {}
@@ -279,7 +281,7 @@ def _term_files(all_postings: dict[str, np.ndarray], shards: Iterable[int] | Non
         i = shard_of(term)
         if i not in lines or not len(ids):
             continue
-        text = encode(ids)
+        text = ids if isinstance(ids, str) else encode(ids)
         if len(text) > LONG:
             files[own_path(term)] = (text + "\n").encode("ascii")
             text = ">"
@@ -341,23 +343,45 @@ def patch(previous: Path, old_order: Sequence[str], ordered: Sequence[Entry], te
             merged[term] = np.concatenate([merged[term], ids]) if term in merged else ids
         files.update(_term_files(merged, touched))
         return files
+    # every item before the first change keeps its number: postings that end before it are kept as they are
+    first = next((i for i, (a, b) in enumerate(zip(old_order, new_order, strict=False)) if a != b), min(old_count, len(new_order)))
+    old_position = {url: i for i, url in enumerate(old_order)}
+    first = min([first, *(position[u] for u in urls), *(old_position[u] for u in urls if u in old_position)])
     remap = np.full(old_count + 1, -1, dtype=np.int64)
     for old, url in enumerate(old_order):
         if url in position and url not in texts:
             remap[old] = position[url]
-    every: dict[str, np.ndarray] = {}
+    every: dict[str, np.ndarray | str] = {}
+    before: dict[str, bytes] = {}
     for i in range(SHARDS):
+        path = previous / shard_path(i)
+        if path.is_file():
+            before[shard_path(i)] = path.read_bytes()
         for term, text in _read_shard(previous, i).items():
-            ids = remap[_posting(previous, term, text)]
+            if text == ">":
+                text = (previous / own_path(term)).read_text(encoding="ascii").strip()
+                before[own_path(term)] = (text + "\n").encode("ascii")
+            if _ends_before(text, first):
+                every[term] = text
+                continue
+            ids = remap[decode(text)]
             ids = ids[ids >= 0]
             if len(ids):
                 every[term] = ids
     for url in urls:
         for term, ids in postings([texts[url]], base=position[url]).items():
-            every[term] = np.concatenate([every[term], ids]) if term in every else ids
-    for ids in every.values():
-        ids.sort()
-    return {**_meta_files(ordered, column_titles), **_term_files(every)}
+            known = every.get(term)
+            every[term] = ids if known is None else np.sort(np.concatenate([decode(known) if isinstance(known, str) else known, ids]))
+    files = _meta_files(ordered, column_titles, chunks_from=first // CHUNK)
+    files.update({rel: data for rel, data in _term_files(every).items() if before.get(rel) != data})
+    return files
+
+
+def _ends_before(text: str, first: int) -> bool:
+    """Whether every item of a posting is numbered below `first` (cheaply, without decoding a bitmap)."""
+    if text.startswith("="):
+        return (len(text) - 1) // 4 * 3 * 8 <= first
+    return sum(map(int, text.split(","))) < first
 
 
 def obsolete(previous: Path, files: dict[str, bytes]) -> list[str]:
@@ -366,7 +390,8 @@ def obsolete(previous: Path, files: dict[str, bytes]) -> list[str]:
     for rel in files:
         if rel.startswith(f"{DIR}/t/"):
             i = int(rel[len(DIR) + 3:-4], 16)
-            gone.update(own_path(t) for t, text in _read_shard(previous, i).items() if text == ">")
+            now = {line.partition(" ")[0] for line in files[rel].decode("utf-8").splitlines() if line.endswith(" >")}
+            gone.update(own_path(t) for t, text in _read_shard(previous, i).items() if text == ">" and t not in now)
     count = json.loads(files[f"{DIR}/index.json"])["count"]
     chunks = max((count + CHUNK - 1) // CHUNK, 1)
     for folder in ("d", "f"):
