@@ -26,12 +26,13 @@ from .policy import Policy
 
 PER_PAGE = 50
 EXPORT_LIMIT = 100_000
-ACTION_TITLES = {
+ACTION_TITLES = {  # the actions the workbench records (other actions are shown by their code)
     "login": "登录", "login-failed": "登录失败", "logout": "退出登录", "password": "修改密码",
     "submit": "报送稿件", "approve": "审核通过", "reject": "审核退回", "merge": "合并发布", "merge-refused": "合并未完成",
-    "config-submit": "提交配置变更", "invite": "邀请", "enrol": "开通账号", "accept": "接受邀请", "reset": "重置密码",
-    "rekey": "更换密钥", "deactivate": "停用账号", "restore": "恢复网站", "rollback": "回滚网站", "republish": "重新发布",
-    "verify": "核验网站", "remind": "发送提醒", "mail": "发送邮件", "schedule": "定时发布", "publish": "发布",
+    "config-submit": "提交配置变更", "invite": "邀请", "enrol": "开通账号", "reset-issue": "发出重置链接",
+    "reset": "重置密码", "key-replace": "更换密钥", "deactivate": "停用账号", "duty-check": "值班检查",
+    "restore": "恢复网站", "mail-digest": "发送提醒邮件（每日汇总）", "mail-urgent": "发送提醒邮件（紧急）",
+    "mail-failed": "邮件发送失败", "publish": "发布",
 }
 FORMULA = ("=", "+", "-", "@", "\t", "\r")  # a cell starting so is a formula in Excel: written as text instead
 
