@@ -55,7 +55,7 @@ def check(portal: Portal, article: Article, now: dt.datetime | None = None) -> I
 def _document(portal: Portal, links: policy.Links, article: Article, now: dt.datetime) -> Iterable[Finding]:
     cfg = portal.config
     if article.index_number:
-        others = sorted(p for p, f in links.facts.items() if f.index_number == article.index_number and p != article.path)
+        others = [p for p in links.numbered.get(article.index_number, []) if p != article.path]
         if others:
             yield _finding(article, "index_number", "POLICY-INDEX-DUP",
                            f"索引号“{article.index_number}”与 {others[0]} 相同，索引号不得重复。"

@@ -226,7 +226,11 @@ class Links:
         self.config = config
         self.facts = facts
         self.by_slug = {(f.column, f.slug): p for p, f in facts.items()}
-        self.by_number = {f.index_number: p for p, f in sorted(facts.items()) if f.index_number}
+        self.by_number = {f.index_number: p for p, f in sorted(facts.items(), reverse=True) if f.index_number}
+        self.numbered: dict[str, list[str]] = {}  # 索引号 -> every item that has it
+        for p, f in sorted(facts.items()):
+            if f.index_number:
+                self.numbered.setdefault(f.index_number, []).append(p)
         self.readers: dict[str, list[str]] = {}
         for path, fact in sorted(facts.items()):
             target = self.target(fact)
