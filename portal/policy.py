@@ -248,7 +248,8 @@ class Links:
         written = fact.interprets.strip()
         if written in self.by_number and self.role(self.facts[self.by_number[written]].column) == DOCUMENT:
             return Target(self.by_number[written], "")
-        rel = written.lstrip("/").removeprefix(model.CONTENT + "/").removeprefix("./")
+        site = self.config.site.url.rstrip("/") + "/"
+        rel = written.replace("\\", "/").removeprefix(site).removeprefix("./").lstrip("/").removeprefix(model.CONTENT + "/")
         parts = rel.split("/")
         if len(parts) != 2 or not parts[1]:
             return Target("", "missing")

@@ -142,7 +142,8 @@ def test_a_document_paired_with_its_interpretation_passes(run_checks) -> None:
 
 
 @pytest.mark.parametrize("named", [DOC, "documents/2026-11-10-banfa.md", "/content/documents/2026-11-10-banfa.md",
-                                   "documents/banfa.html", "3310000017/2026-00009"])
+                                   "documents/banfa.html", "3310000017/2026-00009", "./documents/2026-11-10-banfa.md",
+                                   "https://yjj.yunjiang.gov.cn/documents/banfa.html", "documents\\2026-11-10-banfa.md"])
 def test_a_document_is_named_by_path_address_or_index_number(run_checks, named: str) -> None:
     findings = run_checks({DOC: doc(index_number="3310000017/2026-00009"),
                            "content/interpretations/2026-11-10-jiedu.md": jiedu(named)})
