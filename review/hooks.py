@@ -269,14 +269,16 @@ def publish(repo: Repo, sha: str, full: bool = False) -> Outcome:
     if command is None or not target:
         note = "未配置发布目录（portal server install --publish-dir），仅记录" if command else "未安装构建步骤，仅记录"
         return Outcome("none", sha, reason=note)
-    with tempfile.TemporaryDirectory(prefix="portal-publish-") as tmp:
-        repo.archive_into(sha, ["."], Path(tmp))
-        # the export is no git work tree: --commit tells publish which commit the release is
-        option = ["--to", target, "--commit", sha, *(["--full"] if full else [])] if command == "publish" \
-            else ["--out", target]
-        env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-        proc = subprocess.run([sys.executable, "-m", "portal", "--root", tmp, command, *option],
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    if command == "publish":  # publish reads the commit from this repository: only the blobs that changed
+        option = ["--to", target, "--commit", sha, *(["--full"] if full else [])]
+        proc = subprocess.run([sys.executable, "-m", "portal", "--root", str(_git_dir(repo)), command, *option],
                               capture_output=True, text=True, env=env)
+    else:
+        with tempfile.TemporaryDirectory(prefix="portal-publish-") as tmp:
+            repo.archive_into(sha, ["."], Path(tmp))
+            proc = subprocess.run([sys.executable, "-m", "portal", "--root", tmp, command, "--out", target],
+                                  capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         reason = (proc.stderr.strip() or proc.stdout.strip())[-500:]
         return Outcome("failed", sha, reason=f"portal {command} 失败（退出码 {proc.returncode}）：{reason}")

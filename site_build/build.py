@@ -20,7 +20,7 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from portal import clock, model
 from portal.errors import Finding, PortalError, has_error
 
 from . import pages, parallel, related, render, search, shell, state
+from .delta import DeltaOutput
 
 PACKAGE_CONFIG = Path(__file__).parent / "mkdocs.yml"
 
@@ -64,21 +65,26 @@ def load_mkdocs(root: Path, site_dir: Path) -> Any:
     return cfg
 
 
-def build_site(root: Path, out: Path, *, incremental_from: Path | None = None) -> BuildResult:
+def build_site(root: Path, out: Path, *, incremental_from: Path | None = None, delta: bool = False,
+               changed: Sequence[str] | None = None) -> BuildResult:
     """Build the portal at `root` into `out`; on a check error return the findings and leave `out` alone.
 
     With `incremental_from` (a site this function built before), rebuild only what changed when
-    its state allows, else fall back to a full build.
+    its state allows, else fall back to a full build. With `delta` too, an incremental build
+    writes into `out` only the files it wrote and lists in `removed` the files of `incremental_from`
+    to delete (site_build.delta; publishing applies them); a full build is always whole. `changed`
+    (repository paths changed since `incremental_from` was built, from git) spares the scan of every file.
     """
     root, out = Path(root).resolve(), Path(out).resolve()
     _check_out(root, out)
     previous = None if incremental_from is None else Path(incremental_from).resolve()
     old = None if previous is None else state.load(previous)
     hashes = state.FileHashes(root, old["stats"] if old else {})
-    items, others = state.scan(root, hashes)
+    found = None if old is None or changed is None else state.from_changes(root, old, changed, hashes)
+    items, others = found if found is not None else state.scan(root, hashes)
     if (previous is not None and old is not None and old.get("key") == _key(root) and old.get("others") == others
             and related.KEY in old):
-        return _incremental(root, out, previous, old, items, others, hashes)
+        return _incremental(root, out, previous, old, items, others, hashes, delta)
     return _full(root, out, items, others, hashes)
 
 
@@ -154,7 +160,7 @@ def _items(portal: model.Portal, items: dict[str, str], entries: dict[str, pages
 
 
 def _incremental(root: Path, out: Path, previous: Path, old: dict[str, Any], items: dict[str, str],
-                 others: list[str], hashes: state.FileHashes) -> BuildResult:
+                 others: list[str], hashes: state.FileHashes, delta: bool = False) -> BuildResult:
     now = clock.now()
     known: dict[str, Any] = old["items"]
     before = {rel: str(stat[2]) for rel, stat in old["stats"].items()}
@@ -193,8 +199,8 @@ def _incremental(root: Path, out: Path, previous: Path, old: dict[str, Any], ite
     plan = pages.plan(site, entries.values(), item_pages)
     shells: dict[str, shell.Shell] = old["shells"]
     own = set(old["own"])
-    with _staging(out, copy_from=previous) as tmp:
-        o = render.Output(tmp)
+    with _staging(out, copy_from=None if delta else previous) as tmp:
+        o = DeltaOutput(tmp, previous) if delta else render.Output(tmp)
         old_entries = {p: r["entry"] for p, r in known.items() if r["entry"] is not None}
         new_urls = {e.url for e in plan.entries}
         for entry in old_entries.values():
@@ -216,9 +222,8 @@ def _incremental(root: Path, out: Path, previous: Path, old: dict[str, Any], ite
         words = render.words(plan.items)
         index = search.patch(previous, old["search"], ordered, words, render.column_titles(plan))
         render.write_files(o, index, compare=True)
-        for stale in (tmp / search.DIR / "d").glob("*.json"):
-            if f"{search.DIR}/d/{stale.name}" not in index:
-                o.remove(f"{search.DIR}/d/{stale.name}")
+        for stale in search.obsolete(previous, index):
+            o.remove(stale)
     merged = {p: r for p, r in known.items() if p in items and p not in load}
     merged.update(_items(portal, items, {e.path: e for e in plan.entries}))
     data = {**old, "others": others, "items": merged, "lists": sorted(p.url for p in plan.lists),

@@ -1,15 +1,21 @@
 """What the last build of a site knew, kept next to the site (never inside it, so it is never served).
 
-`<dir>/../.<name>.build.json` records: a key over everything that shapes every page (configuration,
-theme, this package's code), the theme's shells, every item's content hash with its list record,
-and the search index's document order. An incremental build trusts it only when the key matches
-and the site still holds the files the state describes.
+The state is a folder `<dir>/../.<name>.build/` of pieces, so that a build writes only what changed:
+
+    head.json        the key over everything that shapes every page, the theme's shells, the list
+                     pages, the search order and the other fields of the build, and the names of:
+    <sha256>.json    one piece per column: its items (content hash, due time, list record) and the
+                     size, mtime and hash of its repository files, named by the sha256 of its bytes
+
+An incremental build trusts the state only when the key matches and the site still holds the
+files the state describes (the witnesses). A piece is read only after its bytes match its name.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import shutil
 from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
@@ -20,14 +26,20 @@ from portal import model
 
 from .manifest import sha256_bytes, write_durably
 
-VERSION = 2
+VERSION = 3
+HEAD = "head.json"
 FIELDS = ("key", "others", "own", "shells", "items", "lists", "stats", "search")
 PACKAGES = ("mkdocs", "mkdocs-material", "mistune", "nh3")
 WITNESSES = ("sitemap.xml", "search/index.json")  # files every build rewrites when its pages change
 
 
+def folder_for(site: Path) -> Path:
+    return site.parent / f".{site.name}.build"
+
+
 def path_for(site: Path) -> Path:
-    return site.parent / f".{site.name}.build.json"
+    """The head of a site's state (removing it makes the next build a full one)."""
+    return folder_for(site) / HEAD
 
 
 def key(root: Path, config_file: Path, theme_dirs: Iterable[Path]) -> str:
@@ -58,11 +70,48 @@ def scan(root: Path, hashes: FileHashes) -> tuple[dict[str, str], list[str]]:
             rel = (rel_dir / name).as_posix()
             if name.startswith("."):
                 continue
-            if name.endswith(".md") and not (Path(dirpath) / name).is_symlink():
+            if is_item(rel) and not (Path(dirpath) / name).is_symlink():
                 items[rel] = hashes.get(rel)
             else:
                 others.append(rel)
     return items, others
+
+
+def from_changes(root: Path, old: dict[str, Any], changed: Iterable[str],
+                 hashes: FileHashes) -> tuple[dict[str, str], list[str]] | None:
+    """What `scan` would return, from the last state and the repository paths changed since (publishing
+    knows them from git); None when a change needs a real scan (a file beside the items, a link)."""
+    items = {p: str(r["sha"]) for p, r in old["items"].items()}
+    now = dict(old["stats"])
+    touched = []
+    for rel in changed:
+        parts = rel.split("/")
+        if parts[0] != model.CONTENT or model.FILES_DIR in parts[2:3]:
+            continue  # outside content/ (the key covers what matters there), or an attachment (hashed when used)
+        path = root / rel
+        if not is_item(rel) or path.is_symlink():
+            return None
+        if path.is_file():
+            touched.append(rel)
+        else:
+            items.pop(rel, None)
+            now.pop(rel, None)
+    hashes.now = now
+    for rel in touched:
+        items[rel] = hashes.get(rel)
+    return dict(sorted(items.items())), list(old["others"])
+
+
+def is_item(rel: str) -> bool:
+    """content/<column>/<name>.md: an item (anything deeper or elsewhere is not)."""
+    parts = rel.split("/")
+    return len(parts) == 3 and parts[0] == model.CONTENT and parts[2].endswith(".md")
+
+
+def column_of(rel: str) -> str:
+    """The piece a repository file belongs to: its column under content/, else ""."""
+    parts = rel.split("/")
+    return parts[1] if len(parts) > 2 and parts[0] == model.CONTENT else ""
 
 
 class FileHashes:
@@ -91,18 +140,95 @@ def witnesses(site: Path) -> dict[str, str]:
     return {name: sha256_bytes((site / name).read_bytes()) if (site / name).is_file() else "" for name in WITNESSES}
 
 
-def load(site: Path) -> dict[str, Any] | None:
-    path = path_for(site)
+def _dump(data: Any) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
+
+
+def load(site: Path, folder: Path | None = None) -> dict[str, Any] | None:
+    """The state of `site` as one dictionary, None if absent, stale or damaged.
+
+    `items` and `stats` are gathered from the column pieces; every other field comes from the head.
+    """
+    folder = folder_for(site) if folder is None else folder
     try:
-        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        head: dict[str, Any] = json.loads((folder / HEAD).read_bytes())
+        if head.get("version") != VERSION or head.get("witnesses") != witnesses(site):
+            return None  # written by another version, or the site changed since: build in full
+        items: dict[str, Any] = {}
+        stats: dict[str, Any] = {}
+        for sha in head.pop("pieces").values():
+            piece = _read(folder, sha)
+            items.update(piece["items"])
+            stats.update(piece["stats"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
-    if data.get("version") != VERSION or any(f not in data for f in FIELDS) or data.get("witnesses") != witnesses(site):
-        return None  # written by another version, or the site changed since: build in full
-    return data
+    data = {**head, "items": items, "stats": stats}
+    return data if all(f in data for f in FIELDS) else None
 
 
-def save(site: Path, data: dict[str, Any]) -> None:
-    data = {**data, "version": VERSION, "witnesses": witnesses(site)}
-    path = path_for(site)
-    write_durably(path, json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+def _read(folder: Path, sha: str) -> Any:
+    data = (folder / f"{sha}.json").read_bytes()
+    if sha256_bytes(data) != sha:
+        raise ValueError(f"piece {sha} damaged")
+    return json.loads(data)
+
+
+def save(site: Path, data: dict[str, Any], folder: Path | None = None) -> None:
+    """Write the state of `site`: one piece per column (items and file stats), then the head.
+
+    Pieces are named by the sha256 of their bytes: a piece whose column did not change is already
+    there and is not written again; the head is written last, durably, and names exactly its pieces.
+    """
+    folder = folder_for(site) if folder is None else folder
+    folder.mkdir(parents=True, exist_ok=True)
+    pieces: dict[str, dict[str, Any]] = {}
+    for path, record in data["items"].items():
+        pieces.setdefault(column_of(path), {"items": {}, "stats": {}})["items"][path] = record
+    for path, stat in data["stats"].items():
+        pieces.setdefault(column_of(path), {"items": {}, "stats": {}})["stats"][path] = stat
+    names = {column: _put(folder, _dump(piece)) for column, piece in sorted(pieces.items())}
+    head = {k: v for k, v in data.items() if k not in ("items", "stats")}
+    head.update({"pieces": names, "version": VERSION, "witnesses": witnesses(site)})
+    write_durably(folder / HEAD, _dump(head))
+    keep = {f"{sha}.json" for sha in names.values()} | {HEAD}
+    for stale in folder.glob("*.json"):
+        if stale.name not in keep:
+            stale.unlink(missing_ok=True)
+
+
+def rewitness(site: Path, folder: Path | None = None) -> None:
+    """Record `site`'s witnesses in the head of its state (the site was brought to the state by other means:
+    publishing applies a delta build's files to it)."""
+    folder = folder_for(site) if folder is None else folder
+    try:
+        head = json.loads((folder / HEAD).read_bytes())
+    except (OSError, ValueError):
+        return
+    head["witnesses"] = witnesses(site)
+    write_durably(folder / HEAD, _dump(head))
+
+
+def copy(src: Path, dst: Path) -> None:
+    """Put the state folder `src` in place of `dst` (pieces hard-linked: they are never written again)."""
+    tmp = dst.with_name(f"{dst.name}.new")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    for piece in src.glob("*.json"):
+        try:
+            os.link(piece, tmp / piece.name)
+        except OSError:
+            shutil.copy2(piece, tmp / piece.name)
+    old = dst.with_name(f"{dst.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if dst.exists():
+        os.rename(dst, old)
+    os.rename(tmp, dst)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _put(folder: Path, data: bytes) -> str:
+    sha = sha256_bytes(data)
+    target = folder / f"{sha}.json"
+    if not target.exists():
+        write_durably(target, data)
+    return sha

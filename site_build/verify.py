@@ -14,7 +14,8 @@ from typing import Any
 from portal.errors import PortalError
 
 from . import manifest as mf
-from .publish import MANIFEST, SITE, Layout
+from . import publish
+from .publish import LOG, MANIFEST, RELEASES, SITE, Layout
 
 TIMEOUT = 10.0
 WORKERS = 8
@@ -30,10 +31,11 @@ class Located:
 
 
 def locate(where: Path | None, manifest_path: Path | None = None) -> Located:
-    """Find the site and its manifest from a publish directory, its `current`, a release or a site dir.
+    """Find the site and its manifest from a publish directory, its `current` or `site`, a release, or a site dir.
 
-    A publish directory or its `current` is checked against the release the link points to, whose
-    manifest must carry the sha256 logged when it was published.
+    A publish directory (or its `current`) is checked against the live release, whose manifest must
+    carry the sha256 logged when it was published. A release that is not live has no tree: its files
+    are checked in the store (whether a rollback to it would restore its exact bytes).
     """
     layout, release, site = _resolve(where) if where is not None else (None, None, None)
     if manifest_path is None:
@@ -50,22 +52,30 @@ def locate(where: Path | None, manifest_path: Path | None = None) -> Located:
         if logged != sha:
             problems.append(f"发布清单 {manifest_path} 的 sha256（{sha[:12]}…）与 {layout.log} 的记录"
                             f"（{(logged or '无记录')[:12]}…）不一致：清单被改动过，核验结果不可信")
+    if layout is not None and site is not None and layout.releases.is_dir():
+        link = layout.link_problem()
+        if link:
+            problems.append(link)
+        pending = layout.pending()
+        if pending is not None:
+            problems.append(f"版本 {pending} 的发布在写入在用网站的途中中断，网站中的文件分属新旧两个版本（每个文件都完整）。"
+                            f"请运行 portal publish --to {layout.root} 完成它，或 portal rollback --dir {layout.root}")
     return Located(manifest, manifest_path, site, layout, problems)
 
 
 def _resolve(where: Path) -> tuple[Layout | None, str | None, Path | None]:
-    """(publish layout, release, site directory) for a path given on the command line."""
-    if (where / "releases").is_dir() and (where / "current").is_symlink():
+    """(publish layout, release, directory to check: None for a release kept only in the store)."""
+    if (where / RELEASES).is_dir() and ((where / "current").is_symlink() or (where / SITE).is_dir()):
         layout = Layout(where.absolute())
-        release = layout.live()
-        return layout, release, layout.current
+        return layout, layout.live(), layout.current if layout.current.is_symlink() else layout.live_site
     real = Path(os.path.realpath(where))
-    if real.name == SITE and (real.parent / MANIFEST).is_file():
-        real = real.parent
-    elif not ((real / MANIFEST).is_file() and (real / SITE).is_dir()):
-        return None, None, where
-    site = where if where.name in (SITE, "current") else real / SITE
-    return Layout(real.parent.parent), real.name, site
+    if (real.parent / RELEASES).is_dir() and (real.parent / LOG).is_file() and real.name in (SITE, "current"):
+        layout = Layout(real.parent)
+        return layout, layout.live(), where
+    if (real / MANIFEST).is_file() and real.parent.name == RELEASES:
+        layout = Layout(real.parent.parent)
+        return layout, real.name, layout.live_site if real.name == layout.live() else None
+    return None, None, where
 
 
 @dataclasses.dataclass
@@ -124,10 +134,18 @@ def _recovery(located: Located) -> str:
     layout = located.layout
     where = str(layout.root) if layout is not None else "发布目录"
     return (f"恢复：portal rollback --dir {where} 切换回上一个版本（各版本不共用文件，在用网站被改写不会波及它们，"
-            f"回滚前会先核对目标版本），或 portal publish --to {where} 重新发布（发现篡改时自动完整构建）。")
+            f"回滚时逐个核对在用网站的文件，被改动的一并从存储中恢复），或 portal publish --to {where} --full 重新发布"
+            f"（完整构建，并重写在用网站中与之不同的每个文件）。")
 
 
-def verify_dir(located: Located, site: Path) -> Report:
+def verify_dir(located: Located, site: Path | None) -> Report:
+    """Compare a directory with the manifest; without one (a release kept only in the store), the store's objects."""
+    if site is None:
+        assert located.layout is not None
+        files = located.manifest.files
+        report = Report(f"{located.layout.store}（版本 {located.manifest.release} 的文件）", False, located,
+                        mf.compare(files, publish.stored(located.layout, files)))
+        return report
     actual = mf.scan(site)
     return Report(str(site), False, located, mf.compare(located.manifest.files, actual))
 
@@ -136,8 +154,14 @@ def new_pages(located: Located) -> tuple[str | None, list[str]]:
     """(previous release, files that differ from it), for confirming that a publish went live."""
     layout = located.layout
     release = located.manifest.release
-    previous = layout.previous(release) if layout is not None and layout.releases.is_dir() else None
-    if layout is None or previous is None:
+    if layout is None or not layout.releases.is_dir():
+        return None, sorted(located.manifest.files)
+    previous = located.manifest.previous
+    if layout.journal(release).is_file() and previous is not None:
+        ops, _ = publish.read_journal(layout, release)
+        return previous, sorted(op.path for op in ops if op.new is not None)
+    previous = layout.previous(release)
+    if previous is None:
         return None, sorted(located.manifest.files)
     before, _ = mf.read(layout.manifest(previous))
     files = located.manifest.files

@@ -30,7 +30,6 @@ def run(args: argparse.Namespace) -> int:
     if args.url is not None:
         report = verify.verify_url(located, verify.check_url(args.url), new=args.new, timeout=args.timeout)
     else:
-        assert located.site is not None  # `where` was given
         report = verify.verify_dir(located, located.site)
     print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2) if args.format == "json" else report.text())
     return 0 if report.ok else 1

@@ -24,8 +24,8 @@ from .test_publish import NEW_PAGE, PAGE, add_item, live
 Serve = Callable[[Path], contextlib.AbstractContextManager[str]]
 
 
-@pytest.mark.parametrize("point", publish.CRASH_POINTS)
-def test_a_crash_mid_publish_leaves_the_old_site_live(
+@pytest.mark.parametrize("point", publish.BEFORE_APPLY)
+def test_a_crash_before_applying_leaves_the_old_site_live(
         point: str, run_portal: Run, site_repo: Path, tmp_path: Path, write_item: Callable[..., Path],
         valid_item: str, serve: Serve) -> None:
     www = tmp_path / "www"
@@ -48,6 +48,34 @@ def test_a_crash_mid_publish_leaves_the_old_site_live(
     assert live(www) != old and (www / "current" / NEW_PAGE).is_file()
     assert not [p.name for p in (www / "releases").iterdir() if p.name.startswith(".")]
     assert not list(www.glob(".current.*"))
+    assert run_portal("verify-site", www)[0] == 0
+
+
+@pytest.mark.parametrize("point", publish.WHILE_APPLYING)
+def test_a_crash_while_applying_leaves_whole_files_and_the_next_publish_finishes_it(
+        point: str, run_portal: Run, site_repo: Path, tmp_path: Path, write_item: Callable[..., Path],
+        valid_item: str) -> None:
+    www = tmp_path / "www"
+    assert run_portal("publish", "--to", www)[0] == 0
+    old = live(www)
+    add_item(site_repo, write_item, valid_item)
+    env = {**os.environ, publish.CRASH_ENV: point}
+    crashed = subprocess.run([sys.executable, "-m", "portal", "--root", str(site_repo), "publish", "--to", str(www)],
+                             env=env, capture_output=True, text=True)
+    assert crashed.returncode == -signal.SIGKILL, crashed.stderr
+    layout = publish.Layout(www)
+    pending = layout.pending()
+    assert live(www) == old and pending is not None and pending != old
+    # every file on the live site is whole: the old release's bytes or the new one's
+    releases = [mf.read(layout.manifest(r))[0].files for r in (old, pending)]
+    for path, entry in mf.scan(www / "current").items():
+        assert any(files.get(path) == entry for files in releases), path
+    status, out, _ = run_portal("verify-site", www)
+    assert status == 1 and f"版本 {pending} 的发布在写入在用网站的途中中断" in out
+    # the next publish finishes it first, then publishes (nothing new here: a release equal to it)
+    assert run_portal("publish", "--to", www)[0] == 0
+    assert layout.pending() is None and (www / "current" / NEW_PAGE).is_file()
+    assert run_portal("verify-site", www)[0] == 0
 
 
 def test_mid_build_crash_dies_while_the_release_is_partial(

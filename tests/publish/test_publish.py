@@ -33,7 +33,13 @@ def events(to: Path) -> list[dict[str, object]]:
 
 
 def live(to: Path) -> str:
-    return os.readlink(to / "current").split("/")[1]
+    release = publish.Layout(to).live()
+    assert release is not None
+    return release
+
+
+def files_of(to: Path, release: str) -> dict[str, mf.Entry]:
+    return mf.read(to / "releases" / release / "manifest.json")[0].files
 
 
 def two_releases(run_portal: Run, site_repo: Path, to: Path, write_item: Callable[..., Path],
@@ -54,7 +60,7 @@ def test_publish_builds_a_release_with_its_manifest_and_switches_current(
     head = git(site_repo, "rev-parse", "HEAD").strip()
     release = live(to)
     assert release == f"20261122-120000-{head[:7]}"
-    assert os.readlink(to / "current") == f"releases/{release}/site"
+    assert os.readlink(to / "current") == "site"
     assert f"已发布版本 {release}：2 篇稿件" in out
     assert "市应急管理局召开全市防汛工作部署会" in (to / "current" / PAGE).read_text(encoding="utf-8")
     # the manifest lies outside the web root and records every file of the site
@@ -65,9 +71,9 @@ def test_publish_builds_a_release_with_its_manifest_and_switches_current(
     assert manifest.files == mf.scan(to / "current") and PAGE in manifest.files
     assert manifest.files[PAGE] == mf.hash_file(to / "current" / PAGE)
     logged = events(to)
-    assert [e["event"] for e in logged] == ["release", "publish"]
+    assert [e["event"] for e in logged] == ["release", "apply", "publish"]
     assert logged[0]["manifest_sha256"] == sha and logged[0]["items"] == 2
-    assert logged[1] == {"event": "publish", "time": "2026-11-22T12:00:00+08:00", "release": release, "previous": None}
+    assert logged[2] == {"event": "publish", "time": "2026-11-22T12:00:00+08:00", "release": release, "previous": None}
 
 
 def test_second_publish_switches_to_a_new_release_and_keeps_the_old(
@@ -80,7 +86,10 @@ def test_second_publish_switches_to_a_new_release_and_keeps_the_old(
     second = live(to)
     assert status == 0 and second != first and f"上一版本 {first}" in out
     assert (to / "current" / NEW_PAGE).is_file()
-    assert not (to / "releases" / first / "site" / NEW_PAGE).exists()
+    assert NEW_PAGE not in files_of(to, first) and NEW_PAGE in files_of(to, second)
+    # the journal names what the second release changed: the new page among them, the old page not
+    changed = {op.path for op in publish.read_journal(publish.Layout(to), second)[0]}
+    assert NEW_PAGE in changed and PAGE not in changed and "disaster/index.html" in changed
     assert publish.Layout(to).ordered() == [first, second]
 
 
@@ -178,9 +187,12 @@ def test_rollback_refuses_a_tampered_release(
         run_portal: Run, site_repo: Path, tmp_path: Path, write_item: Callable[..., Path], valid_item: str) -> None:
     to = tmp_path / "www"
     first, second = two_releases(run_portal, site_repo, to, write_item, valid_item)
-    (to / "releases" / first / "site" / PAGE).write_text("<h1>被篡改</h1>", encoding="utf-8")
+    # the column index differs between the releases: the first's version is an object of its own in the store
+    obj = publish.Layout(to).object(files_of(to, first)["disaster/index.html"].sha256)
+    obj.chmod(0o644)
+    obj.write_text("<h1>被篡改</h1>", encoding="utf-8")
     status, _, err = run_portal("rollback", "--dir", to)
-    assert status == 1 and f"版本 {first} 的文件与其清单不一致（修改 1、新增 0、缺失 0）" in err
+    assert status == 1 and f"版本 {first} 的文件与其清单不一致（修改 1、新增 0、缺失 0" in err
     assert live(to) == second
 
 
@@ -261,18 +273,21 @@ def test_an_exported_tree_is_published_under_the_given_commit(run_portal: Run, s
 
 def test_a_defaced_live_site_is_not_carried_into_the_next_release(
         run_portal: Run, site_repo: Path, tmp_path: Path, write_item: Callable[..., Path], valid_item: str) -> None:
-    """The next release starts from the live one: what a defacer changed or planted there must not follow."""
+    """The next build starts from the private base, never from the served files: a defacement is not built on,
+    the new manifest still records the published bytes (so verify-site keeps reporting it), and --full rewrites it."""
     to = tmp_path / "www"
     run_portal("publish", "--to", to)
     (to / "current" / PAGE).write_text("<h1>此页已被篡改</h1>", encoding="utf-8")
     (to / "current" / "evil.html").write_text("<script>alert(1)</script>", encoding="utf-8")
     add_item(site_repo, write_item, valid_item)
-    status, _, err = run_portal("publish", "--to", to)
-    assert status == 0 and "警告：在用版本有 2 个文件与其清单不一致（如 disaster/fang-xun.html），不能在它的基础上增量构建" in err
+    assert run_portal("publish", "--to", to)[0] == 0
+    assert "此页已被篡改" not in (to / "base" / PAGE).read_text(encoding="utf-8")
+    status, out, _ = run_portal("verify-site", to)
+    assert status == 1 and f"被修改：{PAGE}" in out and "新增：evil.html" in out
+    assert run_portal("publish", "--to", to, "--full")[0] == 0
     assert not (to / "current" / "evil.html").exists()
     assert "此页已被篡改" not in (to / "current" / PAGE).read_text(encoding="utf-8")
     assert run_portal("verify-site", to)[0] == 0
-    assert run_portal("publish", "--to", to, "--full")[0] == 0
 
 
 def test_a_portal_in_a_subfolder_and_a_publish_dir_inside_the_repository(

@@ -5,6 +5,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from site_build import manifest as mf
 from site_build import publish
 
 from .conftest import Run, git
@@ -36,13 +37,19 @@ def _write_in_place(path: Path, data: bytes) -> None:
     assert path.stat().st_ino == inode
 
 
-def test_a_page_written_in_place_changes_only_the_live_release_and_rollback_restores_a_clean_one(
+def _stored(to: Path, release: str, path: str) -> bytes:
+    """The bytes a kept release holds for `path`: its store object."""
+    manifest = mf.read(to / "releases" / release / "manifest.json")[0]
+    return publish.Layout(to).object(manifest.files[path].sha256).read_bytes()
+
+
+def test_a_page_written_in_place_changes_only_the_live_site_and_rollback_restores_a_clean_one(
         run_portal: Run, site_repo: Path, tmp_path: Path, write_item: Callable[..., Path], valid_item: str) -> None:
     to = tmp_path / "www"
     first, second, third = _three_releases(run_portal, site_repo, to, write_item, valid_item)
-    # the page did not change between the releases: an incremental build carried it over each time
-    pages = [(to / "releases" / r / "site" / PAGE).read_bytes() for r in (first, second, third)]
-    assert pages[0] == pages[1] == pages[2]
+    # the page did not change between the releases: one object in the store, and a copy of it on the live site
+    pages = [_stored(to, r, PAGE) for r in (first, second, third)]
+    assert pages[0] == pages[1] == pages[2] == (to / "current" / PAGE).read_bytes()
     stylesheet = next(p.relative_to(to / "current").as_posix() for p in (to / "current").rglob("*.css"))
     _write_in_place(to / "current" / PAGE, DEFACED)
     _write_in_place(to / "current" / stylesheet, b"body{display:none}")
@@ -50,41 +57,30 @@ def test_a_page_written_in_place_changes_only_the_live_release_and_rollback_rest
     status, out, _ = run_portal("verify-site", to)
     assert status == 1 and f"被修改：{PAGE}" in out and f"被修改：{stylesheet}" in out
     assert f"portal rollback --dir {to}" in out
-    # the kept releases hold their own copies: they still match their manifests
-    for release in (first, second):
-        assert (to / "releases" / release / "site" / PAGE).read_bytes() == pages[0]
-        assert run_portal("verify-site", to / "releases" / release)[0] == 0
+    # the kept releases' files are in the store, untouched
+    for release in (first, second, third):
+        assert _stored(to, release, PAGE) == pages[0]
+    for release in (first, second):  # a release that is not live is checked in the store
+        status, out, _ = run_portal("verify-site", to / "releases" / release)
+        assert status == 0 and "store" in out
 
     status, out, err = run_portal("rollback", "--dir", to)
     assert status == 0, err
     assert live(to) == second and f"由 {third} 改为 {second}" in out
-    assert run_portal("verify-site", to)[0] == 0
+    assert run_portal("verify-site", to)[0] == 0  # the tampered files were restored too
     assert (to / "current" / PAGE).read_bytes() == pages[0]
     assert run_portal("verify-site", to / "releases" / first)[0] == 0
-    # the defaced release is still refused, by name
-    status, _, err = run_portal("rollback", "--dir", to, "--to", third)
-    assert status == 1 and "修改 2" in err and live(to) == second
+    # the release that was live when the site was defaced is clean in the store: going back to it is fine
+    assert run_portal("rollback", "--dir", to, "--to", third)[0] == 0
+    assert live(to) == third and run_portal("verify-site", to)[0] == 0
 
 
-def test_no_file_of_a_release_shares_its_inode(
+def test_no_file_of_the_live_site_shares_its_inode(
         run_portal: Run, site_repo: Path, tmp_path: Path, write_item: Callable[..., Path], valid_item: str) -> None:
     to = tmp_path / "www"
     _three_releases(run_portal, site_repo, to, write_item, valid_item)
-    shared = [p for p in (to / "releases").rglob("*") if p.is_file() and os.lstat(p).st_nlink > 1]
+    assert run_portal("rollback", "--dir", to)[0] == 0
+    shared = [p for p in (to / "site").rglob("*") if p.is_file() and os.lstat(p).st_nlink > 1]
     assert shared == []
-
-
-def test_unshare_gives_a_linked_file_its_own_copy_with_the_same_bytes_and_mode(tmp_path: Path) -> None:
-    old, new = tmp_path / "old", tmp_path / "new"
-    (old / "news").mkdir(parents=True)
-    (old / "news" / "a.html").write_bytes("<p>原文</p>".encode() * 1000)
-    (old / "news" / "a.html").chmod(0o644)
-    (new / "news").mkdir(parents=True)
-    os.link(old / "news" / "a.html", new / "news" / "a.html")
-    (new / "index.html").write_text("首页", encoding="utf-8")
-    assert publish.unshare(new) == 1
-    _write_in_place(new / "news" / "a.html", DEFACED)
-    assert (old / "news" / "a.html").read_bytes() == "<p>原文</p>".encode() * 1000
-    assert (new / "news" / "a.html").stat().st_mode & 0o777 == 0o644
-    assert publish.unshare(new) == 0
-    assert sorted(p.name for p in new.rglob("*")) == ["a.html", "index.html", "news"]
+    # and every store object is read-only
+    assert all(p.stat().st_mode & 0o222 == 0 for p in (to / "store").rglob("*") if p.is_file())

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from site_build import manifest as mf
+
 from .conftest import Run, git
 from .test_publish import PAGE, live
 
@@ -31,7 +33,7 @@ def test_a_withdrawn_item_disappears_from_the_next_release(run_portal: Run, site
     assert mentions(www / "current", "fang-xun") == [] and mentions(www / "current", TITLE) == []
     # the record stays: in git, and in the previous release, which can be put back
     assert TITLE in git(site_repo, "show", f"HEAD~1:{ITEM}")
-    assert (www / "releases" / before / "site" / PAGE).is_file()
+    assert PAGE in mf.read(www / "releases" / before / "manifest.json")[0].files
     assert run_portal("verify-site", www)[0] == 0
     assert run_portal("rollback", "--dir", www)[0] == 0
     assert (www / "current" / PAGE).is_file()

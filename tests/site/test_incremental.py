@@ -113,7 +113,7 @@ def test_error_leaves_the_site_as_it_was(mini: Path, first: Path, tmp_path: Path
         assert not result.ok and result.written == []
         assert [f.rule for f in result.findings if f.severity == "error"] == ["FM-DEPT-UNKNOWN"]
         assert tree(first) == before
-    assert sorted(p.name for p in first.parent.iterdir() if p.name.startswith(".v1")) == [".v1.build.json"]
+    assert sorted(p.name for p in first.parent.iterdir() if p.name.startswith(".v1")) == [".v1.build"]
 
 
 def test_hard_links_are_never_written_through(mini: Path, first: Path, tmp_path: Path) -> None:
