@@ -39,8 +39,8 @@ from .repos import MAIN
 
 COLUMNS, ROSTER = "columns.yml", "roster.yml"
 COLUMN_OPTIONAL = ("description", "keywords", "reprint_sources", "home", "scoring", "group")
-PERSON_EDITABLE = ("name", "department", "title", "roles", "oversees")  # never `key`: the people pages enrol keys
-PERSON_OPTIONAL = ("title", "oversees", "key", "handle")
+PERSON_EDITABLE = ("name", "department", "title", "roles", "oversees", "email")  # never `key`: the people pages enrol keys
+PERSON_OPTIONAL = ("title", "oversees", "key", "handle", "email")
 DEPARTMENT_KEYS = ("id", "name")
 INSPECTION_TITLES = {"news": "news（动态要闻类，2 周内须更新）", "notice": "notice（通知公告、政策文件类，6 个月）",
                      "other": "other（其他应更新栏目，1 年）", "static": "static（概况类，无更新要求）"}
@@ -191,6 +191,7 @@ class PersonForm(forms.Form):
     title = TextField("职务", required=False)
     roles = OpenMultiple("角色", [], required=True)
     oversees = OpenMultiple("分管科室（分管领导）", [])
+    email = TextField("邮箱（工作台提醒邮件发到这里，可不填）", required=False)
 
     def __init__(self, config: Config, *args: Any, original: tuple[str, ...] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -203,13 +204,13 @@ class PersonForm(forms.Form):
         d = self.cleaned_data
         roles = [r for r in self.original if r in d["roles"]] + [r for r in d["roles"] if r not in self.original]
         return {"name": d["name"], "department": d["department"], "title": d["title"], "roles": roles,
-                "oversees": d["oversees"]}
+                "oversees": d["oversees"], "email": d["email"]}
 
     @staticmethod
     def initial_of(config: Config, pid: str) -> dict[str, Any]:
         p = config.people[pid]
         return {"name": p.name, "department": p.department, "title": p.title, "roles": list(p.roles),
-                "oversees": list(p.oversees)}
+                "oversees": list(p.oversees), "email": p.email}
 
 
 class DepartmentForm(forms.Form):
@@ -355,9 +356,11 @@ def config_home(request: HttpRequest) -> HttpResponse:
         return refused
     policy = _policy(request)
     config = policy.config
+    waiting = [(name, branch) for name in (COLUMNS, ROSTER) for branch in pending(name)]
     return render(request, "workbench/config_home.html", {
         "policy": policy, "columns": list(config.columns.values()), "people": list(config.people.values()),
-        "departments": list(config.departments.values()), "cycles": CYCLE_TITLES, "roles": config.roles})
+        "departments": list(config.departments.values()), "cycles": CYCLE_TITLES, "roles": config.roles,
+        "waiting": waiting})
 
 
 @login_required

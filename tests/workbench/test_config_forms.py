@@ -36,6 +36,14 @@ def field_errors(page: str, field: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", " ", found.group(1))) if found else ""
 
 
+def diff_changes(page: str) -> tuple[list[str], list[str]]:
+    """The removed and the added lines of the diff shown before submitting."""
+    diff = page.split('<pre class="diff"', 1)[1].split("</pre>", 1)[0]
+    removed = re.findall(r'<span class="dl d-"><span class="sr">删除：</span>(.*?)</span>', diff)
+    added = re.findall(r'<span class="dl d\+"><span class="sr">新增：</span>(.*?)</span>', diff)
+    return [html.unescape(x) for x in removed], [html.unescape(x) for x in added]
+
+
 def submitted_branches(world: World) -> list[str]:
     from workbench.services import server
 
@@ -78,12 +86,9 @@ def test_preview_shows_the_change_as_a_diff_with_text_markers_and_escapes_script
     page = r.content.decode()
     assert r.status_code == 200, page[:3000]
     assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    diff = page.split('<pre class="diff"', 1)[1].split("</pre>", 1)[0]
-    removed = re.findall(r'<span class="dl d-"><span class="sr">删除：</span>(.*?)</span>', diff)
-    added = re.findall(r'<span class="dl d\+"><span class="sr">新增：</span>(.*?)</span>', diff)
-    assert [html.unescape(x) for x in removed] == ["-     title: 动态要闻", "-     kinds: [新闻, 动态, 图片]"]
-    assert [html.unescape(x) for x in added] == ["+     title: <script>alert(1)</script>动态要闻",
-                                                 "+     kinds: [新闻, 动态]"]
+    removed, added = diff_changes(page)
+    assert removed == ["-     title: 动态要闻", "-     kinds: [新闻, 动态, 图片]"]
+    assert added == ["+     title: <script>alert(1)</script>动态要闻", "+     kinds: [新闻, 动态]"]
     assert 'type="password"' in page and 'value="submit"' in page
     assert submitted_branches(world) == before
 
@@ -142,6 +147,11 @@ def test_the_roster_forms(world: World) -> None:
     assert r.status_code == 200, page[:3000]
     assert "-     title: 科室负责人" in page and "+     title: 宣教科科长" in page
     assert "+     roles: [unit_head, secrecy]" in page
+    r = c.post(f"/config/people/{REVIEWER}/", person_data(REVIEWER, email="wu guoqing@yjj", action="preview"))
+    assert r.status_code == 422 and "CFG-EMAIL" in field_errors(r.content.decode(), "email")
+    r = c.post(f"/config/people/{REVIEWER}/", person_data(REVIEWER, email="wuguoqing@yunjiang.gov.cn", action="preview"))
+    assert r.status_code == 200
+    assert diff_changes(r.content.decode()) == ([], ["+     email: wuguoqing@yunjiang.gov.cn"])  # after the key line
     r = c.post("/config/departments/宣教科/", {"name": "宣传教育科（新闻办）", "action": "preview"})
     page = html.unescape(r.content.decode())
     assert "+   - {id: 宣教科, name: 宣传教育科（新闻办）}" in page
@@ -193,3 +203,5 @@ def test_other_open_changes_of_the_same_file_are_named(world: World) -> None:
     assert r.status_code == 200 and "尚未合并的 columns.yml 改动" in page and branch in page
     r = world.client(ADMIN).post("/config/departments/宣教科/", {"name": "宣传科", "action": "preview"})
     assert r.status_code == 200 and branch not in r.content.decode()  # a roster.yml change: not concerned
+    listed = world.client(OFFICE).get("/config/").content.decode()
+    assert f'href="/review/?branch={branch}&amp;path=columns.yml"' in listed
