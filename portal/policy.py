@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from . import clock, model
+from . import clock, model, textfile, yamlfile
 from .config import INDEX_FIELD, Config
 
 DOCUMENT, INTERPRETATION = "document", "interpretation"
@@ -196,21 +196,71 @@ def is_policy_column(config: Config, column: str) -> bool:
     return col is not None and col.policy in (DOCUMENT, INTERPRETATION)
 
 
-def scan(config: Config) -> dict[str, Fact]:
-    """Facts of every item of the policy columns, read from disk (front-matter only matters)."""
-    out = {}
+def policy_files(config: Config) -> list[str]:
+    """Every item file of the policy columns (repository paths), as portal.model lists them."""
+    out = []
     for column in config.columns.values():
         if column.policy not in (DOCUMENT, INTERPRETATION):
             continue
         folder = config.root / model.CONTENT / column.id
         for path in sorted(folder.rglob("*.md")) if folder.is_dir() else []:
             rel = path.relative_to(config.root).as_posix()
-            if path.is_symlink() or path.name.startswith(".") or Path(rel).parts[2:3] == (model.FILES_DIR,):
-                continue
-            article, _ = model.parse_article(config, rel, path.read_bytes())
-            if article is not None:
-                out[rel] = fact_of(article)
+            if not (path.is_symlink() or path.name.startswith(".") or Path(rel).parts[2:3] == (model.FILES_DIR,)):
+                out.append(rel)
     return out
+
+
+# facts read from disk in this process: path -> (root, size, mtime, inode, fact); a file read again only when it changed
+_READ: dict[str, tuple[str, int, int, int, Fact | None]] = {}
+
+
+def scan(config: Config) -> dict[str, Fact]:
+    """Facts of every item of the policy columns, read from disk: only the front-matter, and each file
+    once per process while it is unchanged (a build's checks and pages both ask)."""
+    out = {}
+    for rel in policy_files(config):
+        path = config.root / rel
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        key = (str(config.root), st.st_size, st.st_mtime_ns, st.st_ino)
+        known = _READ.get(rel)
+        if known is None or known[:4] != key:
+            known = (*key, read_fact(rel, path.read_bytes()))
+            _READ[rel] = known
+        if known[4] is not None:
+            out[rel] = known[4]
+    return out
+
+
+def read_fact(rel: str, data: bytes) -> Fact | None:
+    """The Fact of an item file, read as portal.model reads the same fields (None: the model cannot read it)."""
+    text, _ = textfile.decode(data, rel)
+    if text is None:
+        return None
+    fm, _body, _line = model.split_front_matter(text)
+    if fm is None:
+        return None
+    try:
+        meta, _lines = yamlfile.load(fm, first_line=2, max_bytes=model.FM_MAX_BYTES, list_keys=model.LIST_KEYS)
+    except yamlfile.YamlError:
+        return None
+    if not isinstance(meta, dict):
+        return None
+
+    def text_of(key: str) -> str:
+        value = meta.get(key)
+        return "" if value is None else value.strip() if isinstance(value, str) else str(value)
+
+    def when(key: str) -> str:
+        value = meta.get(key)
+        parsed = None if value is None or value == "" else model.parse_when(value)
+        return parsed[0].isoformat() if parsed else ""
+
+    draft = meta.get("draft")
+    return Fact(rel, Path(rel).parts[1], text_of("title"), when("date"), draft if isinstance(draft, bool) else False,
+                text_of("interprets"), text_of("index_number"), text_of("validity") or "有效", when("validity_date"))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -291,7 +341,8 @@ def links(portal: model.Portal) -> Links:
     if isinstance(found, Links):
         return found
     loaded = {a.path: fact_of(a) for a in portal.articles if is_policy_column(portal.config, a.column)}
-    facts = loaded if portal.complete else {**scan(portal.config), **loaded}
+    whole = set(policy_files(portal.config)) <= set(loaded)  # the whole portal, or a chunk holding the policy columns
+    facts = loaded if whole else {**scan(portal.config), **loaded}
     portal.cache[CACHE_KEY] = result = Links(portal.config, facts)
     return result
 

@@ -330,3 +330,18 @@ def test_the_demo_documents_are_numbered_and_paired(demo_root: Path, tmp_path: P
     assert policy.assign(root) == []
     links = policy.links(portal)
     assert all(links.interpretations(a.path, clock.now()) for a in docs)
+
+
+def test_facts_read_from_disk_are_the_models(demo_root: Path, tmp_path: Path) -> None:
+    """A build reads the other policy items' front-matter only (policy.read_fact): the same facts as the model's."""
+    root = tmp_path / "facts"
+    shutil.copytree(demo_root / "content", root / "content")
+    for name in ("columns.yml", "roster.yml"):
+        shutil.copy(demo_root / name, root / name)
+    (root / "content/documents/2026-11-20-odd.md").write_text(doc(
+        title="  关于印发《办法》的通知 ", date="2026-11-20", draft=True, validity="失效", validity_date="2027-01-01 08:00",
+        index_number=" 3310000017/2026-00099"), encoding="utf-8")
+    portal = model.load(root)
+    loaded = {a.path: policy.fact_of(a) for a in portal.articles if policy.is_policy_column(portal.config, a.column)}
+    assert len(loaded) >= 12 and policy.scan(portal.config) == loaded
+    assert policy.links(model.load(root, [str(root / "content/documents/2026-11-20-odd.md")])).facts == loaded
