@@ -223,6 +223,12 @@ class DepartmentForm(forms.Form):
         if not new:
             del self.fields["id"]
 
+    def clean_id(self) -> str:
+        value = str(self.cleaned_data["id"])
+        if SEPARATORS.search(value) or re.search(r"\s", value):
+            raise forms.ValidationError("科室简称不能含空格、逗号、顿号或分号（栏目的负责科室用它们分隔各科室），如“宣教科”")
+        return value
+
     def values(self) -> dict[str, Any]:
         d = self.cleaned_data
         return ({"id": d["id"]} if self.new else {}) | {"name": d["name"]}

@@ -17,6 +17,7 @@ def column_data(cid: str, **changes: Any) -> dict[str, Any]:
     from workbench.configforms import ColumnForm
     from workbench.services import server
 
+    server().refresh()  # the mirror exists before the first request too
     data = ColumnForm.initial_of(server().config(), cid)
     data = {k: v for k, v in data.items() if not (k == "home" and not v)}
     data |= changes
@@ -27,6 +28,7 @@ def person_data(pid: str, **changes: Any) -> dict[str, Any]:
     from workbench.configforms import PersonForm
     from workbench.services import server
 
+    server().refresh()
     return PersonForm.initial_of(server().config(), pid) | changes
 
 
@@ -157,6 +159,10 @@ def test_the_roster_forms(world: World) -> None:
     assert "+   - {id: 宣教科, name: 宣传教育科（新闻办）}" in page
     r = c.post("/config/departments/new/", {"id": "宣教科", "name": "又一个", "action": "preview"})
     assert r.status_code == 422 and "CFG-DUPLICATE" in r.content.decode()
+    r = c.post("/config/departments/new/", {"id": "宣教、法规", "name": "合并科室", "action": "preview"})
+    assert r.status_code == 422 and "不能含空格、逗号、顿号" in field_errors(r.content.decode(), "id")
+    r = c.post("/config/departments/new/", {"id": "新闻中心", "name": "新闻中心", "action": "preview"})
+    assert r.status_code == 200 and diff_changes(r.content.decode()) == ([], ["+   - {id: 新闻中心, name: 新闻中心}"])
     assert world.client(ADMIN).get("/config/people/no.such/").status_code == 404
     assert world.client(ADMIN).get("/config/columns/no-such/").status_code == 404
 
