@@ -148,6 +148,11 @@ def same_tree(a: Path, b: Path) -> list[str]:
     return out
 
 
+def progress(n: int, step: str, value: object) -> None:
+    """Each step as it ends (stderr), so that a long run shows what it has measured so far."""
+    print(json.dumps({"items": n, step: value, "load": os.getloadavg()[0]}, ensure_ascii=False), file=sys.stderr, flush=True)
+
+
 def measure(n: int, work: Path, runs: int, compare: bool) -> dict[str, object]:
     root = work / "portal"
     os.environ["PORTAL_NOW"] = NOW
@@ -158,16 +163,21 @@ def measure(n: int, work: Path, runs: int, compare: bool) -> dict[str, object]:
     for _ in range(runs):  # alternate, so that a change in the machine's load hits both alike
         shutil.rmtree(work / "hugo-out", ignore_errors=True)
         hugo_runs.append(child(["hugo", "--quiet", "-s", str(site), "-d", str(work / "hugo-out")]))
+        progress(n, "hugo", hugo_runs[-1])
         shutil.rmtree(work / "live", ignore_errors=True)
         full_runs.append(child(portal_cmd(root, "build", "--full", "--out", str(work / "live"))))
+        progress(n, "full", full_runs[-1])
     row["hugo"], row["full"] = median(hugo_runs), median(full_runs)
     row["load"] = os.getloadavg()[0]
     row["pages"] = sum(1 for p in (work / "live").rglob("*.html"))
     if compare:
         change_items(root)
         row["incremental"] = child(portal_cmd(root, "build", "--out", str(work / "live")))
+        progress(n, "incremental", row["incremental"])
         row["full_again"] = child(portal_cmd(root, "build", "--full", "--out", str(work / "full")))
+        progress(n, "full_again", row["full_again"])
         row["differ"] = same_tree(work / "live", work / "full")
+        progress(n, "differ", row["differ"])
     return row
 
 
