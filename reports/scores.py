@@ -17,6 +17,8 @@ import dataclasses
 import re
 from collections.abc import Iterable
 
+import ahocorasick_rs
+
 from portal import model
 from portal.config import Config
 
@@ -94,8 +96,14 @@ def interpretation_keys(document: model.Article) -> list[str]:
 
 def missing_interpretations(config: Config, documents: Iterable[model.Article],
                             interpretations: Iterable[model.Article]) -> list[model.Article]:
+    """The documents with a 发文字号 that no interpretation names (by 发文字号, 《name》 or title)."""
     blob = "\n".join(f"{a.title}\n{a.doc_number}\n{a.summary}\n{a.body}" for a in interpretations)
-    return [d for d in documents if d.doc_number and not any(k in blob for k in interpretation_keys(d))]
+    numbered = [d for d in documents if d.doc_number]
+    keys = sorted({k for d in numbered for k in interpretation_keys(d)})
+    # one pass over the interpretations for every key at once (searching the whole text once per document
+    # grew with documents x interpretations: minutes at 100,000 items)
+    found = set(ahocorasick_rs.AhoCorasick(keys).find_matches_as_strings(blob, overlapping=True)) if keys else set()
+    return [d for d in numbered if not any(k in found for k in interpretation_keys(d))]
 
 
 def score(config: Config, items: Iterable[model.Article], columns: Iterable[ColumnFreshness],

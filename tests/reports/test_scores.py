@@ -67,6 +67,22 @@ def test_an_interpretation_naming_the_document_number_counts(write_item, tmp_por
     assert scores.missing_interpretations(portal.config, docs, interps) == []
 
 
+def test_a_number_that_only_begins_another_documents_number_is_not_named(write_item, tmp_portal: Path) -> None:
+    """〔2026〕1号 is not named by a text that names 〔2026〕10号, while keys that overlap in one text
+    (a 《name》 inside the title of the same sentence) are all found."""
+    documents(write_item)
+    write_item("documents/2026-11-07-yi.md", item(
+        "关于做好冬季森林防火工作的通知", "2026-11-07 09:00", "法规科", "通知", doc_number="云应急发〔2026〕1号"))
+    write_item("interpretations/2026-11-08-jiedu3.md", item(
+        "汛后隐患排查意见解读", "2026-11-08 09:00", "法规科", "解读",
+        summary="解读云应急发〔2026〕10号，并见《云江市安全生产约谈办法》"))
+    portal = load(tmp_portal)
+    docs = [a for a in portal.articles if a.column == "documents"]
+    interps = [a for a in portal.articles if a.column == "interpretations"]
+    missing = scores.missing_interpretations(portal.config, docs, interps)
+    assert [a.title for a in missing] == ["关于做好冬季森林防火工作的通知"]
+
+
 def test_a_missed_update_of_a_co_owned_column_is_charged_once_to_the_lead_unit(tmp_portal: Path) -> None:
     cfg = config.load(tmp_portal)
     october = periods.parse("2026-10", None, None)
