@@ -44,6 +44,8 @@ from portal.errors import Finding, PortalError, has_error
 from . import pages, render, search, shell
 
 ENV = "PORTAL_BUILD_WORKERS"
+PARTS = 4  # a chunk is loaded and checked in up to this many parts (memory: the items of one part at a time) ...
+PART_MIN = 2000  # ... of at least this many items (each part lists the content folder again for its checks)
 
 
 def workers() -> int:
@@ -81,27 +83,43 @@ class Chunk:
         self.pages: list[pages.Page] = []
 
     def load(self) -> Loaded:
+        """Load, check and render the chunk a part at a time: memory holds the items of one part (their
+        text, published view and the checks' records) and the finished pages of all."""
+        n = max(1, min(PARTS, len(self.files) // PART_MIN))
+        parts = [self] if n == 1 else split(self.config, self.files, self.model_findings, n, self.now)
+        complete = self.complete and len(parts) == 1
+        cache: dict[str, Any] = {}  # Portal.cache, shared by the parts: cross-item checks read the other items once
+        found: set[Finding] = set()
+        due: dict[str, str | None] = {}
+        entries, texts = [], {}
+        for part in parts:
+            part_found, part_due, articles = self._check(part.files, part.model_findings, complete, cache)
+            found.update(part_found)
+            due.update(part_due)
+            if not has_error(found):  # else nothing is built: no page is worth rendering
+                portal = model.Portal(self.config, articles, [], complete=complete, cache=cache)
+                site = pages.Site(self.config, policy.links(portal), self.now)
+                for article in articles:
+                    if pages.is_listed(article, self.now):
+                        page, entry = site.item(article)
+                        self.pages.append(page)
+                        entries.append(entry)
+                        texts[page.url] = render.page_words(page)
+        return Loaded(sorted(found), entries, due, dict(view._CHECKED), texts)
+
+    def _check(self, files: list[str], findings: list[Finding], complete: bool, cache: dict[str, Any]
+               ) -> tuple[list[Finding], dict[str, str | None], list[model.Article]]:
         root, config = self.config.root, self.config
-        findings = list(self.model_findings)
+        findings = list(findings)
         articles = []
-        for rel in self.files:
+        for rel in files:
             article, problems = model.parse_article(config, rel, (root / rel).read_bytes())
             findings += problems
             if article is not None:
                 articles.append(article)
-        portal = model.Portal(config, articles, findings, complete=self.complete)
-        found = runner.run(portal)
+        portal = model.Portal(config, articles, findings, complete=complete, cache=cache)
         due = {a.path: None if a.draft or a.date is None else a.date.isoformat() for a in articles}
-        entries, texts = [], {}
-        if not has_error(found):  # else nothing is built: no page is worth rendering
-            site = pages.Site(config, policy.links(portal), self.now)
-            for article in articles:
-                if pages.is_listed(article, self.now):
-                    page, entry = site.item(article)
-                    self.pages.append(page)
-                    entries.append(entry)
-                    texts[page.url] = render.page_words(page)
-        return Loaded(found, entries, due, dict(view._CHECKED), texts)
+        return runner.run(portal), due, articles
 
     def write(self, dest: Path, shells: dict[str, shell.Shell], own: set[str]) -> list[str]:
         out = render.Output(dest)

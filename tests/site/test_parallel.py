@@ -64,15 +64,17 @@ def test_any_number_of_workers_writes_the_bytes_of_one(many: Path, tmp_path: Pat
     rules = {f.rule for f in one.findings}
     assert {"ATT-UNREFERENCED", "ACCEPT-STALE"} <= rules  # warnings from the column kept whole and from accepted.yml
     assert one.findings == runner.check_paths(many)[1]  # what `portal check` reports
-    for n in (2, 3, 7):
-        result = build_with(many, tmp_path / f"n{n}", n, monkeypatch)
+    for n, part_min in ((2, 0), (3, 0), (7, 0), (1, 4), (2, 4)):  # part_min 4: a chunk is checked in parts
+        monkeypatch.setattr(parallel, "PART_MIN", part_min or parallel.PART_MIN)
+        name = f"n{n}-{part_min}"
+        result = build_with(many, tmp_path / name, n, monkeypatch)
         assert result.ok and result.findings == one.findings
         assert result.pages == one.pages and result.items == one.items == 43
-        a, b = tree(tmp_path / "one"), tree(tmp_path / f"n{n}")
+        a, b = tree(tmp_path / "one"), tree(tmp_path / name)
         assert sorted(a) == sorted(b)
         assert [rel for rel in a if a[rel] != b[rel]] == []
-        assert state.load(tmp_path / f"n{n}") == state.load(tmp_path / "one")
-    assert (tmp_path / "n3/permits/files/ming-dan.pdf").read_bytes() == PDF.read_bytes()  # checked in a worker
+        assert state.load(tmp_path / name) == state.load(tmp_path / "one")
+    assert (tmp_path / "n3-0/permits/files/ming-dan.pdf").read_bytes() == PDF.read_bytes()  # checked in a worker
 
 
 def test_chunks_split_items_evenly_but_never_a_column_with_files(many: Path) -> None:
@@ -100,7 +102,9 @@ def test_an_error_in_a_worker_stops_the_build_with_the_same_findings(many: Path,
     (many / "content/disaster/readme.txt").write_text("不是稿件\n", encoding="utf-8")
     expected = runner.check_paths(many)[1]
     assert {"FILE-NOT-MARKDOWN"} <= {f.rule for f in expected} and sum(f.severity == "error" for f in expected) >= 3
-    for n in (1, 3):
+    for n in (1, 3, 30):
+        if n == 30:  # in parts
+            monkeypatch.setattr(parallel, "PART_MIN", 4)
         result = build_with(many, tmp_path / f"site{n}", n, monkeypatch)
         assert not result.ok
         assert result.findings == expected
