@@ -797,12 +797,19 @@ def _apply(layout: Layout, release: str, ops: list[Op], whole: dict[str, mf.Entr
     site.mkdir(exist_ok=True)
     base.mkdir(exist_ok=True)
     _ensure_link(layout)
+    staged = {}
+    for n, op in enumerate(ops):  # copies first, made durable together; then one rename each
+        if op.new is not None:
+            staged[n] = tmp / f"s{n}"
+            shutil.copyfile(layout.object(op.new.sha256), staged[n])
+            staged[n].chmod(0o644)
+    _sync(list(staged.values()))
     for n, op in enumerate(ops):
         if n == len(ops) // 2:
             _crash("mid-apply")
         if op.new is not None:
             obj = layout.object(op.new.sha256)
-            _copy_in(obj, site / op.path, tmp / f"s{n}")
+            _replace(staged[n], site / op.path)
             if whole is None:
                 _link_in(obj, base / op.path, tmp / f"b{n}")
         else:
