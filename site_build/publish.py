@@ -140,7 +140,10 @@ class Layout:
         return self.root / BASE
 
     def site(self, release: str | None = None) -> Path:
-        """The served tree. Releases have no tree of their own: only the live one is on disk as files."""
+        """The served tree. Releases have no tree of their own: only the live one is on disk as files
+        (a publish directory from before the store, whose releases were whole trees, keeps them)."""
+        if release is not None and (self.releases / release / SITE).is_dir():
+            return self.releases / release / SITE
         return self.live_site
 
     def manifest(self, release: str) -> Path:
@@ -171,8 +174,12 @@ class Layout:
     def live(self) -> str | None:
         """The release the live site holds (the last one applied in full), None before the first publish."""
         self.check_link()
-        state_ = self._applied()
-        return state_[0]
+        live = self._applied()[0]
+        if live is None and self.current.is_symlink():  # a publish directory from before the store
+            parts = Path(os.readlink(self.current)).parts
+            if len(parts) == 3 and parts[0] == RELEASES and parts[2] == SITE:
+                return parts[1]
+        return live
 
     def pending(self) -> str | None:
         """A release whose application to the live site began and did not finish (a publish died)."""
