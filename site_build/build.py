@@ -131,7 +131,7 @@ def _full(root: Path, out: Path, items: dict[str, str], others: list[str], hashe
                 build(cfg)
             result = plugin.result
             assert result is not None
-            written = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
+            written = parallel.files_under(tmp)
     plan = result.plan
     for src in {src for e in plan.entries for src, _ in e.files}:
         hashes.get(src)

@@ -314,6 +314,16 @@ class Items:
         return self.pool.finish_writing()
 
 
+def files_under(top: Path) -> list[str]:
+    """Every file under `top` (symbolic links to files too), as sorted POSIX paths relative to it."""
+    out = []
+    for dirpath, _dirs, names in os.walk(top):
+        rel = os.path.relpath(dirpath, top).replace(os.sep, "/")
+        prefix = "" if rel == "." else rel + "/"
+        out += [prefix + name for name in names if os.path.isfile(os.path.join(dirpath, name))]
+    return sorted(out)
+
+
 def item_places(entries: Sequence[pages.Entry]) -> list[pages.Page]:
     """One stand-in item page per place (column, depth) the items are at: what their shells are rendered for."""
     places: dict[tuple[str, int], pages.Page] = {}
