@@ -188,7 +188,7 @@ def preview(root: Path, path: str) -> Preview:
     if article is not None and article.date is not None and portal is not None:
         try:
             page, _ = Site(portal.config).item(article)
-            html, title = page.content, article.title
+            html, title = inside_page(page.content), article.title
         except (KeyError, ValueError):
             html = ""
     return Preview(html, title, shown(findings, article, path))
@@ -212,6 +212,16 @@ def shown(findings: list[Finding], article: model.Article | None, path: str) -> 
 # ---------------------------------------------------------------- rendering what is on a branch
 
 
+_H1 = re.compile(r"<h1\b([^>]*)>(.*?)</h1>", re.S | re.I)
+
+
+def inside_page(html: str, level: int = 3) -> str:
+    """A published page's HTML shown inside a workbench page: its title keeps its look but is a heading of
+    `level`, so the workbench page keeps its one h1 (nothing else of the published markup changes)."""
+    return _H1.sub(lambda m: f'<div role="heading" aria-level="{level}" data-h1{m.group(1)}>{m.group(2)}</div>', html)
+
+
+
 def render(config: Config, path: str, data: bytes | None) -> tuple[model.Article | None, str]:
     """An item file from git -> (the article, its page HTML as published; '' when it cannot be rendered)."""
     if data is None:
@@ -220,7 +230,7 @@ def render(config: Config, path: str, data: bytes | None) -> tuple[model.Article
     if article is None or article.date is None:
         return article, ""
     try:
-        return article, Site(config).item(article)[0].content
+        return article, inside_page(Site(config).item(article)[0].content)
     except (KeyError, ValueError):
         return article, ""
 

@@ -27,6 +27,7 @@ from reports import render as rendering
 from reports.report import build
 
 from .duty import main_tree
+from .items import inside_page
 from .policy import Policy
 from .repos import Server, locked
 from .services import server
@@ -199,7 +200,7 @@ def reports_view(request: HttpRequest) -> HttpResponse:
     value, folder = _folder(request)
     if isinstance(folder, HttpResponse):
         return folder
-    body = sanitised_body(report_file(folder).read_text(encoding="utf-8"))
+    body = inside_page(sanitised_body(report_file(folder).read_text(encoding="utf-8")), 2)
     order = {".docx": 0, ".html": 1, ".json": 3, ".csv": 4}  # the 通报 first, then the report and its data
     shown = sorted(files_of(folder), key=lambda p: (order[p.suffix] - (p.name.startswith("tongbao-") and p.suffix == ".html"),
                                                     p.name))
