@@ -28,6 +28,7 @@ import dataclasses
 import datetime as dt
 import multiprocessing
 import os
+import threading
 import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -276,6 +277,8 @@ def checked(root: Path, n: int | None = None) -> Iterator[tuple[Result, Pool | N
     files = model._content_files(root, findings)
     findings += model._duplicate_slugs(files, files)
     now = clock.now()
+    if threading.active_count() > 1:  # a server's thread: fork copies only this thread, maybe amid another's lock
+        n = 1
     chunks = split(config, files, findings, workers() if n is None else n, now)
     pool = Pool(chunks, fork=len(chunks) > 1)
     try:

@@ -3,6 +3,7 @@ its findings, and still publishes only files whose checked bytes it has."""
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -143,3 +144,24 @@ def test_incremental_after_a_parallel_full_build_equals_a_full_build(many: Path,
     a, b = tree(tmp_path / "v2"), tree(tmp_path / "full")
     assert sorted(a) == sorted(b)
     assert [rel for rel in a if a[rel] != b[rel]] == []
+
+
+def test_a_build_in_a_server_thread_does_not_fork(many: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """fork() copies only the calling thread: in a process with other threads the build stays in one process."""
+    seen: list[tuple[int, bool]] = []
+
+    class Spy(parallel.Pool):
+        def __init__(self, chunks, fork):  # type: ignore[no-untyped-def]
+            seen.append((len(chunks), fork))
+            super().__init__(chunks, fork)
+
+    monkeypatch.setattr(parallel, "Pool", Spy)
+    monkeypatch.setenv(parallel.ENV, "3")
+    results = []
+    thread = threading.Thread(target=lambda: results.append(build_site(many, tmp_path / "site")))
+    thread.start()
+    thread.join()
+    assert results[0].ok and seen == [(1, False)]
+    assert build_site(many, tmp_path / "forked").ok and seen[-1] == (3, True)
+    a, b = tree(tmp_path / "site"), tree(tmp_path / "forked")
+    assert sorted(a) == sorted(b) and [rel for rel in a if a[rel] != b[rel]] == []
