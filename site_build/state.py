@@ -28,6 +28,8 @@ from .manifest import sha256_bytes, write_durably
 
 VERSION = 3
 HEAD = "head.json"
+# column -> (folder, sha256, piece) of the pieces `load` parsed last: `save` writes an unchanged piece by name
+_LOADED: dict[str, tuple[Path, str, dict[str, Any]]] = {}
 FIELDS = ("key", "others", "own", "shells", "items", "lists", "stats", "search")
 PACKAGES = ("mkdocs", "mkdocs-material", "mistune", "nh3")
 WITNESSES = ("sitemap.xml", "search/index.json")  # files every build rewrites when its pages change
@@ -156,10 +158,11 @@ def load(site: Path, folder: Path | None = None) -> dict[str, Any] | None:
             return None  # written by another version, or the site changed since: build in full
         items: dict[str, Any] = {}
         stats: dict[str, Any] = {}
-        for sha in head.pop("pieces").values():
+        for column, sha in head.pop("pieces").items():
             piece = _read(folder, sha)
             items.update(piece["items"])
             stats.update(piece["stats"])
+            _LOADED[column] = (folder, sha, piece)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
     data = {**head, "items": items, "stats": stats}
@@ -186,7 +189,7 @@ def save(site: Path, data: dict[str, Any], folder: Path | None = None) -> None:
         pieces.setdefault(column_of(path), {"items": {}, "stats": {}})["items"][path] = record
     for path, stat in data["stats"].items():
         pieces.setdefault(column_of(path), {"items": {}, "stats": {}})["stats"][path] = stat
-    names = {column: _put(folder, _dump(piece)) for column, piece in sorted(pieces.items())}
+    names = {column: _same(folder, column, piece) or _put(folder, _dump(piece)) for column, piece in sorted(pieces.items())}
     head = {k: v for k, v in data.items() if k not in ("items", "stats")}
     head.update({"pieces": names, "version": VERSION, "witnesses": witnesses(site)})
     write_durably(folder / HEAD, _dump(head))
@@ -224,6 +227,21 @@ def copy(src: Path, dst: Path) -> None:
         os.rename(dst, old)
     os.rename(tmp, dst)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _same(folder: Path, column: str, piece: dict[str, Any]) -> str | None:
+    """The name of the piece loaded last for `column` if it equals `piece` (then it need not be serialised)."""
+    last = _LOADED.get(column)
+    if last is None or last[2] != piece:
+        return None
+    source, sha, _ = last
+    target = folder / f"{sha}.json"
+    if not target.exists():
+        try:
+            os.link(source / f"{sha}.json", target)
+        except OSError:
+            return None
+    return sha
 
 
 def _put(folder: Path, data: bytes) -> str:
