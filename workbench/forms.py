@@ -33,6 +33,7 @@ class ItemForm(forms.Form):
     title = forms.CharField(label="标题", max_length=200)
     date = forms.DateTimeField(label="发布日期", input_formats=DATE_INPUT,
                                widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+    scheduled = forms.BooleanField(label="定时发布：合并后到上面的发布日期才在网站上出现", required=False)
     event_date = forms.DateField(label="信息产生日期", required=False,
                                  widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     source = forms.CharField(label="信息来源", max_length=200)
@@ -66,6 +67,18 @@ class ItemForm(forms.Form):
                 label=f"{stage.title}", required=False,
                 choices=[("", "（请选择）")] + [(p.id, f"{p.name}（{p.title or p.id}）") for p in people])
 
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        date = data.get("date")
+        if data.get("scheduled") and date is not None:
+            from portal import clock
+
+            now = clock.now()
+            if date <= now:  # type: ignore[operator]
+                self.add_error("scheduled", f"定时发布的发布日期须晚于现在（{now.astimezone(clock.CST):%Y-%m-%d %H:%M}）："
+                                            "请把发布日期改为将来的时间，或取消“定时发布”")
+        return data
+
     def reviewer_fields(self) -> list[forms.BoundField]:
         return [self[f"reviewer_{s.id}"] for s in self.stages]
 
@@ -75,7 +88,7 @@ class ItemForm(forms.Form):
         tags = tuple(t.strip() for t in d.get("tags", "").replace("，", ",").split(",") if t.strip())
         return Fields(
             column=d["column"], title=d["title"].strip(),
-            date=date.astimezone(_cst()).strftime("%Y-%m-%d %H:%M"),
+            date=date.astimezone(_cst()).strftime("%Y-%m-%d %H:%M"), scheduled=bool(d.get("scheduled")),
             event_date=d["event_date"].strftime("%Y-%m-%d") if d.get("event_date") else "",
             source=d["source"].strip(), department=d["department"], kind=d["kind"], importance=d["importance"],
             authors=tuple(d["authors"]), reviewers={s.id: d.get(f"reviewer_{s.id}", "") for s in self.stages},
@@ -92,6 +105,7 @@ def _cst():  # type: ignore[no-untyped-def]
 def initial(fields: Fields, version: int) -> dict[str, object]:
     out: dict[str, object] = {
         "version": version, "column": fields.column, "title": fields.title, "date": fields.date.replace(" ", "T"),
+        "scheduled": fields.scheduled,
         "event_date": fields.event_date, "source": fields.source, "department": fields.department,
         "kind": fields.kind, "importance": fields.importance, "authors": list(fields.authors),
         "doc_number": fields.doc_number, "summary": fields.summary, "tags": "，".join(fields.tags),

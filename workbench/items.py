@@ -37,6 +37,7 @@ class Fields:
     column: str
     title: str = ""
     date: str = ""  # YYYY-MM-DD HH:MM
+    scheduled: bool = False  # 定时发布: published when `date` comes (portal schedule), not at the merge
     event_date: str = ""  # YYYY-MM-DD or ''
     source: str = ""
     department: str = ""
@@ -52,13 +53,15 @@ class Fields:
     extra: dict[str, Any] = dataclasses.field(default_factory=dict)  # keys the form does not edit (reprint ...)
 
 
-FORM_KEYS = ("title", "date", "event_date", "source", "department", "type", "author", "importance", "reviewers",
+FORM_KEYS = ("title", "date", "scheduled", "event_date", "source", "department", "type", "author", "importance", "reviewers",
              "summary", "tags", "doc_number", "attachments")
 
 
 def compose(f: Fields) -> str:
     """The item file for these fields."""
     meta: dict[str, Any] = {"title": f.title, "date": f.date}
+    if f.scheduled:
+        meta["scheduled"] = True
     if f.event_date:
         meta["event_date"] = f.event_date
     meta |= {"source": f.source, "department": f.department, "type": f.kind, "author": list(f.authors),
@@ -112,7 +115,9 @@ def decompose(text: str, path: str) -> Fields:
         authors=tuple(str(a) for a in (authors if isinstance(authors, list) else [authors])),
         reviewers={str(k): _text(v) for k, v in reviewers.items()}, summary=_text(meta.get("summary")),
         tags=tuple(str(t) for t in (meta.get("tags") or []) if t), doc_number=_text(meta.get("doc_number")),
-        attachments=files, body=body, extra={k: v for k, v in meta.items() if k not in FORM_KEYS},
+        attachments=files, body=body, scheduled=meta.get("scheduled") is True,
+        # a `scheduled` that is not true/false stays as written, so the checks name it
+        extra={k: v for k, v in meta.items() if k not in FORM_KEYS or (k == "scheduled" and not isinstance(v, bool))},
     )
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import include, path, re_path
 
-from . import duty, reminder_pages, reportsview, views
+from . import duty, reminder_pages, reportsview, reviewfiles, views
 
 urlpatterns = [
     path("login/", views.login_view, name="login"),
@@ -19,6 +19,7 @@ urlpatterns = [
     path("review/", views.review_view, name="review"),
     path("review/decide/", views.decide_view, name="decide"),
     path("review/form/", views.trail_view, name="trail"),
+    path("review/file/", reviewfiles.file_view, name="review_file"),  # 发布后页面中的图片与附件（审核分支上的）
     path("merge/", views.merge_list, name="merge_list"),
     path("merge/do/", views.merge_view, name="merge"),
     path("duty/", duty.duty_view, name="duty"),

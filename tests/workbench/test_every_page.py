@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import BODY, LiveServer, World, item_fields, new_draft, password, save, submit_item
+from .conftest import BODY, LiveServer, World, item_fields, new_draft, password, save
 from .test_browser import AXE, CHROMIUM, SERIOUS, browser  # noqa: F401 - `browser` is a fixture
 
 pytestmark = [pytest.mark.skipif(not CHROMIUM.exists(), reason="没有 /usr/bin/chromium（apt-get install chromium）"),
@@ -28,7 +28,7 @@ SIZES = {"桌面": (1280, 800), "手机": (390, 844)}
 POST_ONLY = {"logout", "preview", "decide", "merge", "duty_check", "people_invite", "people_reset",
              "people_deactivate"}
 # files, fetched and checked for their status and type rather than audited as pages
-FILES = {"draft_file", "report_file", "report_css", "oplog_export", "static", "site"}
+FILES = {"draft_file", "review_file", "report_file", "report_css", "oplog_export", "static", "site"}
 # printable documents of their own (no navigation, no script): axe-core, one h1 and lang only
 DOCUMENTS = {"trail", "report_doc"}
 SIGNED_OUT = {"login", "people_accept"}
@@ -58,21 +58,26 @@ def png() -> bytes:
 
 def arguments(world: World) -> dict[str, Any]:
     """What the pages with arguments need: a submission, a draft with a picture, an invitation, ids of config."""
-    from workbench import people
-    from workbench.services import server
-
-    branch, path = submit_item(world, f"全页面检查稿件{world.unique()}")
-    c = world.client("sun.lixin")
-    pk = new_draft(c)
-    save(c, pk, item_fields("全页面检查草稿", BODY))
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    from workbench import people
     from workbench.models import Draft
+    from workbench.services import server
 
-    version = Draft.objects.get(pk=pk).version
-    r = c.post(f"/drafts/{pk}/", {"action": "upload", "version": version, "title": "示意图",
-                                  "file": SimpleUploadedFile("shiyi.png", png(), "image/png")})
-    assert r.status_code == 302
+    c = world.client("sun.lixin")
+    drafts = []
+    for title in (f"全页面检查稿件{world.unique()}", "全页面检查草稿"):
+        pk = new_draft(c)
+        version = Draft.objects.get(pk=pk).version
+        r = c.post(f"/drafts/{pk}/", {"action": "upload", "version": version, "title": "示意图",
+                                      "file": SimpleUploadedFile("shiyi.png", png(), "image/png")})
+        assert r.status_code == 302
+        assert save(c, pk, item_fields(title, BODY + "\n![示意图](files/shiyi.png)\n")).status_code == 302
+        drafts.append(pk)
+    fields = item_fields(f"全页面检查稿件{world.unique()}", BODY + "\n![示意图](files/shiyi.png)\n")
+    assert save(c, drafts[0], fields, action="submit", password=password("sun.lixin")).status_code == 302
+    submitted = Draft.objects.get(pk=drafts[0])
+    branch, path, pk = submitted.submitted_branch, submitted.path, drafts[1]
     _, token = people.issue("zhou.xin", "invite", "yang.zhiqiang",
                             {"id": "zhou.xin", "name": "周新", "department": "宣教科", "title": "信息员",
                              "roles": ["informant"], "email": ""})
@@ -104,6 +109,7 @@ def documents(a: dict[str, Any]) -> dict[str, str]:
 def files(a: dict[str, Any]) -> dict[str, tuple[str, str]]:
     """URL name -> (path, the content type it must have), fetched by a person allowed to."""
     return {"draft_file": (f"/drafts/{a['pk']}/files/shiyi.png", "image/png"),
+            "review_file": (f"/review/file/?{a['q']}&file=content/news/files/shiyi.png", "image/png"),
             "report_file": ("/reports/file/?name=", ""),  # the name is read from the 通报 page's download list
             "report_css": ("/reports/report.css", "text/css"), "oplog_export": ("/oplog/export.csv", "text/csv"),
             "static": ("/static/workbench/app.css", "text/css"), "site": ("/site/", "text/html")}
