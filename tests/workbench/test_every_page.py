@@ -120,6 +120,12 @@ def test_every_url_is_covered(world: World) -> None:
     covered = set(pages(a)) | set(documents(a)) | set(files(a)) | POST_ONLY | SIGNED_OUT
     missing = url_names() - covered
     assert not missing, f"workbench/urls.py 中这些页面未被本测试访问，也未列为仅 POST/文件/打印文档：{sorted(missing)}"
+    from django.urls import reverse
+
+    admin = world.client("yang.zhiqiang")
+    for name in POST_ONLY:  # the list hides no page: a GET is refused as a method not allowed
+        url = reverse(name, kwargs={"pk": 1} if name == "preview" else None)
+        assert admin.get(url).status_code == 405, url
 
 
 AUDIT = """() => axe.run(document, {resultTypes: ['violations']}).then(r => r.violations
