@@ -65,7 +65,10 @@ def build(work: Path, n: int, existing: int = 0) -> tuple[Path, dict[str, Any]]:
     (repo / "roster.yml").write_text(yaml.safe_dump(roster, allow_unicode=True, sort_keys=False), encoding="utf-8")
     shutil.copy(src / "columns.yml", repo / "columns.yml")
     if existing:
-        shutil.copytree(generate(work / "published", existing, seed=1) / "content", repo / "content")
+        published = generate(work / "published", existing, seed=1) / "content"
+        for path in published.rglob("*.md"):  # the generator numbers items from 1: other names than the submission's
+            path.rename(path.with_name(path.name.replace("-item-", "-published-")))
+        shutil.copytree(published, repo / "content")
     git(repo, "init", "-q", "-b", "main")
     git(repo, "add", ".")
     git(repo, "commit", "-q", "-m", "门户初始化")
@@ -129,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--portal", type=int, default=0, help="主分支上已有的稿件数（默认 0）")
     args = parser.parse_args(argv)
     os.environ["PORTAL_NOW"] = NOW
+    print(f"（负载 {os.getloadavg()[0]:.1f}）")
     with tempfile.TemporaryDirectory(prefix="bench-gate-") as tmp:
         repo, data = build(Path(tmp), args.items, args.portal)
         keys, chains = data["keys"], data["chains"]

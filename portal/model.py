@@ -136,10 +136,10 @@ def load(root: Path | str = ".", paths: Iterable[str] | None = None) -> Portal:
     findings: list[Finding] = []
     if paths is None:
         files = _content_files(root, findings)
-        findings += _duplicate_slugs(files, files)
+        findings += duplicate_slugs(files, files)
     else:
         files = _given_files(root, paths, findings)
-        findings += _duplicate_slugs(_siblings(root, files), files)
+        findings += duplicate_slugs(_siblings(root, files), files)
     articles = []
     base = str(root)
     # The items make millions of small dicts, lists and strings and no reference cycles: the cyclic
@@ -251,8 +251,12 @@ def _siblings(root: Path, files: list[str]) -> list[str]:
     return out
 
 
-def _duplicate_slugs(candidates: list[str], files: list[str]) -> list[Finding]:
-    """Two items of one column with the same slug would share one web address."""
+SLUG_DUP = "FILE-SLUG-DUP"
+
+
+def duplicate_slugs(candidates: list[str], files: list[str]) -> list[Finding]:
+    """Two items of one column with the same slug would share one web address: a finding for each of `files`
+    whose slug an earlier path (in sorted order) of `candidates`, every item of their columns, already has."""
     findings = []
     wanted = set(files)
     seen: dict[tuple[str, str], str] = {}
@@ -262,11 +266,14 @@ def _duplicate_slugs(candidates: list[str], files: list[str]) -> list[Finding]:
             continue
         key = (parts[1], slug_of(rel).lower())
         if key in seen and rel in wanted:
-            findings.append(_finding(rel, 1, "FILE-SLUG-DUP",
+            findings.append(_finding(rel, 1, SLUG_DUP,
                                      f"网址标识“{key[1]}”与 {seen[key]} 重复，两篇稿件会占用同一网址。请修改其中一个文件名",
                                      "file"))
         seen.setdefault(key, rel)
     return findings
+
+
+_duplicate_slugs = duplicate_slugs  # its former name (checks/cache.py)
 
 
 FM_MAX_BYTES = 64 * 1024  # front-matter holds a title, dates and ids; long text belongs in the body

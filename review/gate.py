@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import tarfile
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from portal.errors import ERROR, Finding
 
 from . import enrolment, records, signatures
 from .chain import Evaluation, Problem, Subject, evaluate
-from .gitutil import ZERO, Commit, Repo
+from .gitutil import ZERO, Commit, GitError, Repo
 
 CONFIG_CHAIN = "配置变更"
 # Files of the base that hold policy (besides every .yml at the top: columns.yml, roster.yml, accepted.yml ...),
@@ -89,7 +88,7 @@ def run(repo: Repo, base: str, head: str, *, update: bool = False, with_checks: 
         if with_checks:
             items = sorted({p for p in changes if is_item(p) and changes[p] != ZERO}
                            | {s.path for s in subjects if s.path in s.covered and is_item(s.path) and not s.withdrawn})
-            result.findings = _checks(repo, head_sha, items, root, problems)
+            result.findings = _checks(repo, config, head_sha, items, root, problems)
             problems += [Problem(f.path, "", f.rule, f"第 {f.line} 行：{f.message}") for f in result.findings
                          if f.severity == ERROR]
     order = {ev.subject.path: {st.stage.id: i for i, st in enumerate(ev.states)} for ev in result.evaluations}
@@ -370,18 +369,40 @@ def _history(subject: Subject, commits: list[Commit], submitters: dict[str, str]
                 subject.excluded.setdefault(person, "报送人（信息员）")
 
 
-def _checks(repo: Repo, head: str, items: list[str], root: Path, problems: list[Problem]) -> list[Finding]:
-    """Every check over the head's changed items, with the base's config and rules (already in root)."""
+def _checks(repo: Repo, config: Config, head: str, items: list[str], root: Path,
+            problems: list[Problem]) -> list[Finding]:
+    """Every check over the head's changed items, with the base's config and rules (already in root).
+
+    Only what the checks read is written into root: the items, the files they publish, the policy columns when
+    one of the items is a policy document or 解读, and a column in full when the branch holds every item of it
+    (then files no item references are findings). The other items of their columns are only listed, for
+    duplicate web addresses: the gate's work follows the submission, not the size of main."""
     if not items:
         return []
     columns = sorted({"/".join(p.split("/")[:2]) for p in items})
+    policy = sorted(f"{model.CONTENT}/{c.id}" for c in config.columns.values() if c.policy)
     try:
-        repo.archive_into(head, columns, root)
-    except (OSError, tarfile.TarError) as exc:
+        listed = repo.tree_entries(head, sorted(set(columns) | (set(policy) if set(columns) & set(policy) else set())))
+        names = [p for p in listed if p.endswith(".md") and p.split("/")[2:3] != [model.FILES_DIR]]
+        wanted = set(items)
+        for column in columns:
+            mine = [p for p in names if p.startswith(column + "/")]
+            if set(mine) <= wanted:
+                wanted |= {p for p in listed if p.startswith(column + "/")}
+        wanted |= {p for p in names if p.startswith(tuple(c + "/" for c in policy))}
+        repo.write_entries({p: listed[p] for p in sorted(wanted) if p in listed}, root)
+        published = set()
+        for path in items:
+            article, _ = model.parse_article(config, path, (root / path).read_bytes())
+            published |= set(published_files(article)) if article is not None else set()
+        repo.write_entries({p: listed[p] for p in sorted(published - wanted) if p in listed}, root)
+    except (OSError, ValueError, GitError) as exc:
         problems.append(Problem(columns[0], "", "REVIEW-MALFORMED", f"无法取出分支上的栏目文件（{exc}）。"
                                                                    "请删除其中的符号链接或异常文件后重新报送"))
         return []
     portal, findings = model.load_or_findings(root, [str(root / p) for p in items])
     if portal is None:
         return findings
+    in_columns = [p for p in names if p.startswith(tuple(c + "/" for c in columns))]
+    portal.findings = [f for f in portal.findings if f.rule != model.SLUG_DUP] + model.duplicate_slugs(in_columns, items)
     return checks.run(portal)

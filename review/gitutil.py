@@ -6,6 +6,7 @@ reads a working tree unless asked to.
 from __future__ import annotations
 
 import dataclasses
+import os
 import subprocess
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -162,6 +163,43 @@ class Repo:
             result[sha] = out[end + 1:end + 1 + size]
             pos = end + 1 + size + 1
         return result
+
+    def tree_entries(self, commit: str, paths: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """path -> (mode, object id) of every file under the given paths of commit's tree (names only are read)."""
+        if not paths:
+            return {}
+        out = self.run("ls-tree", "-r", "-z", "--full-tree", commit, "--", *paths)
+        result = {}
+        for entry in out.split("\0"):
+            if entry:
+                meta, path = entry.split("\t", 1)
+                mode, _kind, sha = meta.split()
+                result[path] = (mode, sha)
+        return result
+
+    def write_entries(self, entries: dict[str, tuple[str, str]], dest: Path) -> None:
+        """Write the given tree entries (from tree_entries) under dest: regular files, then symbolic links that
+        stay inside dest (never written through). Anything else raises ValueError, as archive_into's filter does."""
+        data = self.read_objects(sha for _mode, sha in entries.values())
+        links = []
+        for path, (mode, sha) in sorted(entries.items()):
+            parts = path.split("/")
+            if path.startswith("/") or any(p in ("", ".", "..") for p in parts) or sha not in data:
+                raise ValueError(f"{path}：路径或对象异常")
+            if mode == "120000":
+                links.append((path, data[sha].decode("utf-8", "replace")))
+                continue
+            if mode not in ("100644", "100755"):
+                raise ValueError(f"{path} 不是普通文件（{mode}）")
+            target = dest.joinpath(*parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data[sha])
+        for path, to in links:
+            where = dest.joinpath(*path.split("/"))
+            if to.startswith("/") or not os.path.normpath(where.parent / to).startswith(str(dest) + os.sep):
+                raise ValueError(f"{path} 是指向仓库之外的符号链接（{to}）")
+            where.parent.mkdir(parents=True, exist_ok=True)
+            where.symlink_to(to)
 
     def archive_into(self, commit: str, paths: Sequence[str], dest: Path) -> None:
         """Write the given paths of a commit's tree into dest (no working tree needed)."""
