@@ -416,6 +416,8 @@ def _enrol(invite: Invite, password: str, new: dict[str, Any] | None) -> str:
             user.save()
             SigningKey.objects.update_or_create(user=user, defaults={"private": private, "public": public})
             Invite.objects.filter(pk=invite.pk).update(used=clock.now())
+        if invite.purpose == Invite.RESET:
+            _end_sessions(invite.person)  # whoever was signed in with the old password is signed out
     oplog.record(invite.person, "enrol" if invite.purpose == Invite.INVITE else "reset", invite.person,
                  branch=branch, invite=invite.pk, issued_by=invite.created_by, key=" ".join(public.split()[:2]))
     return branch

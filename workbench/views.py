@@ -567,7 +567,7 @@ def _item_context(request: HttpRequest, policy: Policy, branch: str, path: str) 
     if not policy.may_read(ev):
         return refuse(request, "你不是这篇稿件的信息员、审核人或合并人，不能查看。")
     new = srv.read(reviewing.head(branch), path)
-    old = srv.read(f"refs/heads/{MAIN}", path)
+    old = srv.read(MAIN, path)  # MAIN is the full ref (refs/heads/main)
     article, html = items.render(policy.config, path, new)
     nxt = ev.next
     return {"policy": policy, "branch": branch, "path": path, "ev": ev, "result": result, "article": article,

@@ -164,6 +164,8 @@ def test_a_reset_cannot_sign_until_its_roster_change_is_approved(world: World) -
     through_the_chain(world, accept(world, invite(world, "qin.lan", **NEW), "qin.lan"))
     submit_item(world, "重置前的稿件", person="qin.lan")
     old_key = SigningKey.objects.get(user__username="qin.lan").public
+    signed_in = world.client("qin.lan")
+    assert signed_in.get("/").status_code == 200
     # the administrator issues a reset link; an administrator cannot reset their own
     assert world.client("yang.zhiqiang").post("/people/reset/", {"person": "yang.zhiqiang"}).status_code == 403
     r = world.client("yang.zhiqiang").post("/people/reset/", {"person": "qin.lan"})
@@ -174,6 +176,7 @@ def test_a_reset_cannot_sign_until_its_roster_change_is_approved(world: World) -
     branch = re.search(r"审核分支 (review/[^\s<。]+)", r.content.decode()).group(1)  # type: ignore[union-attr]
     key = SigningKey.objects.get(user__username="qin.lan")
     assert key.public != old_key
+    assert signed_in.get("/").status_code == 302  # the session of the old password ended with the reset
     # the workbench refuses to sign, and says why
     c = world.client("qin.lan")
     assert "待名册变更审核" in c.get("/").content.decode()
