@@ -275,7 +275,7 @@ def checked(root: Path, n: int | None = None) -> Iterator[tuple[Result, Pool | N
         return
     findings: list[Finding] = []
     files = model._content_files(root, findings)
-    findings += model._duplicate_slugs(files, files)
+    findings += model.duplicate_slugs(files, files)
     now = clock.now()
     if threading.active_count() > 1:  # a server's thread: fork copies only this thread, maybe amid another's lock
         n = 1
