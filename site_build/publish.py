@@ -94,7 +94,15 @@ BuildFn = Callable[[Path, Path, Path | None], Any]  # (root, out, private copy o
 
 def _crash(point: str) -> None:
     if os.environ.get(CRASH_ENV) == point:
-        os.kill(os.getpid(), signal.SIGKILL)  # a real crash: no finally blocks, no cleanup
+        _die()
+
+
+def _die() -> None:
+    """A real crash: no finally blocks, no cleanup. The whole process group when this process leads one
+    (the tests start publish in a session of its own), so the build's worker processes die with it."""
+    if os.getpgid(0) == os.getpid():
+        os.killpg(os.getpid(), signal.SIGKILL)
+    os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _crash_when_files_appear(folder: Path) -> threading.Event:
@@ -104,7 +112,7 @@ def _crash_when_files_appear(folder: Path) -> threading.Event:
     def watch() -> None:
         while not done.wait(0.002):
             if any(p.is_file() for p in folder.rglob("*")):
-                os.kill(os.getpid(), signal.SIGKILL)
+                _die()
 
     if os.environ.get(CRASH_ENV) == "mid-build":
         threading.Thread(target=watch, daemon=True).start()

@@ -34,7 +34,7 @@ def test_a_crash_before_applying_leaves_the_old_site_live(
     add_item(site_repo, write_item, valid_item)
     env = {**os.environ, publish.CRASH_ENV: point}
     crashed = subprocess.run([sys.executable, "-m", "portal", "--root", str(site_repo), "publish", "--to", str(www)],
-                             env=env, capture_output=True, text=True)
+                             env=env, capture_output=True, text=True, start_new_session=True)
     assert crashed.returncode == -signal.SIGKILL, crashed.stderr
     assert live(www) == old
     assert not (www / "current" / NEW_PAGE).exists() and (www / "current" / PAGE).is_file()
@@ -61,7 +61,7 @@ def test_a_crash_while_applying_leaves_whole_files_and_the_next_publish_finishes
     add_item(site_repo, write_item, valid_item)
     env = {**os.environ, publish.CRASH_ENV: point}
     crashed = subprocess.run([sys.executable, "-m", "portal", "--root", str(site_repo), "publish", "--to", str(www)],
-                             env=env, capture_output=True, text=True)
+                             env=env, capture_output=True, text=True, start_new_session=True)
     assert crashed.returncode == -signal.SIGKILL, crashed.stderr
     layout = publish.Layout(www)
     pending = layout.pending()
@@ -84,7 +84,7 @@ def test_mid_build_crash_dies_while_the_release_is_partial(
     www = tmp_path / "www"
     env = {**os.environ, publish.CRASH_ENV: "mid-build"}
     crashed = subprocess.run([sys.executable, "-m", "portal", "--root", str(site_repo), "publish", "--to", str(www)],
-                             env=env, capture_output=True, text=True)
+                             env=env, capture_output=True, text=True, start_new_session=True)
     assert crashed.returncode == -signal.SIGKILL
     partial = [p for p in (www / "releases").iterdir()]
     assert len(partial) == 1 and partial[0].name.endswith(".partial")
