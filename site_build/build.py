@@ -214,7 +214,10 @@ def _incremental(root: Path, out: Path, previous: Path, old: dict[str, Any], ite
         changed_files = {src for src in {s for e in plan.entries for s, _ in e.files} if hashes.get(src) != before.get(src)}
         render.copy_files(o, root, [e for e in plan.entries if e.path in load or set(s for s, _ in e.files) & changed_files])
         render.write_pages(o, plan.items, shells, own)
-        render.write_pages(o, plan.lists, shells, own, compare=True)
+        # a column's index pages list only its entries: those of columns with no item loaded or removed are unchanged
+        touched = {state.column_of(p) for p in load} | {state.column_of(p) for p in known if p not in items}
+        render.write_pages(o, [p for p in plan.lists if p.kind != pages.COLUMN or p.column in touched], shells, own,
+                           compare=True)
         for url in set(old["lists"]) - {p.url for p in plan.lists}:
             o.remove(pages.output_path(url))
         render.write_files(o, plan.files, compare=True)
