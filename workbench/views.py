@@ -261,7 +261,7 @@ def _conflict(srv: Any, draft: Draft, version: int | None) -> str:
     if version is not None and version != draft.version:
         return ("这份稿件在你打开之后已在别处（另一个窗口或另一次保存）修改过。你的修改没有保存，"
                 "请先复制下面的内容，重新打开稿件后再合并你的修改。")
-    ref = reviewing.head(draft.branch) if draft.branch else f"refs/heads/{MAIN}"
+    ref = reviewing.head(draft.branch) if draft.branch else MAIN
     current = srv.blob(ref, draft.path)
     if current != draft.base_blob:
         where = f"审核分支 {draft.branch}" if draft.branch else "已发布的网站（main）"
@@ -350,7 +350,7 @@ def _render_draft(request: HttpRequest, policy: Policy, draft: Draft, form: Item
     srv = server()
     theirs = b""
     if conflict:
-        ref = reviewing.head(draft.branch) if draft.branch else f"refs/heads/{MAIN}"
+        ref = reviewing.head(draft.branch) if draft.branch else MAIN
         theirs = srv.read(ref, draft.path) or b""
     fields = items.decompose(draft.text, draft.path)
     context = {

@@ -368,3 +368,23 @@ def test_draft_files_are_served_to_their_owner_only(world: World) -> None:
     assert c.get(f"/drafts/{pk}/files/tu.png").status_code == 200
     assert c.get(f"/drafts/{pk}/files/..%2F..%2Fsecret_key").status_code == 404
     assert world.client("du.xiaoming").get(f"/drafts/{pk}/files/tu.png").status_code == 404
+
+
+def test_a_new_item_never_overwrites_one_already_on_main(world: World) -> None:
+    """A new draft whose file name is taken on main is a conflict (it would replace a published item)."""
+    from workbench.models import Draft
+
+    c = world.client("sun.lixin")
+    pk = new_draft(c)
+    taken = _a_news_item_on_main(world)
+    Draft.objects.filter(pk=pk).update(path=taken, base_blob="")
+    r = save(c, pk, item_fields("消防演练", BODY), action="submit", password=password("sun.lixin"))
+    assert r.status_code == 409 and "已有同名稿件" in text(r)
+
+
+def _a_news_item_on_main(world: World) -> str:
+    from workbench.services import server
+
+    srv = server()
+    srv.refresh(force=True)
+    return next(p for p in srv.mirror.tree_files(srv.main_sha()) if p.startswith("content/news/") and p.endswith(".md"))
