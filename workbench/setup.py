@@ -14,7 +14,8 @@ from pathlib import Path
 from portal.errors import PortalError
 
 # the demo's five people of one chain (宣教科's news), a second informant, and the site administrator
-DEMO_PEOPLE = ("sun.lixin", "du.xiaoming", "wu.guoqing", "xu.chunyan", "li.xiaoming", "chen.xiuying", "yang.zhiqiang")
+DEMO_PEOPLE = ("sun.lixin", "du.xiaoming", "wu.guoqing", "xu.chunyan", "li.xiaoming", "chen.xiuying", "yang.zhiqiang",
+               "tang.li")
 DEMO_FILES = ("columns.yml", "roster.yml", "accepted.yml", "calendar.yml")
 DEMO_FOLDERS = ("content",)
 
