@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -114,15 +115,19 @@ def approve(repo: Path, branch: str, keys: dict[str, Path], chains: dict[str, li
 
 def time_gate(repo: Path, branch: str, runs: int) -> tuple[float, str]:
     times, out = [], ""
+    cpus = []
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         proc = subprocess.run([sys.executable, "-m", "portal", "gate", "--base", "main", "--head", branch],
                               cwd=repo, capture_output=True, text=True)
         times.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)  # portal, git and ssh-keygen together
+        cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
         out = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else proc.stderr.strip()
         if proc.returncode != 0:
             raise SystemExit(f"门禁未通过，基准无效：\n{proc.stdout[-3000:]}{proc.stderr[-2000:]}")
-    return statistics.median(times), out
+    return statistics.median(times), f"CPU 中位数 {statistics.median(cpus):.2f} s；{out}"
 
 
 def main(argv: list[str] | None = None) -> int:
