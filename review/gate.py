@@ -392,7 +392,7 @@ def _checks(repo: Repo, config: Config, head: str, items: list[str], root: Path,
         wanted |= {p for p in names if p.startswith(tuple(c + "/" for c in policy))}
         repo.write_entries({p: listed[p] for p in sorted(wanted) if p in listed}, root)
         published = set()
-        for path in items:
+        for path in (p for p in items if p in listed):
             article, _ = model.parse_article(config, path, (root / path).read_bytes())
             published |= set(published_files(article)) if article is not None else set()
         repo.write_entries({p: listed[p] for p in sorted(published - wanted) if p in listed}, root)
