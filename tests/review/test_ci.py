@@ -50,7 +50,7 @@ def test_codeowners_mapping(tmp_portal: Path) -> None:
     roster.write_text(text, encoding="utf-8")
     out = codeowners.generate(load(tmp_portal))
     lines = out.splitlines()
-    assert "*  @yang-zhiqiang" in lines  # the administrator owns everything else
+    assert "*  @tang-li @yang-zhiqiang" in lines  # the administrator owns everything else
     assert "/content/news/  @wuguoqing-yjj" in lines  # a handle from the roster wins
     assert "/content/documents/  @hu-hongxia @zhao-xuemei" in lines  # id with dots -> hyphens
-    assert lines.index("*  @yang-zhiqiang") < lines.index("/content/news/  @wuguoqing-yjj")  # the last match wins
+    assert lines.index("*  @tang-li @yang-zhiqiang") < lines.index("/content/news/  @wuguoqing-yjj")  # the last match wins

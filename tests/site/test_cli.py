@@ -9,6 +9,7 @@ import pytest
 
 from portal import cli
 from site_build import build as build_module
+from site_build import state
 from tests.site.conftest import item, tree, write
 
 
@@ -22,7 +23,7 @@ def portal(root: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[
 def test_build_then_incremental_build(mini: Path, capsys: pytest.CaptureFixture[str]) -> None:
     status, out, _ = portal(mini, capsys, "build")
     assert status == 0 and "完整构建" in out and "3 篇稿件" in out
-    assert (mini / "site/disaster/fang-xun.html").is_file() and (mini / ".site.build.json").is_file()
+    assert (mini / "site/disaster/fang-xun.html").is_file() and state.path_for(mini / "site").is_file()
     write(mini, "disaster/2026-11-20-di-zhen.md", item("全市开展地震应急疏散演练", "2026-11-20 10:00"))
     status, out, _ = portal(mini, capsys, "build")
     assert status == 0 and "增量构建" in out and "4 篇稿件" in out

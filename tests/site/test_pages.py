@@ -6,6 +6,7 @@ import html.parser
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from site_build import state
 from site_build.build import BuildResult
 from tests.site.conftest import PDF, SCRIPT_TITLE, read, tree
 
@@ -216,7 +217,7 @@ def test_no_html_comments_and_no_build_time(built: tuple[Path, BuildResult]) -> 
 
 def test_state_is_kept_outside_the_site(built: tuple[Path, BuildResult]) -> None:
     site, _ = built
-    assert (site.parent / ".site.build.json").is_file()
+    assert state.path_for(site).is_file()
     assert not [r for r in tree(site) if r.endswith(".json") and not r.startswith("search/")]
 
 
