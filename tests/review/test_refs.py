@@ -1,8 +1,6 @@
 """The server's pre-receive hook judges every ref, and identity comes from signatures only (real git, real keys)."""
 from __future__ import annotations
 
-import os
-
 from review import records
 from site_build.publish import Layout
 
