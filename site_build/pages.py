@@ -358,7 +358,6 @@ class Site:
             '<h1 class="portal-title">站内搜索</h1>'
             f'<div id="portal-search" data-root="{markup.relative(url, "")}">{self._search_form(url)}'
             '<p class="portal-search__status" aria-live="polite"></p><ol class="portal-search__results"></ol>'
-            '<button class="portal-search__more" type="button" hidden>更多结果</button>'
             '<noscript><p>站内搜索需要浏览器启用 JavaScript；也可从各栏目页按时间查找信息。</p></noscript></div>'
             f'<script src="{markup.relative(url, "assets/portal-search.js")}"></script>'
         )
