@@ -6,12 +6,16 @@ import importlib
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from portal import model
 from portal.errors import ACCEPTED, ERROR, Finding, PortalError, to_json
 
-from . import accepted
+if TYPE_CHECKING:
+    from portal import model
+
+# portal.model, accepted.yml's reader and the check modules are imported on first use: a `portal check`
+# whose findings are all remembered (checks/cache.py) reads no item and needs none of them.
+ACCEPTED_FILE = "accepted.yml"  # checks/accepted.py FILE
 
 
 class CheckModule(Protocol):
@@ -24,7 +28,7 @@ class CheckModule(Protocol):
 CHECK_NAMES: tuple[str, ...] = ("secrecy", "reviewers", "kinds", "reprint", "attachments", "dates", "wording", "images",
                                 "policy")
 # A change to one of these (at the repository root) can change the findings of every item.
-WHOLE_PORTAL = ("columns.yml", "roster.yml", accepted.FILE)
+WHOLE_PORTAL = ("columns.yml", "roster.yml", ACCEPTED_FILE)
 
 # Modules whose findings about an item depend on other items (they read other items' front-matter): run on
 # every whole-portal run, never remembered by checks/cache.py. Each has `columns(config)`: the columns it reads.
@@ -39,6 +43,11 @@ def modules() -> list[CheckModule]:
     return _loaded
 
 
+def module(name: str) -> CheckModule:
+    """One check module by its name (checks.<name>)."""
+    return importlib.import_module(f"checks.{name}")  # type: ignore[return-value]
+
+
 def __getattr__(name: str) -> Any:
     if name == "CHECKS":
         return modules()
@@ -49,6 +58,8 @@ def run(portal: model.Portal, checks: Sequence[CheckModule] | None = None) -> li
     """The model's findings plus every check's, over every loaded article, sorted, with accepted.yml applied.
 
     Stale accepted.yml entries are reported only when every check ran (`checks` is None)."""
+    from . import accepted
+
     chosen = checks if checks is not None else modules()
     findings = list(portal.findings)
     for article in portal.articles:
@@ -73,23 +84,27 @@ def report(findings: Sequence[Finding], fmt: str = "text", out=None) -> int:
         accepted_ = sum(f.severity == ACCEPTED for f in findings)
         warnings = len(findings) - errors - accepted_
         if findings:
-            tail = f"，{accepted_} 个已接受（见 {accepted.FILE}）" if accepted_ else ""
+            tail = f"，{accepted_} 个已接受（见 {ACCEPTED_FILE}）" if accepted_ else ""
             print(f"共 {errors} 个错误，{warnings} 个警告{tail}。", file=sys.stderr)
     return 1 if any(f.severity == ERROR for f in findings) else 0
 
 
 def check_paths(root: Path | str, paths: Sequence[str] | None = None,
                 checks: Sequence[CheckModule] | None = None,
-                cached: bool = False) -> tuple[model.Portal | None, list[Finding]]:
+                cached: bool = False, reuse: bool = True) -> tuple[Any, list[Finding]]:
     """Load and check what `paths` name (None: the whole portal). `portal check` and the hooks both call this.
 
     A staged columns.yml, roster.yml or accepted.yml means the whole portal; a staged attachment
     (content/<column>/files/...) means every item of its column, since any of them may reference it;
-    a folder means the items under it. `cached`: a whole-portal run reuses the findings of unchanged items
-    (checks/cache.py; `portal check` and the hooks only, never the build or the gate)."""
+    a folder means the items under it. `cached`: a whole-portal run goes through checks/cache.py (`portal
+    check` and the hooks only, never the build or the gate): it checks the items on every core, remembers
+    their findings and, with `reuse`, reuses those of unchanged items. The portal returned may then hold
+    only the items read again (`items` counts them all)."""
     root = Path(root).resolve()
     wanted: list[str] | None = None
     if paths:
+        from portal import model
+
         wanted = []
         for p in paths:
             full = Path(p) if Path(p).is_absolute() else Path.cwd() / p
@@ -108,10 +123,11 @@ def check_paths(root: Path | str, paths: Sequence[str] | None = None,
             else:
                 wanted.append(str(full))
     if wanted is None and cached:
-        from . import cache  # imports the check modules, which import this module
+        from . import cache
 
-        if cache.enabled():
-            return cache.run(root, checks)
+        return cache.run(root, checks, reuse=reuse and cache.enabled(), remember=cache.enabled())
+    from portal import model
+
     portal, findings = model.load_or_findings(root, None if wanted is None else list(dict.fromkeys(wanted)))
     if portal is not None:
         findings = run(portal, checks)
@@ -119,6 +135,8 @@ def check_paths(root: Path | str, paths: Sequence[str] | None = None,
 
 
 def _items_under(root: Path, folder: Path) -> list[str]:
+    from portal import model
+
     return [str(p) for p in sorted(folder.rglob("*.md")) if model.FILES_DIR not in p.relative_to(root).parts[2:3]]
 
 

@@ -14,7 +14,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    portal, findings = check_paths(args.root, args.paths, cached=not args.no_cache)
+    # a whole-portal run goes through the findings cache (checks/cache.py); --no-cache reads every item again
+    portal, findings = check_paths(args.root, args.paths, cached=True, reuse=not args.no_cache)
     status = report(findings, args.format)
     if args.format == "text" and not findings and portal is not None:
         print(f"检查通过：{getattr(portal, 'items', 0) or len(portal.articles)} 篇稿件。")

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -164,3 +167,139 @@ def test_portal_check_uses_it_and_no_cache_turns_it_off(portal: Path, monkeypatc
     items = len([p for p in (portal / "content").rglob("*.md") if "files" not in p.parts])
     assert f"检查通过：{items} 篇稿件" in capsys.readouterr().out.splitlines()[-1]
     assert cli.main(["check", "--no-cache"]) == 0 and len(seen) == len(list((portal / "content").rglob("*.md")))
+
+
+def _all_items(root: Path) -> int:
+    return len(list((root / "content").rglob("*.md")))
+
+
+def test_a_rule_file_changed_means_every_item_is_checked_again(portal: Path, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    source = tmp_path / "source"
+    for package in cache.PACKAGES:
+        shutil.copytree(REPO / package, source / package, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(cache, "SOURCE", source)
+    first = _same(portal)
+    seen = _parses(monkeypatch)
+    runner.check_paths(portal, cached=True)
+    assert seen == []
+    rules = source / "checks" / "rules" / "wording.yml"
+    rules.write_text(rules.read_text(encoding="utf-8") + "\n# 改动\n", encoding="utf-8")
+    _, again = runner.check_paths(portal, cached=True)
+    assert len(seen) == _all_items(portal)  # the rules are the checks' version: nothing is reused
+    assert [(*_key(f), f.message) for f in again] == first
+
+
+def test_a_removed_item_takes_its_findings_away(portal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    item = sorted((portal / "content" / "news").glob("*.md"))[0]
+    _edit(item, item.read_text(encoding="utf-8") + "\n本文件密级：秘密★1年\n")
+    rel = item.relative_to(portal).as_posix()
+    assert any(f[0] == rel for f in _same(portal))
+    item.unlink()
+    seen = _parses(monkeypatch)
+    findings = _same(portal)
+    assert not any(f[0] == rel for f in findings)
+    assert rel not in seen
+
+
+@pytest.mark.parametrize("damage", ["garbage", "wrong types", "a folder", "empty"])
+def test_a_damaged_cache_means_a_full_check(portal: Path, damage: str, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    first = _same(portal)
+    for path in (cache.location(portal.resolve()), cache._items_location(portal.resolve())):
+        if damage == "garbage":
+            path.write_bytes(b"\x00\xff{not json" * 100)
+        elif damage == "wrong types":
+            data = json.loads(path.read_text(encoding="utf-8"))
+            for key in ("rows", "items", "cross"):
+                if key in data:
+                    data[key] = {"x": [["content/a.md", "one"]]} if key != "rows" else [["content/a.md"], 7]
+            path.write_text(json.dumps(data), encoding="utf-8")
+        elif damage == "a folder":
+            path.unlink()
+            path.mkdir()
+        else:
+            path.write_bytes(b"")
+    seen = _parses(monkeypatch)
+    _, again = runner.check_paths(portal, cached=True)
+    assert [(*_key(f), f.message) for f in again] == first
+    assert len(seen) == _all_items(portal)  # nothing trusted: every item read again
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_checked_on_several_processes_the_findings_are_the_same(portal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    item = sorted((portal / "content" / "news").glob("*.md"))[0]
+    _edit(item, item.read_text(encoding="utf-8") + "\n本文件密级：秘密★1年\n")
+    forks: list[int] = []
+    real = cache._fork
+
+    def counting(*args):  # type: ignore[no-untyped-def]
+        forks.append(len(args[1]))
+        return real(*args)
+
+    monkeypatch.setattr(cache, "_fork", counting)
+    monkeypatch.setattr(cache, "PARALLEL_MIN", 1)
+    _, serial = runner.check_paths(portal)  # model.load and every check in this process
+    for workers in ("3", "2", "1"):
+        monkeypatch.setenv(cache.WORKERS_ENV, workers)
+        _, parallel = runner.check_paths(portal, cached=True, reuse=False)
+        assert [(*_key(f), f.message, f.match) for f in parallel] == [(*_key(f), f.message, f.match) for f in serial]
+    assert len(forks) == 3 and all(n > 0 for n in forks)  # two workers, then one, then none
+    assert any(f.rule == "SEC-MARKING" for f in serial)
+
+
+def test_a_worker_that_fails_leaves_its_items_to_the_main_process(portal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache, "PARALLEL_MIN", 1)
+    monkeypatch.setenv(cache.WORKERS_ENV, "2")
+    _, serial = runner.check_paths(portal)
+    monkeypatch.setattr(cache, "_collect", lambda child: (cache.os.waitpid(child[0], 0), None)[1])
+    _, parallel = runner.check_paths(portal, cached=True, reuse=False)
+    assert [(*_key(f), f.message) for f in parallel] == [(*_key(f), f.message) for f in serial]
+
+
+def test_a_warm_run_imports_neither_the_model_nor_the_checks(portal: Path, tmp_path: Path) -> None:
+    program = ("import sys; from checks import runner; p, found = runner.check_paths(sys.argv[1], cached=True); "
+               "heavy = [m for m in ('yaml', 'numpy', 'mistune', 'nh3', 'portal.model', 'portal.config', "
+               "'checks.secrecy', 'checks.kinds', 'checks.accepted') if m in sys.modules]; "
+               "print(p.items, len(found), heavy)")
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "PYTHONPATH": str(REPO)}
+    cold = subprocess.run([sys.executable, "-c", program, str(portal)], env=env, capture_output=True, text=True, check=True)
+    warm = subprocess.run([sys.executable, "-c", program, str(portal)], env=env, capture_output=True, text=True, check=True)
+    items = len([p for p in (portal / "content").rglob("*.md") if "files" not in p.parts])
+    assert cold.stdout.split()[:2] == warm.stdout.split()[:2] == [str(items), str(len(runner.check_paths(portal)[1]))]
+    assert warm.stdout.strip().endswith("[]"), warm.stdout
+    assert "numpy" in cold.stdout or "portal.model" in cold.stdout
+
+
+def test_a_symbolic_link_under_content_is_never_trusted(portal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (portal / "content" / "news" / "link.md").symlink_to(portal / "roster.yml")
+    first = _same(portal)
+    assert any(f[3] == "FILE-SYMLINK" for f in first)
+    assert not cache.location(portal.resolve()).exists()  # no summary of a portal the fast listing cannot see
+    _same(portal)
+
+
+def test_a_news_item_edited_does_not_rerun_the_policy_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    root = tmp_path / "portal"
+    root.mkdir()
+    for name in ("columns.yml", "roster.yml", "calendar.yml", "accepted.yml"):
+        shutil.copy(REPO / name, root / name)
+    shutil.copytree(REPO / "content", root / "content")
+    _age(root)
+    _same(root)
+    policy_items = {p.relative_to(root).as_posix() for c in ("documents", "interpretations")
+                    for p in (root / "content" / c).glob("*.md")}
+    assert policy_items
+    news = sorted((root / "content" / "news").glob("*.md"))[0]
+    _edit(news, news.read_text(encoding="utf-8") + "\n补充一句。\n")
+    seen = _parses(monkeypatch)
+    runner.check_paths(root, cached=True)
+    assert seen == [news.relative_to(root).as_posix()]
+    doc = sorted((root / "content" / "documents").glob("*.md"))[0]
+    _edit(doc, doc.read_text(encoding="utf-8") + "\n补充一句。\n")
+    seen.clear()
+    runner.check_paths(root, cached=True)
+    assert set(seen) == policy_items  # the policy check reads its columns again
+    seen.clear()
+    _same(root)
