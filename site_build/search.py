@@ -7,25 +7,32 @@ digits. A query part of two or three Chinese characters is one term, so its resu
 exact phrase matches; a longer part needs all of its trigrams, and the browser confirms each candidate
 against the item's own page (the characters must be adjacent there) before showing it.
 
-Files under search/ (every list of items is a "posting": item numbers in publication order, oldest 0):
+An item is numbered by its publication day (days since 1970-01-01 of the date it carries) and its place
+in that day (0, 1, ... in publication order: date, then URL). The numbers are a function of the set of
+items, and adding, changing or withdrawing an item renumbers at most the later items of its own day, so
+an incremental build rewrites only the postings, shards and chunks of the days that changed.
+
+Files under search/ (a "posting" lists items, day by day, oldest day first):
   index.json      {"v", "shards", "chunk", "count", "columns": [[id, title]], "years": [newest first]}
+  days.txt        "YYYY-MM-DD count" for every day with items, oldest first (for the incremental build)
   t/XXX.txt       the terms whose hash % shards == XXX, sorted, one a line: "term posting" or "term >" when
                   the posting is long and has a file of its own; "#term" lines list the items with the
                   term in their title (same shard as "term", so one download serves both)
   w/HEX.txt       a long posting; HEX is the term's UTF-8 in hexadecimal
-  f/c-HEX.txt     the items of a column (HEX: the column id's UTF-8), f/y-YYYY.txt the items of a year
-  d/N.json        items N*chunk .. N*chunk+chunk-1: [[url, title, date, column id], ...]
-A posting is either gaps ("5,1,3" = items 5, 6, 9) or "=" and the base64 of a bitmap (item i is bit
-i % 8 of byte i // 8), whichever is shorter; a bitmap never exceeds count/6 bytes, so the most common
-term of a 100,000-item site costs a reader at most 17 KB. A new item is appended to publication order:
-only the postings of its own terms change. assets/portal-search.js reads these files.
+  f/c-HEX.txt     the items of a column (HEX: the column id's UTF-8); a year is a range of days
+  d/DAY-K.json    the items of day DAY (YYYY-MM-DD) at places K*chunk .. K*chunk+chunk-1: [[url, title, date, column], ...]
+A posting is segments joined by ",", one per day with items, each the day's number (the first) or its
+distance from the previous segment's day, then either ":" and the places as gaps ("5.1.3" = places 5, 6, 9)
+or "=" and a bitmap of the places in URL-safe base64 characters of 6 bits (place p is bit p % 6 of
+character p // 6), whichever is shorter. assets/portal-search.js reads these files.
 
 The terms of all items are found with numpy over batches of items (one array of code points per
 batch, sorted once), not per item in Python.
 """
 from __future__ import annotations
 
-import base64
+import datetime as dt
+import itertools
 import json
 import operator
 import re
@@ -34,12 +41,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .pages import Entry
+from portal import markup
+
+from .pages import Entry, output_path
 
 SHARDS = 1024
 CHUNK = 32
 DIR = "search"
-VERSION = 4
+VERSION = 5
 TITLE = "#"  # "#防汛": the items with the term in their title
 LONG = 800  # a posting longer than this many characters gets a file of its own (w/)
 MAX_WORD = 32  # longer Latin runs (hashes, URLs) are not words anyone searches for
@@ -107,10 +116,6 @@ def own_path(term: str) -> str:
 
 def column_path(column: str) -> str:
     return f"{DIR}/f/c-{column.encode('utf-8').hex()}.txt"
-
-
-def year_path(year: str) -> str:
-    return f"{DIR}/f/y-{year}.txt"
 
 
 def _pairs(keys: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -211,27 +216,145 @@ def postings(texts: Sequence[Text], base: int = 0) -> dict[str, np.ndarray]:
     return c.postings()
 
 
+# ---------------------------------------------------------------- where an item is: its day and its place in the day
+
+def day_number(date: str) -> int:
+    """Days since 1970-01-01 of an item's publication date ("2026-10-01T08:00:00+08:00": its own calendar day)."""
+    return dt.date.fromisoformat(date[:10]).toordinal() - _EPOCH
+
+
+def day_name(day: int) -> str:
+    return dt.date.fromordinal(day + _EPOCH).isoformat()
+
+
+_EPOCH = dt.date(1970, 1, 1).toordinal()
+
+
+def publication_order(entries: Iterable[Entry]) -> list[Entry]:
+    return sorted(entries, key=lambda e: (e.date, e.url))
+
+
+def _days(ordered: Sequence[Entry]) -> list[tuple[str, int, int]]:
+    """(day "YYYY-MM-DD", first position, count) of each day, for entries in publication order."""
+    out: list[tuple[str, int, int]] = []
+    at = 0
+    for name, group in itertools.groupby(ordered, key=lambda e: e.date[:10]):
+        n = sum(1 for _ in group)
+        out.append((name, at, n))
+        at += n
+    return out
+
+
+def chunk_path(day: str, k: int) -> str:
+    return f"{DIR}/d/{day}-{k}.json"
+
+
 # ---------------------------------------------------------------- postings as text
 
-def encode(ids: np.ndarray) -> str:
-    """Gaps or a base64 bitmap, whichever is shorter (gaps on a tie)."""
-    ids = np.asarray(ids, dtype=np.int64)
-    as_bits = 1 + 4 * ((int(ids[-1]) // 8 + 1 + 2) // 3)
-    if 2 * len(ids) - 1 <= as_bits:  # else even one-digit gaps would be longer
-        first = ids[:1].tolist()
-        text = ",".join(map(str, first + (ids[1:] - ids[:-1]).tolist()))
-        if len(text) <= as_bits:
-            return text
-    bits = np.zeros(int(ids[-1]) + 1, dtype=bool)
-    bits[ids] = True
-    return "=" + base64.b64encode(np.packbits(bits, bitorder="little").tobytes()).decode("ascii")
+def _digits(values: np.ndarray) -> np.ndarray:
+    out = np.ones(len(values), dtype=np.int64)
+    for power in (10, 100, 1000, 10_000, 100_000, 1_000_000):
+        out += values >= power
+    return out
 
 
-def decode(text: str) -> np.ndarray:
-    if text.startswith("="):
-        raw = np.frombuffer(base64.b64decode(text[1:]), dtype=np.uint8)
-        return np.flatnonzero(np.unpackbits(raw, bitorder="little")).astype(np.int64)
-    return np.cumsum(np.array(text.split(","), dtype=np.int64))
+def _segment(local: Sequence[int]) -> str:
+    """One day's part of a posting (sorted places in the day): ":" and gaps, or "=" and 6-bit characters."""
+    top = local[-1]
+    gaps = ".".join(map(str, [local[0], *(b - a for a, b in itertools.pairwise(local))]))
+    if len(gaps) <= top // 6 + 1:
+        return ":" + gaps
+    values = bytearray(top // 6 + 1)
+    for x in local:
+        values[x // 6] |= 1 << (x % 6)
+    return "=" + values.translate(_TO_CHAR).decode("ascii")
+
+
+def encode(days: np.ndarray, local: np.ndarray) -> str:
+    """A posting: the items (day, place in the day), sorted, as segments "<day delta>:<gaps>" or "<day delta>=<bits>"."""
+    n = len(days)
+    if n < 8:  # most terms: a few items, plain Python is faster
+        d, p = days.tolist(), local.tolist()
+        parts, prev, start = [], 0, 0
+        for k in range(1, n + 1):
+            if k == n or d[k] != d[start]:
+                parts.append(f"{d[start] - prev}{_segment(p[start:k])}")
+                prev, start = d[start], k
+        return ",".join(parts)
+    days = np.asarray(days, dtype=np.int64)
+    local = np.asarray(local, dtype=np.int64)
+    cut = np.flatnonzero(days[1:] != days[:-1]) + 1
+    starts = np.concatenate(([0], cut))
+    ends = np.append(cut, n)
+    gaps = np.diff(local, prepend=0)
+    gaps[starts] = local[starts]
+    digits = _digits(gaps)
+    gap_len = np.add.reduceat(digits + 1, starts) - 1
+    top = local[ends - 1]
+    width = top // 6 + 1
+    use_bits = width < gap_len
+    offset = np.cumsum(width) - width
+    pos = np.repeat(offset, ends - starts) * 6 + local
+    values = np.bincount(pos // 6, weights=np.left_shift(1, pos % 6), minlength=int(width.sum())).astype(np.uint8)
+    chars = _ALPHABET[values].tobytes().decode("ascii")
+    gap_text = ".".join(map(str, gaps.tolist()))
+    gap_at = (np.cumsum(digits + 1) - (digits + 1)).tolist()
+    deltas = np.diff(days[starts], prepend=0).tolist()
+    parts = []
+    for k, (s, w, o, g, bits) in enumerate(zip(starts.tolist(), width.tolist(), offset.tolist(), gap_len.tolist(),
+                                                use_bits.tolist(), strict=True)):
+        if bits:
+            parts.append(f"{deltas[k]}={chars[o:o + w]}")
+        else:
+            parts.append(f"{deltas[k]}:{gap_text[gap_at[s]:gap_at[s] + g]}")
+    return ",".join(parts)
+
+
+_ALPHABET = np.frombuffer(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", dtype=np.uint8)
+_TO_CHAR = bytes(_ALPHABET.tolist()) + bytes(256 - 64)
+_VALUE = np.zeros(256, dtype=np.uint8)
+_VALUE[_ALPHABET] = np.arange(64, dtype=np.uint8)
+_SIX = np.arange(6, dtype=np.uint8)
+
+
+def segments(text: str) -> list[tuple[int, str]]:
+    """A posting's segments: (day number, body with its mark ":" or "=")."""
+    out, day = [], 0
+    for delta, body in _SEGMENT.findall(text):
+        day += int(delta)
+        out.append((day, body))
+    return out
+
+
+_SEGMENT = re.compile(r"(\d+)([:=][^,]*)")
+
+
+def join(parts: Sequence[tuple[int, str]]) -> str:
+    prev, out = 0, []
+    for day, body in parts:
+        out.append(f"{day - prev}{body}")
+        prev = day
+    return ",".join(out)
+
+
+def places(body: str) -> np.ndarray:
+    """The places in the day of one segment."""
+    if body[0] == ":":
+        return np.cumsum(np.array(body[1:].split("."), dtype=np.int64))
+    values = _VALUE[np.frombuffer(body[1:].encode("ascii"), dtype=np.uint8)]
+    return np.flatnonzero((values[:, None] >> _SIX) & 1).astype(np.int64)
+
+
+def decode(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """(day numbers, places) of the items of a posting."""
+    days, local = [], []
+    for day, body in segments(text):
+        p = places(body)
+        days.append(np.full(len(p), day, dtype=np.int64))
+        local.append(p)
+    if not days:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(days), np.concatenate(local)
 
 
 def _dump(data: object) -> bytes:
@@ -240,61 +363,60 @@ def _dump(data: object) -> bytes:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").encode("utf-8")
 
 
-def publication_order(entries: Iterable[Entry]) -> list[Entry]:
-    return sorted(entries, key=lambda e: (e.date, e.url))
+# ---------------------------------------------------------------- the files
 
-
-def _meta_files(ordered: Sequence[Entry], column_titles: dict[str, str], chunks_from: int = 0) -> dict[str, bytes]:
-    """index.json, the filters, and the document chunks from number `chunks_from` on."""
+def _index_json(ordered: Sequence[Entry], column_titles: dict[str, str]) -> bytes:
     present = {e.column for e in ordered}
     columns = [[c, t] for c, t in column_titles.items() if c in present]
     columns += [[c, c] for c in sorted(present - set(column_titles))]
-    by_year: dict[str, list[int]] = {}
-    by_column: dict[str, list[int]] = {}
-    for i, e in enumerate(ordered):
-        by_year.setdefault(e.date[:4], []).append(i)
-        by_column.setdefault(e.column, []).append(i)
-    files = {f"{DIR}/index.json": _dump({"v": VERSION, "shards": SHARDS, "chunk": CHUNK, "count": len(ordered),
-                                         "columns": columns, "years": sorted(by_year, reverse=True)})}
-    for year, ids in by_year.items():
-        files[year_path(year)] = (encode(np.array(ids)) + "\n").encode("ascii")
-    for column, ids in by_column.items():
-        files[column_path(column)] = (encode(np.array(ids)) + "\n").encode("ascii")
-    for start in range(chunks_from * CHUNK, max(len(ordered), 1), CHUNK):
-        rows = [[e.url, e.title, e.shown_date[:10], e.column] for e in ordered[start:start + CHUNK]]
-        files[f"{DIR}/d/{start // CHUNK}.json"] = _dump(rows)
-    return files
+    years = sorted({e.date[:4] for e in ordered}, reverse=True)
+    return _dump({"v": VERSION, "shards": SHARDS, "chunk": CHUNK, "count": len(ordered), "columns": columns,
+                  "years": years})
+
+
+def _days_txt(days: Sequence[tuple[str, int, int]]) -> bytes:
+    return "".join(f"{name} {n}\n" for name, _, n in days).encode("ascii")
+
+
+def _chunks(day: str, entries: Sequence[Entry]) -> dict[str, bytes]:
+    return {chunk_path(day, start // CHUNK): _dump([[e.url, e.title, e.shown_date[:10], e.column]
+                                                    for e in entries[start:start + CHUNK]])
+            for start in range(0, len(entries), CHUNK)}
 
 
 def _shard_lines(lines: dict[str, str]) -> bytes:
     return "".join(f"{t} {lines[t]}\n" for t in sorted(lines)).encode("utf-8")
 
 
-def _term_files(all_postings: dict[str, np.ndarray] | dict[str, np.ndarray | str], shards: Iterable[int] | None = None) -> dict[str, bytes]:
-    """The shard files (all, or those numbered in `shards`) and the own files of their long postings.
-
-    A posting is item numbers, or its text when it is known not to have changed."""
-    wanted = None if shards is None else set(shards)
-    lines: dict[int, dict[str, str]] = {i: {} for i in (range(SHARDS) if wanted is None else wanted)}
-    files: dict[str, bytes] = {}
-    for term, ids in all_postings.items():
-        i = shard_of(term)
-        if i not in lines or not len(ids):
-            continue
-        text = ids if isinstance(ids, str) else encode(ids)
-        if len(text) > LONG:
-            files[own_path(term)] = (text + "\n").encode("ascii")
-            text = ">"
-        lines[i][term] = text
-    for i, shard in lines.items():
-        files[shard_path(i)] = _shard_lines(shard)
-    return files
+def _place(term: str, text: str, files: dict[str, bytes]) -> str:
+    """The text of a term's line in its shard: the posting, or ">" with the posting in a file of its own."""
+    if len(text) > LONG:
+        files[own_path(term)] = (text + "\n").encode("ascii")
+        return ">"
+    return text
 
 
 def build(ordered: Sequence[Entry], text: Callable[[Entry], Text], column_titles: dict[str, str]) -> dict[str, bytes]:
     """Every search file, for entries in publication order; `text` gives each entry's (title, body text)."""
-    found = postings([text(e) for e in ordered])
-    return {**_meta_files(ordered, column_titles), **_term_files(found)}
+    days = _days(ordered)
+    counts = np.array([n for _, _, n in days], dtype=np.int64)
+    day_of = np.repeat(np.array([day_number(name) for name, _, _ in days], dtype=np.int64), counts)
+    place_of = np.arange(len(ordered), dtype=np.int64) - np.repeat(np.array([s for _, s, _ in days], dtype=np.int64), counts)
+    files = {f"{DIR}/index.json": _index_json(ordered, column_titles), f"{DIR}/days.txt": _days_txt(days)}
+    for name, start, n in days:
+        files.update(_chunks(name, ordered[start:start + n]))
+    by_column: dict[str, list[int]] = {}
+    for i, e in enumerate(ordered):
+        by_column.setdefault(e.column, []).append(i)
+    for column, ids in by_column.items():
+        at = np.array(ids, dtype=np.int64)
+        files[column_path(column)] = (encode(day_of[at], place_of[at]) + "\n").encode("ascii")
+    lines: dict[int, dict[str, str]] = {i: {} for i in range(SHARDS)}
+    for term, found in postings([text(e) for e in ordered]).items():
+        lines[shard_of(term)][term] = _place(term, encode(day_of[found], place_of[found]), files)
+    for i, shard in lines.items():
+        files[shard_path(i)] = _shard_lines(shard)
+    return files
 
 
 # ---------------------------------------------------------------- incremental
@@ -309,79 +431,143 @@ def _read_shard(site: Path, i: int) -> dict[str, str]:
     return out
 
 
-def _posting(site: Path, term: str, text: str) -> np.ndarray:
-    if text == ">":
-        text = (site / own_path(term)).read_text(encoding="ascii").strip()
-    return decode(text)
+def _read_days(site: Path) -> list[tuple[str, int]]:
+    path = site / DIR / "days.txt"
+    if not path.is_file():
+        return []
+    return [(name, int(n)) for name, _, n in (line.partition(" ") for line in path.read_text(encoding="ascii").splitlines())]
+
+
+def _old_terms(site: Path, urls: Iterable[str]) -> set[str] | None:
+    """Every term (and title term) an item's previous page could have given the index: a superset of what it gave.
+
+    None when a page is missing: then every posting of the changed days is looked at."""
+    found = []
+    for url in urls:
+        path = site / output_path(url)
+        if not path.is_file():
+            return None
+        page = markup.plain_text(path.read_text(encoding="utf-8", errors="replace"))
+        found.append((page, page))
+    return set(postings(found)) if found else set()
+
+
+class _Day:
+    """One day whose items changed: old place -> new place of its items, and the new items' terms."""
+
+    def __init__(self, name: str, old: Sequence[str], new: Sequence[Entry], texts: dict[str, Text]) -> None:
+        self.name, self.number = name, day_number(name)
+        place = {e.url: j for j, e in enumerate(new)}
+        self.remap = np.array([-1 if u in texts else place.get(u, -1) for u in old], dtype=np.int64)
+        self.moved = [u for i, u in enumerate(old) if self.remap[i] != i]  # their bits move or go
+        self.added = [(j, e.url) for j, e in enumerate(new) if e.url in texts]
+        self.new = new
+
+    def segment(self, body: str | None, added: Sequence[int]) -> str | None:
+        kept = self.remap[places(body)] if body else np.zeros(0, dtype=np.int64)
+        local = np.union1d(kept[kept >= 0], np.array(added, dtype=np.int64))
+        return _segment(local.tolist()) if len(local) else None
+
+
+def _splice(text: str, days: Sequence[_Day], added: dict[int, list[int]]) -> str:
+    """A posting with the segments of the changed days redone."""
+    parts = segments(text)
+    at = {day: k for k, (day, _) in enumerate(parts)}
+    new = dict(parts)
+    for d in days:
+        k = at.get(d.number)
+        body = d.segment(parts[k][1] if k is not None else None, added.get(d.number, ()))
+        if body is None:
+            new.pop(d.number, None)
+        else:
+            new[d.number] = body
+    return join(sorted(new.items()))
 
 
 def patch(previous: Path, old_order: Sequence[str], ordered: Sequence[Entry], texts: dict[str, Text],
           column_titles: dict[str, str]) -> dict[str, bytes]:
-    """The files `build` would write that differ from the previous site's, from its index plus the changed items.
+    """The files `build` would write that differ from the previous site's, reading only what the change touches.
 
-    `texts` holds the (title, body) of every item added or changed since the previous build (by URL).
-    When the only change is new items at the end of publication order (the usual case: a new item), only
-    the shards holding their terms, the own files of those terms, the filters, index.json and the last
-    document chunks are returned; otherwise every posting is renumbered and every file returned. Files of
-    the previous index that no longer belong to it: `obsolete`.
+    `old_order`: the URLs of the previous build in publication order; `texts`: the (title, body) of every item
+    added or changed since then (by URL). Items are numbered within their day, so only the days whose items
+    changed are redone: the postings of the terms of their changed, withdrawn, added and renumbered items
+    (found from the new texts and the previous pages of the items), their shards, their document chunks, the
+    column lists and index.json. Files of the previous index that no longer belong to it: `obsolete`.
     """
-    new_order = [e.url for e in ordered]
-    position = {url: i for i, url in enumerate(new_order)}
-    old_count = len(old_order)
-    appended = new_order[:old_count] == list(old_order) and all(position[u] >= old_count for u in texts)
-    urls = sorted(texts, key=position.__getitem__)
-    if appended:
-        added = postings([texts[u] for u in urls], base=old_count) if urls else {}
-        assert all(position[u] == old_count + k for k, u in enumerate(urls))
-        files = _meta_files(ordered, column_titles, chunks_from=old_count // CHUNK)
-        touched = sorted({shard_of(t) for t in added})
-        merged: dict[str, np.ndarray] = {}
-        for i in touched:
-            for term, text in _read_shard(previous, i).items():
-                merged[term] = _posting(previous, term, text)
-        for term, ids in added.items():
-            merged[term] = np.concatenate([merged[term], ids]) if term in merged else ids
-        files.update(_term_files(merged, touched))
+    days = _days(ordered)
+    new_lists = {name: ordered[start:start + n] for name, start, n in days}
+    old_lists: dict[str, Sequence[str]] = {}
+    at = 0
+    for name, n in _read_days(previous):
+        old_lists[name] = old_order[at:at + n]
+        at += n
+    if at != len(old_order):
+        raise ValueError(f"搜索索引 {DIR}/days.txt 与上次构建的稿件顺序不一致（{at} / {len(old_order)} 篇）：请完整构建（portal build --full）")
+    edited = {e.date[:10] for e in ordered if e.url in texts} if texts else set()
+    changed = [_Day(name, old_lists.get(name, ()), new_lists.get(name, ()), texts)
+               for name in sorted(old_lists.keys() | new_lists.keys())
+               if name in edited or list(old_lists.get(name, ())) != [e.url for e in new_lists.get(name, ())]]
+    files = {f"{DIR}/index.json": _index_json(ordered, column_titles), f"{DIR}/days.txt": _days_txt(days)}
+    if not changed:
         return files
-    # every item before the first change keeps its number: postings that end before it are kept as they are
-    first = next((i for i, (a, b) in enumerate(zip(old_order, new_order, strict=False)) if a != b), min(old_count, len(new_order)))
-    old_position = {url: i for i, url in enumerate(old_order)}
-    first = min([first, *(position[u] for u in urls), *(old_position[u] for u in urls if u in old_position)])
-    remap = np.full(old_count + 1, -1, dtype=np.int64)
-    for old, url in enumerate(old_order):
-        if url in position and url not in texts:
-            remap[old] = position[url]
-    every: dict[str, np.ndarray | str] = {}
-    before: dict[str, bytes] = {}
-    for i in range(SHARDS):
-        path = previous / shard_path(i)
-        if path.is_file():
-            before[shard_path(i)] = path.read_bytes()
-        for term, text in _read_shard(previous, i).items():
-            if text == ">":
-                text = (previous / own_path(term)).read_text(encoding="ascii").strip()
-                before[own_path(term)] = (text + "\n").encode("ascii")
-            if _ends_before(text, first):
-                every[term] = text
+    moved = [u for d in changed for u in d.moved]
+    candidates = _old_terms(previous, moved)
+    added = [(d.number, j, u) for d in changed for j, u in d.added]
+    new_terms: dict[str, dict[int, list[int]]] = {}
+    for term, ids in postings([texts[u] for _, _, u in added]).items():
+        for k in ids.tolist():
+            new_terms.setdefault(term, {}).setdefault(added[k][0], []).append(added[k][1])
+    by_shard: dict[int, set[str]] = {i: set() for i in range(SHARDS)} if candidates is None else {}
+    for term in new_terms.keys() | (candidates or set()):
+        by_shard.setdefault(shard_of(term), set()).add(term)
+    for i in sorted(by_shard):
+        lines = _read_shard(previous, i)
+        if candidates is None:  # a previous page is missing: look at every term of the shard
+            by_shard[i] |= lines.keys()
+        before = dict(lines)
+        for term in sorted(by_shard[i]):
+            old = lines.get(term, "")
+            if old == ">":
+                old = (previous / own_path(term)).read_text(encoding="ascii").strip()
+            text = _splice(old, changed, new_terms.get(term, {}))
+            if text == old and term in lines:
                 continue
-            ids = remap[decode(text)]
-            ids = ids[ids >= 0]
-            if len(ids):
-                every[term] = ids
-    for url in urls:
-        for term, ids in postings([texts[url]], base=position[url]).items():
-            known = every.get(term)
-            every[term] = ids if known is None else np.sort(np.concatenate([decode(known) if isinstance(known, str) else known, ids]))
-    files = _meta_files(ordered, column_titles, chunks_from=first // CHUNK)
-    files.update({rel: data for rel, data in _term_files(every).items() if before.get(rel) != data})
+            if text:
+                lines[term] = _place(term, text, files)
+            else:
+                lines.pop(term, None)
+        if lines != before:
+            files[shard_path(i)] = _shard_lines(lines)
+    _patch_lists(previous, changed, files)
     return files
 
 
-def _ends_before(text: str, first: int) -> bool:
-    """Whether every item of a posting is numbered below `first` (cheaply, without decoding a bitmap)."""
-    if text.startswith("="):
-        return (len(text) - 1) // 4 * 3 * 8 <= first
-    return sum(map(int, text.split(","))) < first
+def _patch_lists(previous: Path, changed: Sequence[_Day], files: dict[str, bytes]) -> None:
+    """The document chunks of the changed days and the column lists with items in them."""
+    columns = set()
+    for d in changed:
+        for rel, data in _chunks(d.name, d.new).items():
+            path = previous / rel
+            if not path.is_file() or path.read_bytes() != data:
+                files[rel] = data
+        columns |= {e.column for e in d.new}
+        k = 0
+        while (previous / chunk_path(d.name, k)).is_file():  # the columns of the items the day had
+            columns |= {row[3] for row in json.loads((previous / chunk_path(d.name, k)).read_bytes())}
+            k += 1
+    for column in sorted(columns):
+        path = previous / column_path(column)
+        old = path.read_text(encoding="ascii").strip() if path.is_file() else ""
+        parts = dict(segments(old))
+        for d in changed:
+            local = [j for j, e in enumerate(d.new) if e.column == column]
+            if local:
+                parts[d.number] = _segment(local)
+            else:
+                parts.pop(d.number, None)
+        text = join(sorted(parts.items()))
+        if text != old and text:
+            files[column_path(column)] = (text + "\n").encode("ascii")
 
 
 def obsolete(previous: Path, files: dict[str, bytes]) -> list[str]:
@@ -392,11 +578,14 @@ def obsolete(previous: Path, files: dict[str, bytes]) -> list[str]:
             i = int(rel[len(DIR) + 3:-4], 16)
             now = {line.partition(" ")[0] for line in files[rel].decode("utf-8").splitlines() if line.endswith(" >")}
             gone.update(own_path(t) for t, text in _read_shard(previous, i).items() if text == ">" and t not in now)
-    count = json.loads(files[f"{DIR}/index.json"])["count"]
-    chunks = max((count + CHUNK - 1) // CHUNK, 1)
-    for folder in ("d", "f"):
-        for path in sorted((previous / DIR / folder).glob("*")):
-            rel = f"{DIR}/{folder}/{path.name}"
-            if folder == "d" and int(path.stem) >= chunks or folder == "f" and rel not in files:
-                gone.add(rel)
+    days = f"{DIR}/days.txt"
+    if days in files:
+        now_days = dict((name, int(n)) for name, _, n in (line.partition(" ") for line in files[days].decode().splitlines()))
+        for name, n in _read_days(previous):
+            for k in range((now_days.get(name, 0) + CHUNK - 1) // CHUNK, (n + CHUNK - 1) // CHUNK):
+                gone.add(chunk_path(name, k))
+    index = previous / DIR / "index.json"
+    if f"{DIR}/index.json" in files and index.is_file():
+        now_columns = {c for c, _ in json.loads(files[f"{DIR}/index.json"])["columns"]}
+        gone.update(column_path(c) for c, _ in json.loads(index.read_bytes()).get("columns", []) if c not in now_columns)
     return sorted(r for r in gone if r not in files and (previous / r).is_file())

@@ -1,6 +1,7 @@
 """The search index: terms, postings, files, and patching equal to a fresh build."""
 from __future__ import annotations
 
+import html
 import json
 import random
 from pathlib import Path
@@ -49,12 +50,27 @@ def test_postings_equal_the_reference(seed: int, monkeypatch: pytest.MonkeyPatch
     assert found == reference(texts)
 
 
-@pytest.mark.parametrize("ids", [[0], [5, 6, 9], list(range(0, 3000, 2)), list(range(100)), [7, 100000]])
-def test_postings_round_trip_as_gaps_or_bitmap(ids: list[int]) -> None:
-    text = search.encode(np.array(ids))
-    assert search.decode(text).tolist() == ids
-    gaps = ",".join(str(b - a) for a, b in zip([0, *ids], ids, strict=False))
-    assert len(text) <= len(gaps) and (text == gaps or text.startswith("="))
+@pytest.mark.parametrize("items", [
+    [(20000, 0)], [(20000, 5), (20000, 6), (20000, 9)], [(20000, i) for i in range(0, 300, 2)],
+    [(20000, i) for i in range(100)], [(19000, 7), (20000, 100000)], [(d, i) for d in range(20000, 20400, 3) for i in range(0, 40, 5)],
+])
+def test_postings_round_trip_as_gaps_or_bitmaps_per_day(items: list[tuple[int, int]]) -> None:
+    days, places = np.array([d for d, _ in items]), np.array([p for _, p in items])
+    text = search.encode(days, places)
+    back = search.decode(text)
+    assert back[0].tolist() == days.tolist() and back[1].tolist() == places.tolist()
+    for (day, body), first in zip(search.segments(text), sorted({d for d, _ in items}), strict=True):
+        assert day == first
+        local = [p for d, p in items if d == day]
+        gaps = ":" + ".".join(str(b - a) for a, b in zip([0, *local], local, strict=False))
+        assert len(body) <= len(gaps) and (body == gaps or body.startswith("="))  # the shorter of the two
+
+
+def test_posting_format() -> None:
+    assert search.encode(np.array([20000, 20000, 20000, 20002]), np.array([5, 30, 90, 0])) == "20000:5.25.60,2:0"
+    assert search.encode(np.array([20000, 20000, 20000]), np.array([5, 6, 9])) == "20000=gJ"  # bits 5 | 0, 3: shorter
+    assert search.encode(np.array([20000] * 6), np.arange(6)) == "20000=_"  # places 0-5: one character, all 6 bits
+    assert search.day_number("2026-10-01T08:00:00+08:00") == 20727 and search.day_name(20727) == "2026-10-01"
 
 
 def test_shard_hash_is_fnv1a_over_code_points() -> None:
@@ -85,72 +101,117 @@ def text_of(n: int) -> search.Text:
     return f"第{n}条", WORDS[n % 5] + WORDS[n * 3 % 5] + str(n) + common
 
 
-@pytest.mark.parametrize("change", ["append", "append-many", "insert", "remove", "edit", "nothing"])
+def page(site: Path, url: str, text: search.Text) -> None:
+    """An item's page as the site has it: the index reads only its text (a superset of what it indexed)."""
+    (site / url).parent.mkdir(parents=True, exist_ok=True)
+    (site / url).write_text(f"<main><h1>{html.escape(text[0])}</h1><div data-portal-body>{html.escape(text[1])}</div></main>"
+                            "<footer>网站地图 联系我们</footer>", encoding="utf-8")
+
+
+CHANGES = ["append", "append-many", "insert-same-day", "insert-new-day", "remove", "remove-newest", "remove-oldest",
+           "remove-middle", "remove-whole-day", "edit", "edit-newest", "edit-oldest", "edit-date", "edit-column",
+           "edit-title", "nothing", "page-missing"]
+
+
+@pytest.mark.parametrize("change", CHANGES)
 def test_patch_equals_build(tmp_path: Path, change: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(search, "LONG", 20)
     monkeypatch.setattr(search, "CHUNK", 4)
     titles = {"news": "动态要闻", "notices": "通知公告"}
-    old = {n: entry(n, n % 27 + 1, "news" if n % 3 else "notices", 2025 + n % 2) for n in range(30)}
+    old = {n: entry(n, n % 9 + 1, "news" if n % 3 else "notices", 2025 + n % 2) for n in range(60)}  # 3-4 items a day
     old_order = search.publication_order(old.values())
     texts = {e.url: text_of(int(e.url.split("/x")[1][:-5])) for e in old_order}
     write(tmp_path, search.build(old_order, lambda e: texts[e.url], titles))
+    for url, text in texts.items():
+        page(tmp_path, url, text)
     new = dict(old)
     changed: set[str] = set()
+    by_url = {e.url: n for n, e in old.items()}
+    middle, newest, oldest = by_url[old_order[len(old_order) // 2].url], by_url[old_order[-1].url], by_url[old_order[0].url]
     if change.startswith("append"):
-        for n in range(30, 31 if change == "append" else 39):
+        for n in range(60, 61 if change == "append" else 69):
             new[n] = entry(n, 28, "news", 2027)
             changed.add(new[n].url)
             texts[new[n].url] = text_of(n)
-    elif change == "insert":
-        new[31] = entry(31, 1)
-        changed = {new[31].url}
-        texts[new[31].url] = text_of(31)
+    elif change.startswith("insert"):
+        new[100] = entry(100, 3 if change == "insert-same-day" else 20)  # x100 sorts before x11, x29, x47 of 2026-10-03
+        changed = {new[100].url}
+        texts[new[100].url] = text_of(100)
     elif change == "remove":
         del new[4], new[17], new[3]  # notices x3: one fewer in 2025 too
-    elif change == "edit":
-        changed = {old[10].url}
-        texts[old[10].url] = ("台风防御", "台风防御演练")
+    elif change.startswith("remove-"):
+        gone = {"newest": [newest], "oldest": [oldest], "middle": [middle],
+                "whole-day": [n for n in old if old[n].date == old[5].date]}[change[7:]]
+        for n in gone:
+            del new[n]
+    elif change.startswith("edit"):
+        n = {"edit": 10, "edit-newest": newest, "edit-oldest": oldest}.get(change, 12)
+        url = old[n].url
+        if change == "edit-date":
+            new[n] = entry(n, 25, old[n].column, 2026)
+        elif change == "edit-column":
+            new[n] = Entry(old[n].path, url, "notices" if old[n].column == "news" else "news", old[n].title, old[n].date,
+                           old[n].shown_date, "", ())
+        elif change == "edit-title":
+            new[n] = Entry(old[n].path, url, old[n].column, "台风防御", old[n].date, old[n].shown_date, "", ())
+        changed = {url}
+        texts[url] = ("台风防御", "台风防御演练" + str(n))
+    elif change == "page-missing":  # the previous page of a renumbered item is gone: every posting is looked at
+        del new[middle]
+        for n in old:
+            (tmp_path / old[n].url).unlink()
     order = search.publication_order(new.values())
     expected = search.build(order, lambda e: texts[e.url], titles)
     patch = search.patch(tmp_path, [e.url for e in old_order], order, {u: texts[u] for u in changed}, titles)
     for rel, data in patch.items():
         assert expected[rel] == data, rel
+        if rel not in ("search/index.json", "search/days.txt"):  # only the files that change
+            assert not (tmp_path / rel).is_file() or (tmp_path / rel).read_bytes() != data, rel
     gone = search.obsolete(tmp_path, patch)
+    assert not set(gone) & set(expected)
     write(tmp_path, patch)
     for rel in gone:
         (tmp_path / rel).unlink()
-    assert tree(tmp_path) == expected
+    assert tree(tmp_path / "search") == tree_of(expected)
+    shards = {r for r in patch if r.startswith("search/t/")}
     if change == "append":  # a new item rewrites only the shards of its own terms
-        shards = {search.shard_path(search.shard_of(t)) for t in search.postings([texts["news/x30.html"]])}
-        assert {r for r in patch if r.startswith("search/t/")} == shards
+        assert shards <= {search.shard_path(search.shard_of(t)) for t in search.postings([texts["news/x60.html"]])}
+        assert {r for r in patch if "/w/" in r} <= {search.own_path(t) for t in search.postings([texts["news/x60.html"]])}
+    if change in ("remove-newest", "remove-middle", "edit"):  # one day redone: no more than the terms of its items
+        day = {"remove-newest": old[newest], "remove-middle": old[middle], "edit": old[10]}[change].date[:10]
+        near = search.postings([texts[e.url] for e in old_order if e.date[:10] == day] + [texts[u] for u in changed])
+        assert shards <= {search.shard_path(search.shard_of(t)) for t in near}
+        assert {r for r in patch if "/d/" in r} <= {f"search/d/{day}-{k}.json" for k in range(3)}
     if change == "nothing":
-        assert not [r for r in patch if "/t/" in r or "/w/" in r]
+        assert set(patch) <= {"search/index.json", "search/days.txt"}
+
+
+def tree_of(files: dict[str, bytes]) -> dict[str, bytes]:
+    return {rel[len("search/"):]: data for rel, data in files.items()}
 
 
 def test_index_files(tmp_path: Path) -> None:
-    order = search.publication_order([entry(0, 1), entry(1, 2), entry(2, 3, "notices", 2025), entry(3, 4)])
+    order = search.publication_order([entry(0, 1), entry(1, 2), entry(2, 3, "notices", 2025), entry(3, 4), entry(4, 4)])
     files = search.build(order, lambda e: ("标题", "防汛 2026") if e.url != "notices/x2.html" else ("防汛", ""),
                          {"news": "<动态>", "notices": "通知"})
     assert json.loads(files["search/index.json"]) == {
-        "v": 4, "shards": search.SHARDS, "chunk": search.CHUNK, "count": 4,
+        "v": 5, "shards": search.SHARDS, "chunk": search.CHUNK, "count": 5,
         "columns": [["news", "<动态>"], ["notices", "通知"]], "years": ["2026", "2025"]}
-    assert order[0].url == "notices/x2.html"  # 2025 comes first in publication order
+    assert files["search/days.txt"] == b"2025-10-03 1\n2026-10-01 1\n2026-10-02 1\n2026-10-04 2\n"
+    day = search.day_number("2025-10-03")
     shard = files[search.shard_path(search.shard_of("防汛"))].decode().splitlines()
-    assert "#防汛 0" in shard and "防汛 =Dw==" in shard  # items 0-3: one byte 0x0f is shorter than 0,1,1,1
-    assert search.decode("=Dw==").tolist() == [0, 1, 2, 3]
-    assert "2026 1,1,1" in files[search.shard_path(search.shard_of("2026"))].decode().splitlines()
-    assert json.loads(files["search/d/0.json"])[0] == ["notices/x2.html", "第2条<b>", "2025-10-03", "notices"]
-    assert files[search.year_path("2025")] == b"0\n" and files[search.column_path("news")] == b"1,1,1\n"
+    assert f"#防汛 {day}:0" in shard and f"防汛 {day}:0,363:0,1:0,2=D" in shard  # 2026-10-04 places 0, 1: bits 0b11
+    assert "2026 20727:0,1:0,2=D" in files[search.shard_path(search.shard_of("2026"))].decode().splitlines()
+    assert json.loads(files["search/d/2025-10-03-0.json"])[0] == ["notices/x2.html", "第2条<b>", "2025-10-03", "notices"]
+    assert [r[0] for r in json.loads(files["search/d/2026-10-04-0.json"])] == ["news/x3.html", "news/x4.html"]
+    assert files[search.column_path("notices")] == f"{day}:0\n".encode() and files[search.column_path("news")] == b"20727:0,1:0,2=D\n"
     assert b"<" not in b"".join(files.values())  # JSON escapes it: no file holds markup
 
 
 def test_a_long_posting_has_a_file_of_its_own_and_stays_small() -> None:
-    n = 100_000
-    ids = np.arange(0, n, dtype=np.int64)
-    text = search.encode(ids)
-    assert text.startswith("=") and len(text) <= n / 6 + 8  # the most common term of 100,000 items: 17 KB
-    order = search.publication_order([entry(i, i % 27 + 1) for i in range(8000)])  # a 1 KB bitmap
+    order = search.publication_order([entry(i, i % 27 + 1) for i in range(8000)])  # about 300 items a day
     files = search.build(order, lambda e: ("", "应急"), {})
     assert files[search.shard_path(search.shard_of("应急"))] == "应急 >\n".encode()
-    assert files[search.own_path("应急")].startswith(b"=")
+    own = files[search.own_path("应急")]
+    assert b"=" in own and len(own) <= 8000 / 6 + 27 * 8  # a bitmap: 6 items a byte, a few bytes a day
     assert search.own_path("#应急") not in files  # no title holds it

@@ -60,47 +60,78 @@
     }
     return files[path];
   }
-  function bitset(posting, n) {  // "5,1,3" or "=base64" -> Uint8Array of n bits
-    var out = new Uint8Array((n + 7) >> 3), i, at = 0, gaps, raw;
-    posting = posting.trim();
-    if (!posting) { return out; }
-    if (posting.charAt(0) === "=") {
-      raw = atob(posting.slice(1));
-      for (i = 0; i < raw.length && i < out.length; i++) { out[i] = raw.charCodeAt(i); }
-      return out;
-    }
-    gaps = posting.split(",");
-    for (i = 0; i < gaps.length; i++) { at += parseInt(gaps[i], 10); out[at >> 3] |= 1 << (at & 7); }
+  // A posting (site_build/search.py): day segments "<day delta>:<gaps>" or "<day delta>=<6-bit characters>", read
+  // into a Map of day number -> Uint8Array of 6-bit groups (place p of the day is bit p % 6 of group p / 6).
+  var ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  var SPAN = 1048576;  // a result's id: day * SPAN + place
+  function days(posting) {
+    var out = new Map(), day = 0;
+    (posting.trim().match(/\d+[:=][^,]*/g) || []).forEach(function (seg) {
+      var k = seg.search(/[:=]/), body = seg.slice(k + 1), bits, i, at, gaps;
+      day += parseInt(seg.slice(0, k), 10);
+      if (seg.charAt(k) === "=") {
+        bits = new Uint8Array(body.length);
+        for (i = 0; i < body.length; i++) { bits[i] = ALPHABET.indexOf(body.charAt(i)); }
+      } else {
+        gaps = body.split(".").map(function (g) { return parseInt(g, 10); });
+        at = gaps.reduce(function (a, b) { return a + b; }, 0);
+        bits = new Uint8Array(Math.floor(at / 6) + 1);
+        at = 0;
+        for (i = 0; i < gaps.length; i++) { at += gaps[i]; bits[Math.floor(at / 6)] |= 1 << (at % 6); }
+      }
+      out.set(day, bits);
+    });
     return out;
   }
-  function posting(meta, term) {  // the items with `term`, as a bitset
+  function posting(meta, term) {  // the items with `term`
     var n = ("00" + (hash(term) % meta.shards).toString(16)).slice(-3);
     return get("search/t/" + n + ".txt", "text").then(function (shard) {
       var start = shard.indexOf(term + " "), end;
       while (start > 0 && shard.charAt(start - 1) !== "\n") { start = shard.indexOf(term + " ", start + 1); }
-      if (start < 0) { return bitset("", meta.count); }
+      if (start < 0) { return days(""); }
       end = shard.indexOf("\n", start);
       var text = shard.slice(start + term.length + 1, end < 0 ? undefined : end);
-      if (text !== ">") { return bitset(text, meta.count); }
-      return get("search/w/" + hex(term) + ".txt", "text").then(function (own) { return bitset(own, meta.count); });
+      if (text !== ">") { return days(text); }
+      return get("search/w/" + hex(term) + ".txt", "text").then(days);
     });
   }
   function filter(meta, path) {
-    return get(path, "text").then(function (text) { return bitset(text, meta.count); });
+    return get(path, "text").then(days);
   }
-  function and(a, b) { var out = new Uint8Array(a.length); for (var i = 0; i < a.length; i++) { out[i] = a[i] & b[i]; } return out; }
-  function without(a, b) { var out = new Uint8Array(a.length); for (var i = 0; i < a.length; i++) { out[i] = a[i] & ~b[i]; } return out; }
-  function newestFirst(bits) {
-    var out = [], i, k;
-    for (i = bits.length - 1; i >= 0; i--) {
-      if (bits[i]) { for (k = 7; k >= 0; k--) { if (bits[i] & (1 << k)) { out.push(i * 8 + k); } } }
-    }
+  function combine(a, b, keep) {
+    var out = new Map();
+    a.forEach(function (x, day) {
+      var y = b.get(day), z = new Uint8Array(x.length), any = 0, i;
+      for (i = 0; i < x.length; i++) { z[i] = keep(x[i], y && i < y.length ? y[i] : 0); any |= z[i]; }
+      if (any) { out.set(day, z); }
+    });
+    return out;
+  }
+  function and(a, b) { return combine(a, b, function (x, y) { return x & y; }); }
+  function without(a, b) { return combine(a, b, function (x, y) { return x & ~y; }); }
+  function dayName(day) { return new Date(day * 86400000).toISOString().slice(0, 10); }
+  function inYear(a, year) {
+    var out = new Map();
+    a.forEach(function (bits, day) { if (dayName(day).slice(0, 4) === year) { out.set(day, bits); } });
+    return out;
+  }
+  function newestFirst(found) {
+    var out = [], order = Array.from(found.keys()).sort(function (x, y) { return y - x; });
+    order.forEach(function (day) {
+      var bits = found.get(day), i, k;
+      for (i = bits.length - 1; i >= 0; i--) {
+        if (bits[i]) { for (k = 5; k >= 0; k--) { if (bits[i] & (1 << k)) { out.push(day * SPAN + i * 6 + k); } } }
+      }
+    });
     return out;
   }
 
   // ------------------------------------------------------------ items and their pages
   function row(meta, id) {
-    return get("search/d/" + Math.floor(id / meta.chunk) + ".json", "json").then(function (rows) { return rows ? rows[id % meta.chunk] : null; });
+    var day = Math.floor(id / SPAN), place = id % SPAN;
+    return get("search/d/" + dayName(day) + "-" + Math.floor(place / meta.chunk) + ".json", "json").then(function (rows) {
+      return rows ? rows[place % meta.chunk] : null;
+    });
   }
   function pageText(url) {  // the text the index read: the body and what follows it in <main>, tags as spaces
     return get(url, "text").then(function (html) {
@@ -217,9 +248,9 @@
     var query = parse(s.q);
     var sets = query.terms.map(function (t) { return Promise.all([posting(meta, t), posting(meta, "#" + t)]); });
     if (s.c) { sets.push(filter(meta, "search/f/c-" + hex(s.c) + ".txt").then(function (b) { return [b, null]; })); }
-    if (s.y) { sets.push(filter(meta, "search/f/y-" + s.y + ".txt").then(function (b) { return [b, null]; })); }
     return Promise.all(sets).then(function (pairs) {
       var all = pairs.map(function (p) { return p[0]; }).reduce(and);
+      if (s.y) { all = inYear(all, s.y); }
       var titled = pairs.filter(function (p) { return p[1]; }).map(function (p) { return p[1]; }).reduce(and);
       titled = and(titled, all);
       var first = newestFirst(titled);
