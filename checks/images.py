@@ -1,14 +1,14 @@
 """Pictures in an item's body: an external picture is refused (every reader's browser would fetch it from
 another site: a tracker, and a picture nobody reviewed), a picture needs alt text (WCAG 2.1 1.1.1).
 
-Reads the published view (portal.view.of(article).html: the body after rendering and sanitising), so a
-picture written in Markdown, reference style or raw HTML in any case is judged as the page shows it.
+Reads the published view (portal.view.of(article).images: every <img> of the body after rendering and
+sanitising, read in the view's one pass over it), so a picture written in Markdown, reference style or
+raw HTML in any case is judged as the page shows it.
 Rules are data: checks/rules/images.yml (`field`: src or alt). A picture on the portal's own government
 domain over https (`own_site_allowed`) is not external: it reaches no third party.
 """
 from __future__ import annotations
 
-import html.parser
 import sys
 import urllib.parse
 from collections.abc import Iterable, Sequence
@@ -22,27 +22,6 @@ from .runner import hook_main
 
 CATEGORY = "attachment"  # pictures are files the page shows
 RULES = "images"
-
-
-class _Images(html.parser.HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.found: list[tuple[str, str]] = []  # (src, alt) in page order; a missing alt is ""
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "img":
-            a = {k.lower(): v or "" for k, v in attrs}
-            self.found.append((a.get("src", ""), a.get("alt", "")))
-
-    handle_startendtag = handle_starttag
-
-
-def images(body_html: str) -> list[tuple[str, str]]:
-    """(src, alt) of every <img> of a published body."""
-    parser = _Images()
-    parser.feed(body_html)
-    parser.close()
-    return parser.found
 
 
 def own_hosts(domain: str) -> tuple[str, ...]:
@@ -75,7 +54,7 @@ def _where(article: Article, published: view.View, src: str) -> tuple[int, int]:
 def check(portal: Portal, article: Article) -> Iterable[Finding]:
     published = view.of(article)
     rules = rulefile.load(RULES)
-    for src, alt in images(published.html):
+    for src, alt in published.images:
         for rule in rules:
             value = src if rule.data.get("field") == "src" else alt
             if rule.search(value) is None or (rule.data.get("own_site_allowed") and is_own(src, portal.config.site.domain)):

@@ -24,7 +24,6 @@ import html
 import posixpath
 import re
 import urllib.parse
-from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 
 from . import markup
@@ -73,6 +72,7 @@ class View:
     html: str
     texts: tuple[Text, ...]
     files: tuple[FileRef, ...]
+    images: tuple[tuple[str, str], ...] = ()  # (src, alt) of every <img> of `html`, in order; a missing alt is ""
 
     def text(self, key: str) -> str:
         return next((t.text for t in self.texts if t.key == key), "")
@@ -130,15 +130,13 @@ def _render(article: Article) -> View:
     texts = [Text(key, value, article.line_of(key)) for key, value in _meta_strings(article.meta)]
     texts.append(Text("name", posixpath.splitext(posixpath.basename(article.path))[0], 1))
     reader = _Reader()
-    reader.feed(body_html)
-    reader.close()
-    joined = reader.body()
+    joined = reader.read(body_html)
     texts.append(Text("body", joined.replace(_SOFT, " "), article.body_line))
     if _SOFT in joined:  # the paragraphs as their lines are written too: a marking alone on a line stays alone
         texts.append(Text("body:lines", joined.replace(_SOFT, "\n"), article.body_line))
     for key, value in reader.extra:
         texts.append(Text(key, value, locate(article, value)[0]))
-    return View(body_html, tuple(texts), tuple(files))
+    return View(body_html, tuple(texts), tuple(files), tuple(reader.images))
 
 
 def resolve(folder: str, value: str) -> tuple[str, str] | None:
@@ -233,11 +231,32 @@ def _order(meta: object, dotted: str) -> tuple[int, str]:
     return (keys.index(head) if head in keys else len(keys), dotted)
 
 
-class _Reader(HTMLParser):
-    """The text of sanitised HTML as a reader sees it, one block a line with Markdown-like marks."""
+# the sanitiser's output (html5ever's serialiser) is well-formed: tags with quoted attribute values,
+# and every "<" of a text escaped; so a tag is "<", an optional "/", a name, then anything up to the
+# first ">" outside quotes
+_TAG_TOKEN = re.compile(r"""<(/?)([A-Za-z][^\t\n\f\r />]*)([^>"']*(?:(?:"[^"]*"|'[^']*')[^>"']*)*)>""")
+_ATTRIBUTE = re.compile(r"""((?<=['"\s/])[^\s/>][^\s/=>]*)(\s*=+\s*('[^']*'|"[^"]*"|(?!['"])[^>\s]*))?(?:\s|/(?!>))*""")
+
+
+def _attributes(rest: str) -> list[tuple[str, str | None]]:
+    """The attributes of a start tag (what follows its name), names in lower case, values unquoted and
+    with character references decoded, as a browser reads them."""
+    out: list[tuple[str, str | None]] = []
+    for m in _ATTRIBUTE.finditer(rest):
+        name, value = m.group(1).lower(), m.group(3)
+        if value is not None and value[:1] == value[-1:] and value[:1] in ("'", '"') and len(value) > 1:
+            value = value[1:-1]
+        if value and "&" in value:
+            value = html.unescape(value)
+        out.append((name, value))
+    return out
+
+
+class _Reader:
+    """The text of sanitised HTML as a reader sees it, one block a line with Markdown-like marks, and its
+    pictures (src, alt)."""
 
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
         self.lines: list[str] = []
         self.line: list[str] = []
         self.prefix = ""
@@ -247,8 +266,32 @@ class _Reader(HTMLParser):
         self.lists: list[list[int]] = []  # per open list: [counter] (0 for ul)
         self.cells = -1  # cells of the current table row so far (-1: not in a row)
         self.extra: list[tuple[str, str]] = []
+        self.images: list[tuple[str, str]] = []
         self.annotation: list[str] = []
         self.footnote_ref = False
+
+    def read(self, body_html: str) -> str:
+        """Read the whole of `body_html`; return the body text (one block a line)."""
+        pos = 0
+        for m in _TAG_TOKEN.finditer(body_html):
+            start = m.start()
+            if start > pos:
+                data = body_html[pos:start]
+                self.handle_data(html.unescape(data) if "&" in data else data)
+            pos = m.end()
+            closing, tag, rest = m.groups()
+            tag = tag.lower()
+            if closing:
+                self.handle_endtag(tag)
+                continue
+            attrs = _attributes(rest) if rest else []
+            self.handle_starttag(tag, attrs)
+            if rest.endswith("/") and tag in _HIDDEN:  # <rt/>: opened and closed
+                self.handle_endtag(tag)
+        if pos < len(body_html):
+            data = body_html[pos:]
+            self.handle_data(html.unescape(data) if "&" in data else data)
+        return self.body()
 
     # lines ------------------------------------------------------------
 
@@ -267,17 +310,21 @@ class _Reader(HTMLParser):
     # events -----------------------------------------------------------
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "img":  # the picture check reads these
+            a = {k: v or "" for k, v in attrs}
+            self.images.append((a.get("src", ""), a.get("alt", "")))
         for name, value in attrs:
             if value and name not in _NOT_TEXT and value.strip():
                 self.extra.append((f"body:{name}", value))
         if tag in _HIDDEN:
             self.hidden += 1
             return
-        href = dict(attrs).get("href") or ""
-        if tag == "a" and href.startswith("#fn-"):  # a footnote reference: written [^1], as the checks know it
-            self.line.append(f"[^{href[4:]}]")
-            self.footnote_ref = True
-            return
+        if tag == "a":
+            href = dict(attrs).get("href") or ""
+            if href.startswith("#fn-"):  # a footnote reference: written [^1], as the checks know it
+                self.line.append(f"[^{href[4:]}]")
+                self.footnote_ref = True
+                return
         if tag == "br":
             self.flush()
             return
@@ -305,11 +352,6 @@ class _Reader(HTMLParser):
             self.cells = 0
         elif len(tag) == 2 and tag[0] == "h" and tag[1].isdigit():
             self.prefix = "#" * int(tag[1]) + " "
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.handle_starttag(tag, attrs)
-        if tag in _HIDDEN:
-            self.handle_endtag(tag)
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "a":
