@@ -15,6 +15,8 @@ Meanwhile the main process writes the lists, feeds, sitemap, attachments and sea
 publishes a file only if a check read exactly its bytes: the workers' hashes are added to the
 main process's record before it copies anything (`view.checked_bytes`).
 
+A worker ends with the process that started it, even one killed by SIGKILL (`die_with_parent`).
+
 Everything merged is ordered by value (findings sorted, entries by date and URL), never by which
 worker finished first, so any number of workers writes the bytes of one. The checks see what they
 see in one process: a column with files in its files/ folder is never split (the files no item
@@ -24,11 +26,14 @@ incomplete (`Portal.complete`), so cross-item checks read the other items from d
 """
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import datetime as dt
 import multiprocessing
 import os
+import signal
 import threading
+import time
 import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -47,6 +52,8 @@ from . import pages, render, search, shell
 ENV = "PORTAL_BUILD_WORKERS"
 PARTS = 4  # a chunk is loaded and checked in up to this many parts (memory: the items of one part at a time) ...
 PART_MIN = 2000  # ... of at least this many items (each part lists the content folder again for its checks)
+PR_SET_PDEATHSIG = 1  # linux/prctl.h: the signal this process gets when its parent ends
+ORPHAN_POLL = 0.5  # seconds between two looks at the parent where prctl is not available
 
 
 def workers() -> int:
@@ -200,7 +207,7 @@ class Pool:
             ctx = multiprocessing.get_context("fork")
             for chunk in self.chunks:
                 here, there = ctx.Pipe()
-                proc = ctx.Process(target=_worker, args=(chunk, there), daemon=True)
+                proc = ctx.Process(target=_worker, args=(chunk, there, os.getpid()), daemon=True)
                 proc.start()
                 there.close()
                 self.conns.append(here)
@@ -234,7 +241,29 @@ class Pool:
                 proc.join()
 
 
-def _worker(chunk: Chunk, conn: Connection) -> None:
+def die_with_parent(parent: int) -> None:
+    """End this (worker) process when `parent` ends, however it ends (even by SIGKILL, which runs no
+    cleanup in the parent): the kernel sends SIGKILL to it (Linux prctl PR_SET_PDEATHSIG); elsewhere a
+    thread looks every ORPHAN_POLL seconds whether the parent is gone (the process was re-parented)."""
+    armed = False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        armed = libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except (OSError, AttributeError):  # not Linux
+        pass
+    if os.getppid() != parent:  # the parent ended before the signal was asked for
+        os._exit(1)
+    if not armed:
+        def watch() -> None:
+            while os.getppid() == parent:
+                time.sleep(ORPHAN_POLL)
+            os._exit(1)
+
+        threading.Thread(target=watch, daemon=True).start()
+
+
+def _worker(chunk: Chunk, conn: Connection, parent: int) -> None:
+    die_with_parent(parent)
     try:
         conn.send(("ok", chunk.load()))
         task = conn.recv()
