@@ -7,7 +7,7 @@ Two files per portal in the user's cache folder (XDG_CACHE_HOME, default ~/.cach
   portal's root .yml files (their bytes), the checks' rules and this program's source (their bytes), and the
   run's time boundary. When all match, `portal check` prints the remembered findings: no item is read, and
   neither the content model, YAML nor any check module is imported.
-- the items (`location().with_suffix(".items.json")`): each item's own findings, reused when nothing they
+- the items (`location().with_suffix(".items")`, marshal): each item's own findings, reused when nothing they
   depend on can have changed: the item file has the same size, mtime, ctime and inode (and was not written
   within RACY seconds of the run that remembered it, when a change could keep the same mtime); every file it
   links (attachments, pictures) is unchanged or still absent; the context (root .yml files but accepted.yml,
@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import marshal
 import os
 import sys
 import time
@@ -63,7 +64,7 @@ def location(root: Path) -> Path:
 
 
 def _items_location(root: Path) -> Path:
-    return location(root).with_suffix(".items.json")
+    return location(root).with_suffix(".items")
 
 
 def enabled() -> bool:
@@ -207,21 +208,29 @@ def _now() -> float:
     return clock.now().timestamp()
 
 
+MAGIC = b"portal-check-items\n"  # the items file: these bytes, then marshal (ten times faster than JSON)
+
+
 def _load(path: Path) -> dict[str, Any]:
+    """A cache file's data ({} when it is missing, unreadable, damaged or of another version)."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except (OSError, ValueError, RecursionError):
+        with open(path, "rb") as handle:
+            raw = handle.read()
+        data = marshal.loads(raw[len(MAGIC):]) if raw.startswith(MAGIC) else json.loads(raw.decode("utf-8"))
+    except Exception:  # noqa: BLE001 - whatever is wrong with it, it is not trusted
         return {}
     return data if isinstance(data, dict) and data.get("version") == VERSION else {}
 
 
-def _save(path: Path, data: dict[str, Any]) -> None:
+def _save(path: Path, data: dict[str, Any], binary: bool = False) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}")
-        with open(tmp, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, ensure_ascii=False, separators=(",", ":"))
+        with open(tmp, "wb") as handle:
+            if binary:
+                handle.write(MAGIC + marshal.dumps(data))
+            else:
+                handle.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
         os.replace(tmp, path)
     except (OSError, ValueError):
         pass  # a cache that cannot be written only costs time next run
@@ -363,7 +372,7 @@ def _run(root: Path, chosen: Any, names: list[str], listed: Listing | None, ctx:
     final = sorted(set(accepted.apply(everything, sorted(set(findings)), report_stale=chosen is None,
                                       checked=set(files))))
     if remember and enabled():
-        _save(_items_location(root), {"version": VERSION, "context": ctx[0], "items": entries, "cross": groups})
+        _save(_items_location(root), {"version": VERSION, "context": ctx[0], "items": entries, "cross": groups}, binary=True)
         untils += _accepted_moments(root, now_dt)
         calm = listed is not None and listed.newest < (started - RACY) * 1e9 and len(entries) == len(files)
         if calm:

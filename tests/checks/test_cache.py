@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import re
 import shutil
@@ -210,11 +209,12 @@ def test_a_damaged_cache_means_a_full_check(portal: Path, damage: str, monkeypat
         if damage == "garbage":
             path.write_bytes(b"\x00\xff{not json" * 100)
         elif damage == "wrong types":
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = cache._load(path)
+            assert data
             for key in ("rows", "items", "cross"):
                 if key in data:
                     data[key] = {"x": [["content/a.md", "one"]]} if key != "rows" else [["content/a.md"], 7]
-            path.write_text(json.dumps(data), encoding="utf-8")
+            cache._save(path, data, binary=path.suffix == ".items")
         elif damage == "a folder":
             path.unlink()
             path.mkdir()
