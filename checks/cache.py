@@ -58,13 +58,17 @@ class Summary:
         self.articles: list[Any] = []
 
 
-def location(root: Path) -> Path:
+def location(root: Path, names: list[str] | None = None) -> Path:
+    """The summary file of a portal, for every check (`names` None) or for the checks named (a hook's)."""
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "portal" / "checks" / (hashlib.sha256(str(root).encode()).hexdigest()[:24] + ".json")
+    name = hashlib.sha256(str(root).encode()).hexdigest()[:24]
+    if names is not None:
+        name += "-" + hashlib.sha256(",".join(names).encode()).hexdigest()[:8]
+    return base / "portal" / "checks" / (name + ".json")
 
 
-def _items_location(root: Path) -> Path:
-    return location(root).with_suffix(".items")
+def _items_location(root: Path, names: list[str] | None = None) -> Path:
+    return location(root, names).with_suffix(".items")
 
 
 def enabled() -> bool:
@@ -193,7 +197,7 @@ def _contexts(root: Path, names: list[str], every: bool) -> tuple[str, str]:
     for name, value in files.items():
         if name != ACCEPTED_FILE:
             common.update(f"{name}\0{value}\0".encode())
-    common.update(os.environ.get("PORTAL_NOW", "").encode())
+    common.update(f"{os.environ.get('PORTAL_NOW', '')}\0{','.join(names)}".encode())
     items = common.hexdigest()
     whole = hashlib.sha256(f"{items}\0{files.get(ACCEPTED_FILE, '')}\0{','.join(names)}\0{every}".encode())
     return items, whole.hexdigest()
@@ -266,7 +270,7 @@ def run(root: Path | str, chosen: Any = None, reuse: bool = True,
     names = [_name(m) for m in chosen] if chosen is not None else list(runner.CHECK_NAMES)
     listed = listing(root)
     ctx_items, ctx_whole = _contexts(root, names, chosen is None)
-    where = location(root)
+    where = location(root, None if chosen is None else names)
     if reuse and listed is not None:
         data = _load(where)
         found = _remembered(data, ctx_whole, listed.digest, now)
@@ -301,7 +305,8 @@ def _run(root: Path, chosen: Any, names: list[str], listed: Listing | None, ctx:
         # a linked file under content/ that the listing did not see did not exist when it was taken
         return [-1] if listed is not None and rel.startswith(CONTENT + "/") else _stat(root / rel)
 
-    old = _load(_items_location(root)) if reuse else {}
+    which = None if chosen is None else names  # a hook's own checks keep their own files
+    old = _load(_items_location(root, which)) if reuse else {}
     if old.get("context") != ctx[0] or not isinstance(old.get("items"), dict):
         old = {"items": {}}
     reused = {rel: old["items"][rel] for rel in files if _valid(old["items"].get(rel), rel, key, now)}
@@ -372,16 +377,16 @@ def _run(root: Path, chosen: Any, names: list[str], listed: Listing | None, ctx:
     final = sorted(set(accepted.apply(everything, sorted(set(findings)), report_stale=chosen is None,
                                       checked=set(files))))
     if remember and enabled():
-        _save(_items_location(root), {"version": VERSION, "context": ctx[0], "items": entries, "cross": groups}, binary=True)
+        _save(_items_location(root, which), {"version": VERSION, "context": ctx[0], "items": entries, "cross": groups}, binary=True)
         untils += _accepted_moments(root, now_dt)
         calm = listed is not None and listed.newest < (started - RACY) * 1e9 and len(entries) == len(files)
         if calm:
             assert listed is not None
-            _save(location(root), {"version": VERSION, "context": ctx[1], "listing": listed.digest,
+            _save(location(root, which), {"version": VERSION, "context": ctx[1], "listing": listed.digest,
                                    "until": min(untils), "items": len(files), "rows": [_row(f) for f in final]})
         else:
             with contextlib.suppress(OSError):
-                location(root).unlink()
+                location(root, which).unlink()
     return everything, final
 
 

@@ -303,3 +303,15 @@ def test_a_news_item_edited_does_not_rerun_the_policy_check(tmp_path: Path, monk
     assert set(seen) == policy_items  # the policy check reads its columns again
     seen.clear()
     _same(root)
+
+
+def test_a_hook_of_one_check_keeps_its_own_findings(portal: Path) -> None:
+    from checks import secrecy
+
+    item = sorted((portal / "content" / "news").glob("*.md"))[0]
+    _edit(item, item.read_text(encoding="utf-8") + "\n本文件密级：秘密★1年\n")
+    _, only = runner.check_paths(portal, None, [secrecy], cached=True)  # portal-check-secrecy on columns.yml
+    assert only and {f.category for f in only} <= {"secrecy", "file", "fields"}
+    _same(portal)  # every check's findings, not the secrecy hook's
+    _, again = runner.check_paths(portal, None, [secrecy], cached=True)
+    assert again == only
