@@ -22,7 +22,7 @@ Files under search/ (a "posting" lists items, day by day, oldest day first):
   f/c-HEX.txt     the items of a column (HEX: the column id's UTF-8); a year is a range of days
   d/DAY-K.json    the items of day DAY (YYYY-MM-DD) at places K*chunk .. K*chunk+chunk-1: [[url, title, date, column], ...]
 A posting is segments joined by ",", one per day with items, each the day's number (the first) or its
-distance from the previous segment's day, then either ":" and the places as gaps ("5.1.3" = places 5, 6, 9)
+distance from the previous segment's day (left out when it is 1), then either ":" and the places as gaps ("5.1.3" = places 5, 6, 9)
 or "=" and a bitmap of the places in URL-safe base64 characters of 6 bits (place p is bit p % 6 of
 character p // 6), whichever is shorter. assets/portal-search.js reads these files.
 
@@ -31,12 +31,13 @@ batch, sorted once), not per item in Python.
 """
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import itertools
 import json
 import operator
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -271,43 +272,71 @@ def _segment(local: Sequence[int]) -> str:
 
 
 def encode(days: np.ndarray, local: np.ndarray) -> str:
-    """A posting: the items (day, place in the day), sorted, as segments "<day delta>:<gaps>" or "<day delta>=<bits>"."""
-    n = len(days)
-    if n < 8:  # most terms: a few items, plain Python is faster
-        d, p = days.tolist(), local.tolist()
-        parts, prev, start = [], 0, 0
-        for k in range(1, n + 1):
-            if k == n or d[k] != d[start]:
-                parts.append(f"{d[start] - prev}{_segment(p[start:k])}")
-                prev, start = d[start], k
-        return ",".join(parts)
+    """A posting: the items (day, place in the day), sorted, as segments "<day delta>:<gaps>" or "<day delta>=<bits>"
+    (a delta of 1 is left out)."""
+    return encode_all(np.asarray(days), np.asarray(local), [len(days)])[0]
+
+
+def encode_all(days: np.ndarray, local: np.ndarray, lengths: Sequence[int]) -> list[str]:
+    """Many postings at once (numpy over all their items): `lengths[k]` items of `days`, `local` are posting k's."""
     days = np.asarray(days, dtype=np.int64)
     local = np.asarray(local, dtype=np.int64)
-    cut = np.flatnonzero(days[1:] != days[:-1]) + 1
-    starts = np.concatenate(([0], cut))
-    ends = np.append(cut, n)
+    n = len(days)
+    if not n:
+        return ["" for _ in lengths]
+    new_term = np.zeros(n, dtype=bool)
+    new_term[(np.cumsum(lengths) - lengths)[np.asarray(lengths) > 0]] = True
+    cut = new_term.copy()
+    cut[1:] |= days[1:] != days[:-1]
+    starts = np.flatnonzero(cut)
+    ends = np.append(starts[1:], n)
+    first = new_term[starts]
+    seg_of = np.repeat(np.arange(len(starts)), ends - starts)
     gaps = np.diff(local, prepend=0)
     gaps[starts] = local[starts]
     digits = _digits(gaps)
-    gap_len = np.add.reduceat(digits + 1, starts) - 1
-    top = local[ends - 1]
-    width = top // 6 + 1
-    use_bits = width < gap_len
-    offset = np.cumsum(width) - width
-    pos = np.repeat(offset, ends - starts) * 6 + local
-    values = np.bincount(pos // 6, weights=np.left_shift(1, pos % 6), minlength=int(width.sum())).astype(np.uint8)
-    chars = _ALPHABET[values].tobytes().decode("ascii")
-    gap_text = ".".join(map(str, gaps.tolist()))
-    gap_at = (np.cumsum(digits + 1) - (digits + 1)).tolist()
-    deltas = np.diff(days[starts], prepend=0).tolist()
-    parts = []
-    for k, (s, w, o, g, bits) in enumerate(zip(starts.tolist(), width.tolist(), offset.tolist(), gap_len.tolist(),
-                                                use_bits.tolist(), strict=True)):
-        if bits:
-            parts.append(f"{deltas[k]}={chars[o:o + w]}")
-        else:
-            parts.append(f"{deltas[k]}:{gap_text[gap_at[s]:gap_at[s] + g]}")
-    return ",".join(parts)
+    step = np.cumsum(digits + 1)
+    before = step - digits - 1
+    gap_len = step[ends - 1] - before[starts] - 1
+    width = local[ends - 1] // 6 + 1
+    bits = width < gap_len
+    delta = days[starts] - np.where(first, 0, days[starts - 1])
+    head = _digits(delta)
+    head[~first & (delta == 1)] = 0
+    size = head + 1 + np.where(bits, width, gap_len) + ~first
+    at = np.cumsum(size) - size + ~first
+    buf = np.zeros(int(at[-1] + size[-1] - (not first[-1])), dtype=np.uint8)
+    buf[at[~first] - 1] = ord(",")
+    _put_digits(buf, at, head, delta)
+    body = at + head + 1
+    buf[body - 1] = np.where(bits, ord("="), ord(":"))
+    doc_bits = bits[seg_of]
+    if bits.any():
+        pos = (body[seg_of] + local // 6)[doc_bits]
+        values = np.bincount(pos, weights=np.left_shift(1, local % 6)[doc_bits], minlength=len(buf)).astype(np.int64)
+        chars = np.flatnonzero(bits)
+        every = np.repeat(body[chars] - (np.cumsum(width[chars]) - width[chars]), width[chars]) + np.arange(int(width[chars].sum()))
+        buf[every] = _ALPHABET[values[every]]
+    if not doc_bits.all():
+        doc_gaps = ~doc_bits
+        where = body[seg_of] + before - before[starts][seg_of]
+        _put_digits(buf, where[doc_gaps], digits[doc_gaps], gaps[doc_gaps])
+        dots = doc_gaps.copy()
+        dots[ends - 1] = False
+        buf[(where + digits)[dots]] = ord(".")
+    text = buf.tobytes().decode("ascii")
+    seg_end = (at + size - ~first).tolist()
+    term_first = np.flatnonzero(first)
+    term_last = np.append(term_first[1:], len(starts)) - 1
+    found = iter(zip(at[term_first].tolist(), [seg_end[k] for k in term_last.tolist()], strict=True))
+    return [text[a:b] for a, b in (next(found) if k else (0, 0) for k in lengths)]
+
+
+def _put_digits(buf: np.ndarray, at: np.ndarray, digits: np.ndarray, values: np.ndarray) -> None:
+    """Write each value in decimal, `digits` long, at its place in `buf` (no digits: nothing written)."""
+    for p in range(int(digits.max(initial=0))):
+        sel = digits > p
+        buf[at[sel] + p] = 48 + values[sel] // 10 ** (digits[sel] - 1 - p) % 10
 
 
 _ALPHABET = np.frombuffer(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", dtype=np.uint8)
@@ -321,18 +350,18 @@ def segments(text: str) -> list[tuple[int, str]]:
     """A posting's segments: (day number, body with its mark ":" or "=")."""
     out, day = [], 0
     for delta, body in _SEGMENT.findall(text):
-        day += int(delta)
+        day += int(delta) if delta else 1
         out.append((day, body))
     return out
 
 
-_SEGMENT = re.compile(r"(\d+)([:=][^,]*)")
+_SEGMENT = re.compile(r"(\d*)([:=][^,]*)")
 
 
 def join(parts: Sequence[tuple[int, str]]) -> str:
-    prev, out = 0, []
+    prev, out = 0, list[str]()
     for day, body in parts:
-        out.append(f"{day - prev}{body}")
+        out.append(_delta(day - prev, not out) + body)
         prev = day
     return ",".join(out)
 
@@ -408,15 +437,31 @@ def build(ordered: Sequence[Entry], text: Callable[[Entry], Text], column_titles
     by_column: dict[str, list[int]] = {}
     for i, e in enumerate(ordered):
         by_column.setdefault(e.column, []).append(i)
-    for column, ids in by_column.items():
-        at = np.array(ids, dtype=np.int64)
+    for column, members in by_column.items():
+        at = np.array(members, dtype=np.int64)
         files[column_path(column)] = (encode(day_of[at], place_of[at]) + "\n").encode("ascii")
     lines: dict[int, dict[str, str]] = {i: {} for i in range(SHARDS)}
-    for term, found in postings([text(e) for e in ordered]).items():
-        lines[shard_of(term)][term] = _place(term, encode(day_of[found], place_of[found]), files)
+    found = postings([text(e) for e in ordered])
+    terms_all = list(found)
+    for batch in _batches(terms_all, [len(found[t]) for t in terms_all]):
+        every = np.concatenate([found[t] for t in batch])
+        for t, posting in zip(batch, encode_all(day_of[every], place_of[every], [len(found[t]) for t in batch]), strict=True):
+            lines[shard_of(t)][t] = _place(t, posting, files)
     for i, shard in lines.items():
         files[shard_path(i)] = _shard_lines(shard)
     return files
+
+
+def _batches(terms: list[str], sizes: list[int], most: int = 1 << 21) -> Iterator[list[str]]:
+    """The terms in groups of about `most` items, to encode a group at once."""
+    start, total = 0, 0
+    for k, n in enumerate(sizes):
+        total += n
+        if total >= most:
+            yield terms[start:k + 1]
+            start, total = k + 1, 0
+    if start < len(terms):
+        yield terms[start:]
 
 
 # ---------------------------------------------------------------- incremental
@@ -470,18 +515,38 @@ class _Day:
 
 
 def _splice(text: str, days: Sequence[_Day], added: dict[int, list[int]]) -> str:
-    """A posting with the segments of the changed days redone."""
-    parts = segments(text)
-    at = {day: k for k, (day, _) in enumerate(parts)}
-    new = dict(parts)
-    for d in days:
-        k = at.get(d.number)
-        body = d.segment(parts[k][1] if k is not None else None, added.get(d.number, ()))
-        if body is None:
-            new.pop(d.number, None)
+    """A posting with the segments of the changed days redone (the others kept as they are, as text)."""
+    parts = text.split(",") if text else []
+    deltas = [part[:len(part) - len(part.lstrip(_DIGITS))] for part in parts]
+    numbers = list(itertools.accumulate(int(x) if x else 1 for x in deltas))
+    for d in sorted(days, key=lambda d: -d.number):
+        k = bisect.bisect_left(numbers, d.number)
+        here = k < len(numbers) and numbers[k] == d.number
+        body = d.segment(parts[k][len(deltas[k]):] if here else None, added.get(d.number, ()))
+        if body is not None and here:
+            parts[k] = deltas[k] + body
+            continue
+        if body is not None:
+            numbers.insert(k, d.number)
+            deltas.insert(k, "")
+            parts.insert(k, body)
+        elif here:
+            del numbers[k], deltas[k], parts[k]
         else:
-            new[d.number] = body
-    return join(sorted(new.items()))
+            continue
+        for j in (k, k + 1) if body is not None else (k,):  # the distances to the previous day change
+            if j < len(numbers):
+                text_delta = _delta(numbers[j] - (numbers[j - 1] if j else 0), j == 0)
+                parts[j] = text_delta + parts[j][len(deltas[j]):]
+                deltas[j] = text_delta
+    return ",".join(parts)
+
+
+def _delta(days: int, first: bool) -> str:
+    return str(days) if first or days != 1 else ""
+
+
+_DIGITS = "0123456789"
 
 
 def patch(previous: Path, old_order: Sequence[str], ordered: Sequence[Entry], texts: dict[str, Text],

@@ -68,6 +68,7 @@ def test_postings_round_trip_as_gaps_or_bitmaps_per_day(items: list[tuple[int, i
 
 def test_posting_format() -> None:
     assert search.encode(np.array([20000, 20000, 20000, 20002]), np.array([5, 30, 90, 0])) == "20000:5.25.60,2:0"
+    assert search.encode(np.array([20000, 20001, 20001]), np.array([3, 0, 40])) == "20000:3,:0.40"  # next day: no delta
     assert search.encode(np.array([20000, 20000, 20000]), np.array([5, 6, 9])) == "20000=gJ"  # bits 5 | 0, 3: shorter
     assert search.encode(np.array([20000] * 6), np.arange(6)) == "20000=_"  # places 0-5: one character, all 6 bits
     assert search.day_number("2026-10-01T08:00:00+08:00") == 20727 and search.day_name(20727) == "2026-10-01"
@@ -200,11 +201,11 @@ def test_index_files(tmp_path: Path) -> None:
     assert files["search/days.txt"] == b"2025-10-03 1\n2026-10-01 1\n2026-10-02 1\n2026-10-04 2\n"
     day = search.day_number("2025-10-03")
     shard = files[search.shard_path(search.shard_of("防汛"))].decode().splitlines()
-    assert f"#防汛 {day}:0" in shard and f"防汛 {day}:0,363:0,1:0,2=D" in shard  # 2026-10-04 places 0, 1: bits 0b11
-    assert "2026 20727:0,1:0,2=D" in files[search.shard_path(search.shard_of("2026"))].decode().splitlines()
+    assert f"#防汛 {day}:0" in shard and f"防汛 {day}:0,363:0,:0,2=D" in shard  # 2026-10-04 places 0, 1: bits 0b11
+    assert "2026 20727:0,:0,2=D" in files[search.shard_path(search.shard_of("2026"))].decode().splitlines()
     assert json.loads(files["search/d/2025-10-03-0.json"])[0] == ["notices/x2.html", "第2条<b>", "2025-10-03", "notices"]
     assert [r[0] for r in json.loads(files["search/d/2026-10-04-0.json"])] == ["news/x3.html", "news/x4.html"]
-    assert files[search.column_path("notices")] == f"{day}:0\n".encode() and files[search.column_path("news")] == b"20727:0,1:0,2=D\n"
+    assert files[search.column_path("notices")] == f"{day}:0\n".encode() and files[search.column_path("news")] == b"20727:0,:0,2=D\n"
     assert b"<" not in b"".join(files.values())  # JSON escapes it: no file holds markup
 
 

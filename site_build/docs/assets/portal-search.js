@@ -60,15 +60,15 @@
     }
     return files[path];
   }
-  // A posting (site_build/search.py): day segments "<day delta>:<gaps>" or "<day delta>=<6-bit characters>", read
-  // into a Map of day number -> Uint8Array of 6-bit groups (place p of the day is bit p % 6 of group p / 6).
+  // A posting (site_build/search.py): day segments "<day delta>:<gaps>" or "<day delta>=<6-bit characters>" (a delta of 1
+  // left out), read into a Map of day number -> Uint8Array of 6-bit groups (place p of the day is bit p % 6 of group p / 6).
   var ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   var SPAN = 1048576;  // a result's id: day * SPAN + place
   function days(posting) {
     var out = new Map(), day = 0;
-    (posting.trim().match(/\d+[:=][^,]*/g) || []).forEach(function (seg) {
+    (posting.trim().match(/\d*[:=][^,]*/g) || []).forEach(function (seg) {
       var k = seg.search(/[:=]/), body = seg.slice(k + 1), bits, i, at, gaps;
-      day += parseInt(seg.slice(0, k), 10);
+      day += k ? parseInt(seg.slice(0, k), 10) : 1;  // the distance from the previous day; left out when it is 1
       if (seg.charAt(k) === "=") {
         bits = new Uint8Array(body.length);
         for (i = 0; i < body.length; i++) { bits[i] = ALPHABET.indexOf(body.charAt(i)); }
