@@ -85,6 +85,7 @@ _ENUMERATOR = re.compile(r"(?:[（(][一二三四五六七八九十\d]{1,3}[）)
 NOT_TITLE_END = set("。．；;，,：:！？!?、")
 _LEADING = re.compile(rf"(?:[ \t\n\u3000#*_~`>=-]|<[A-Za-z/][^<>\n]{{0,200}}>|(?![（(][一二三四五六七八九十\d]{{1,3}}[）)]){_BRACKET})+")
 _TRAILING = re.compile(rf"(?:[ \t\n\u3000#*_~`=-]|<[A-Za-z/][^<>\n]{{0,200}}>|{_BRACKET})$")
+TRAILING_LAST = set(" \t\n\u3000#*_~`=->）)】〕］]")  # the last character of whatever _TRAILING matches
 
 
 @dataclasses.dataclass(frozen=True)
@@ -115,6 +116,7 @@ class _Compiled:
     unless: dict[str, re.Pattern[str]]  # rule id -> what, in the title or body, makes the rule not apply
     public: re.Pattern[str]
     openings: re.Pattern[str]
+    keywords: tuple[str, ...]  # every rule's keywords
 
 
 _compiled: list[_Compiled] = []
@@ -155,9 +157,15 @@ def _rules() -> _Compiled:
                 requests[rule.id] = rulefile.regex(rule.id, "requests", rule.data.get("requests"))
             if "unless" in rule.data:
                 unless[rule.id] = rulefile.regex(rule.id, "unless", rule.data["unless"])
-    compiled = _Compiled(rules, titles, requests, unless, public, openings)
+    keywords = tuple(sorted({k for rule in rules for k in rule.keywords}))
+    compiled = _Compiled(rules, titles, requests, unless, public, openings, keywords)
     _compiled[:] = [compiled]
     return compiled
+
+
+def compiled() -> _Compiled:
+    """The rules of kinds.yml, compiled (site_build.parallel compiles them before forking its workers)."""
+    return _rules()
 
 
 def is_public_report(title: str) -> bool:
@@ -182,6 +190,7 @@ def scan(title: str, body: str, soft_breaks: Iterable[int] = ()) -> list[Hit]:
     public = is_public_report(title) or docs["body"].opens_with(compiled.public, compiled.openings)
     hits: list[Hit] = []
     formulas: list[tuple[Hit, bool]] = []
+    present = {field: {k for k in compiled.keywords if k in doc.norm} for field, doc in docs.items()}
     for rule in compiled.rules:
         kind = rule.data["kind"]
         if kind == "报告" and public:
@@ -191,7 +200,7 @@ def scan(title: str, body: str, soft_breaks: Iterable[int] = ()) -> list[Hit]:
             continue  # 此复 closes a 批复 too
         form = rule.data["form"]
         for field, doc in docs.items():
-            if rule.keywords and not any(k in doc.norm for k in rule.keywords):
+            if rule.keywords and present[field].isdisjoint(rule.keywords):
                 continue
             if form == "title":
                 hits += doc.titles(rule, compiled.titles[rule.id], field, whole=field == "title")
@@ -227,7 +236,7 @@ def _undecorated(text: str, start: int, end: int) -> tuple[int, int, str]:
     m = _LEADING.match(text, start, end)
     if m:
         start = m.end()
-    while end > start:
+    while end > start and text[end - 1] in TRAILING_LAST:  # else nothing of _TRAILING ends there
         m = _TRAILING.search(text, max(start, end - 240), end)
         if not m or m.start() < start:
             break

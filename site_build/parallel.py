@@ -196,6 +196,22 @@ def _whole_columns(config: Config) -> set[str]:
     return out
 
 
+def warm(config: Config) -> None:
+    """Import the checks and read and compile their rules here, once, before forking: every worker
+    inherits them (pages shared copy-on-write) instead of doing it again. A broken rules file is left
+    for the workers to report, as without this."""
+    from checks import kinds, normalize, rulefile, secrecy
+
+    with suppress(PortalError):
+        for module in runner.modules():
+            name = getattr(module, "RULES", None)
+            if isinstance(name, str):
+                rulefile.load(name)
+        kinds.compiled()
+        normalize.normalizer()
+        secrecy.ruleset(model.Portal(config, [], []))
+
+
 class Pool:
     """The chunks of one full build, each in a worker process (or in this process, for one chunk)."""
 
@@ -309,6 +325,8 @@ def checked(root: Path, n: int | None = None) -> Iterator[tuple[Result, Pool | N
     if threading.active_count() > 1:  # a server's thread: fork copies only this thread, maybe amid another's lock
         n = 1
     chunks = split(config, files, findings, workers() if n is None else n, now)
+    if len(chunks) > 1:
+        warm(config)
     pool = Pool(chunks, fork=len(chunks) > 1)
     try:
         loaded = pool.load()
