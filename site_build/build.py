@@ -14,6 +14,7 @@ byte the output of a full build (tests/site/test_incremental.py). Anything that 
 """
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
 import logging
@@ -23,7 +24,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, cast
 
 from checks import runner
 from portal import clock, model
@@ -78,13 +79,18 @@ def build_site(root: Path, out: Path, *, incremental_from: Path | None = None, d
     root, out = Path(root).resolve(), Path(out).resolve()
     _check_out(root, out)
     previous = None if incremental_from is None else Path(incremental_from).resolve()
-    old = None if previous is None else state.load(previous)
-    hashes = state.FileHashes(root, old["stats"] if old else {})
-    found = None if old is None or changed is None else state.from_changes(root, old, changed, hashes)
-    items, others = found if found is not None else state.scan(root, hashes)
-    if (previous is not None and old is not None and old.get("key") == _key(root) and old.get("others") == others
-            and related.KEY in old):
-        return _incremental(root, out, previous, old, items, others, hashes, delta)
+    found = None if previous is None else state.open_state(previous)
+    if previous is not None and found is not None and found.head.get("key") == _key(root) and related.KEY in found.head:
+        hashes = state.FileHashes(root, {})
+        changes = None if changed is None else state.from_changes(root, found, changed, hashes)
+        if changes is None:  # no list of changes: compare every item with the state
+            hashes = state.FileHashes(root, found.stats(found.columns()))
+            items, others = state.scan(root, hashes)
+            changes = state.Changes(items, others, set(found.columns()) | {state.column_of(p) for p in items})
+        if changes.others == found.head["others"]:
+            return _incremental(root, out, previous, found, changes, hashes, delta)
+    hashes = state.FileHashes(root, found.stats(found.columns()) if found is not None else {})
+    items, others = state.scan(root, hashes)
     return _full(root, out, items, others, hashes)
 
 
@@ -142,9 +148,10 @@ def _full(root: Path, out: Path, items: dict[str, str], others: list[str], hashe
                   for path, due in sorted(loaded.due.items()) if path in items},
         "lists": sorted(p.url for p in plan.lists),
         "stats": hashes.now,
-        "search": [e.url for e in search.publication_order(plan.entries)],
         related.KEY: related.record(plan.site.config, clock.now()),
     }
+    data["newest"], data["pending"] = state.newest(data["items"]), state.pending(data["items"])
+    data["order"] = state.order_rows(e.as_dict() for e in plan.entries)
     state.save(out, data)
     return BuildResult(out, plan.page_urls, written, findings, items=len(plan.entries))
 
@@ -159,11 +166,9 @@ def _items(portal: model.Portal, items: dict[str, str], entries: dict[str, pages
     return out
 
 
-def _incremental(root: Path, out: Path, previous: Path, old: dict[str, Any], items: dict[str, str],
-                 others: list[str], hashes: state.FileHashes, delta: bool = False) -> BuildResult:
-    now = clock.now()
-    known: dict[str, Any] = old["items"]
-    before = {rel: str(stat[2]) for rel, stat in old["stats"].items()}
+def _to_load(items: dict[str, str], known: dict[str, Any], before: dict[str, str], hashes: state.FileHashes,
+             now: dt.datetime) -> set[str]:
+    """The items to read again: new or changed, scheduled and due, or with a changed attachment."""
     load = set()
     for path, digest in items.items():
         record = known.get(path)
@@ -174,21 +179,93 @@ def _incremental(root: Path, out: Path, previous: Path, old: dict[str, Any], ite
                 load.add(path)  # scheduled, and its time has come
         elif any(hashes.get(src) != before.get(src) for src, _ in record["entry"]["files"]):
             load.add(path)  # an attachment changed
+    return load
+
+
+def _alive(found: state.State, changes: state.Changes) -> dict[str, str]:
+    """Every item the policy links may name: those in scope, and the state's policy items of other columns."""
+    alive = dict(changes.items)
+    for path in found.head[related.KEY]["facts"]:
+        if state.column_of(path) not in changes.scope:
+            alive.setdefault(path, "")
+    return alive
+
+
+def _is_page_of(url: str, column: str) -> bool:
+    return url == f"{column}/" or url.startswith(f"{column}/index_")
+
+
+class _Row(NamedTuple):
+    url: str
+    date: str
+    column: str
+    title: str
+    shown_date: str
+
+
+class Listed(_Row):
+    """A public item in publication order, as the search index reads it (the fields of pages.Entry it uses;
+    made from a row of the state's order without building an Entry for each of 100,000 items)."""
+
+    path = ""
+    summary = ""
+    files = ()
+
+
+def _row(entry: dict[str, Any]) -> tuple[str, str, str, str, str]:
+    return entry["url"], entry["date"], entry["column"], entry["title"], entry["shown_date"]
+
+
+def _reordered(rows: list[list[str]], gone: set[tuple[str, str, str, str, str]],
+               came: set[tuple[str, str, str, str, str]]) -> list[list[str]]:
+    """The publication order `rows` without the rows `gone` and with the rows `came` (each put in its place)."""
+    if not gone and not came:
+        return rows
+    urls = {r[0] for r in gone}
+    out = [r for r in rows if r[0] not in urls] if urls else list(rows)
+    for row in sorted(came):
+        bisect.insort(out, list(row), key=_publication)
+    return out
+
+
+def _publication(row: list[str]) -> tuple[str, str]:
+    return row[1], row[0]
+
+
+def _incremental(root: Path, out: Path, previous: Path, found: state.State, changes: state.Changes,
+                 hashes: state.FileHashes, delta: bool = False) -> BuildResult:
+    """Rebuild what changed, reading only the state of the columns in `changes.scope` (extended to the
+    columns of scheduled items that came due and of policy pages that show a changed item)."""
+    now = clock.now()
+    head = found.head
+    due = {state.column_of(p) for p, when in head["pending"].items() if dt.datetime.fromisoformat(when) <= now}
+    state.extend(found, changes, due, hashes)
+
+    def known_now() -> tuple[dict[str, Any], dict[str, str]]:
+        records = {p: r for c in sorted(changes.scope) for p, r in found.piece(c)["items"].items()}
+        return records, {rel: str(stat[2]) for rel, stat in found.stats(changes.scope).items()}
+
+    known, before = known_now()
+    load = _to_load(changes.items, known, before, hashes, now)
     if load:
         portal, findings = runner.check_paths(root, [str(root / p) for p in sorted(load)])
     else:
         portal, findings = model.load_or_findings(root, [])
     if portal is None or has_error(findings):
         return BuildResult(out, [], [], findings, incremental=True)
-    links = related.links_for(old[related.KEY], portal, items, load)
-    more = related.stale(old[related.KEY], links, items, load, now)
+    links = related.links_for(head[related.KEY], portal, _alive(found, changes), load)
+    more = related.stale(head[related.KEY], links, _alive(found, changes), load, now)
     if more:  # pages that show a changed 解读 or policy document, or a 废止/失效 date that has come
+        state.extend(found, changes, {state.column_of(p) for p in more}, hashes)
+        known, before = known_now()
         load |= more
         portal, findings = runner.check_paths(root, [str(root / p) for p in sorted(load)])
         if portal is None or has_error(findings):
             return BuildResult(out, [], [], findings, incremental=True)
-        links = related.links_for(old[related.KEY], portal, items, load)
-    site = pages.Site(portal.config, links, now)
+        links = related.links_for(head[related.KEY], portal, _alive(found, changes), load)
+    config = portal.config
+    site = pages.Site(config, links, now)
+    items = changes.items
     entries = {p: pages.Entry.from_dict(r["entry"]) for p, r in known.items()
                if p in items and p not in load and r["entry"] is not None}
     item_pages = []
@@ -196,45 +273,85 @@ def _incremental(root: Path, out: Path, previous: Path, old: dict[str, Any], ite
         if pages.is_listed(article, now):
             page, entries[article.path] = site.item(article)
             item_pages.append(page)
-    plan = pages.plan(site, entries.values(), item_pages)
-    shells: dict[str, shell.Shell] = old["shells"]
-    own = set(old["own"])
+    # the columns whose lists change: an item loaded or withdrawn whose list record is not what it was
+    touched = set()
+    for path in load | {p for p in known if p not in items}:
+        was = known.get(path, {}).get("entry")
+        if (was is None) != (path not in entries) or (was is not None and pages.Entry.from_dict(was) != entries[path]):
+            touched.add(state.column_of(path) if was is None else str(was["column"]))
+    by_column: dict[str, list[pages.Entry]] = {c: [] for c in touched}
+    for e in entries.values():
+        if e.column in touched:
+            by_column[e.column].append(e)
+    by_column = {c: pages.newest_first(es) for c, es in by_column.items()}
+    newest = {c: es for c, es in head["newest"].items() if c not in touched}
+    newest.update({c: [e.as_dict() for e in es[:state.NEWEST]] for c, es in by_column.items() if es})
+    list_pages: list[pages.Page] = []
+    files: dict[str, bytes] = {}
+    if touched:
+        latest = {c: [pages.Entry.from_dict(d) for d in es] for c, es in newest.items()}
+        list_pages.append(site.home_page(latest))
+        files[pages.FEED] = site.feed(pages.newest_first(e for es in latest.values() for e in es))
+        for column in config.columns.values():
+            if column.id in touched:
+                list_pages += site.column_pages(column, by_column[column.id])
+                files[f"{column.id}/{pages.FEED}"] = site.feed(by_column[column.id], column)
+    lists = sorted({u for u in head["lists"] if not any(_is_page_of(u, c) for c in touched)}
+                   | {p.url for p in list_pages})
+    old_rows = found.order()
+    rows = old_rows
+    if touched:
+        was = {_row(e) for p, r in known.items() if (e := r["entry"]) is not None and e["column"] in touched}
+        now_rows = {(e.url, e.date, e.column, e.title, e.shown_date) for e in entries.values() if e.column in touched}
+        rows = _reordered(old_rows, was - now_rows, now_rows - was)
+        gone = {r[0] for r in was - now_rows} | (set(head["lists"]) - set(lists))
+        came = [(r[0], r[1][:10]) for r in now_rows - was] + [(u, "") for u in sorted(set(lists) - set(head["lists"]))]
+        old_map = (previous / "sitemap.xml").read_bytes() if (previous / "sitemap.xml").is_file() else b""
+        # an item whose row changed is removed and added again
+        files["sitemap.xml"] = site.sitemap_patch(old_map, gone, came) \
+            or site.sitemap([(r[0], r[1][:10]) for r in rows] + [(u, "") for u in lists])
+    shells: dict[str, shell.Shell] = head["shells"]
+    own = set(head["own"])
     with _staging(out, copy_from=None if delta else previous) as tmp:
         o = DeltaOutput(tmp, previous) if delta else render.Output(tmp)
         old_entries = {p: r["entry"] for p, r in known.items() if r["entry"] is not None}
-        new_urls = {e.url for e in plan.entries}
+        new_urls = {e.url for e in entries.values()}
         for entry in old_entries.values():
             if entry["url"] not in new_urls:
                 o.remove(pages.output_path(entry["url"]))
-        needed = {dest for e in plan.entries for _, dest in e.files}
+        needed = {dest for e in entries.values() for _, dest in e.files}
         for entry in old_entries.values():
             for _, dest in entry["files"]:
                 if dest not in needed:
                     o.remove(dest)
-        changed_files = {src for src in {s for e in plan.entries for s, _ in e.files} if hashes.get(src) != before.get(src)}
-        render.copy_files(o, root, [e for e in plan.entries if e.path in load or set(s for s, _ in e.files) & changed_files])
-        render.write_pages(o, plan.items, shells, own)
-        # a column's index pages list only its entries: those of columns with no item loaded or removed are unchanged
-        touched = {state.column_of(p) for p in load} | {state.column_of(p) for p in known if p not in items}
-        render.write_pages(o, [p for p in plan.lists if p.kind != pages.COLUMN or p.column in touched], shells, own,
-                           compare=True)
-        for url in set(old["lists"]) - {p.url for p in plan.lists}:
+        sources = {s for e in entries.values() for s, _ in e.files}
+        changed_files = {src for src in sources if hashes.get(src) != before.get(src)}
+        render.copy_files(o, root, [e for e in entries.values()
+                                    if e.path in load or {s for s, _ in e.files} & changed_files])
+        render.write_pages(o, item_pages, shells, own)
+        render.write_pages(o, list_pages, shells, own, compare=True)
+        for url in set(head["lists"]) - set(lists):
             o.remove(pages.output_path(url))
-        render.write_files(o, plan.files, compare=True)
-        ordered = search.publication_order(plan.entries)
-        words = render.words(plan.items)
-        index = search.patch(previous, old["search"], ordered, words, render.column_titles(plan))
+        render.write_files(o, files, compare=True)
+        ordered = cast(list[pages.Entry], list(map(Listed._make, rows)))
+        words = render.words(item_pages)
+        titles = {c.id: c.title for c in config.columns.values()}
+        index = search.patch(previous, [r[0] for r in old_rows], ordered, words, titles)
         render.write_files(o, index, compare=True)
         for stale in search.obsolete(previous, index):
             o.remove(stale)
     merged = {p: r for p, r in known.items() if p in items and p not in load}
-    merged.update(_items(portal, items, {e.path: e for e in plan.entries}))
-    data = {**old, "others": others, "items": merged, "lists": sorted(p.url for p in plan.lists),
-            "stats": hashes.now,
-            "search": [e.url for e in ordered], related.KEY: related.update(links, now)}
-    state.save(out, data)
-    return BuildResult(out, plan.page_urls, sorted(set(o.written)), findings, incremental=True,
-                       removed=sorted(o.removed), items=len(plan.entries))
+    merged.update(_items(portal, items, entries))
+    pending = {p: when for p, when in head["pending"].items() if state.column_of(p) not in changes.scope}
+    pending.update(state.pending(merged))
+    data = {**{k: v for k, v in head.items() if k not in ("pieces", "order", "version", "witnesses")},
+            "others": changes.others, "items": merged, "stats": hashes.now, "lists": lists, "order": rows,
+            "newest": dict(sorted(newest.items())), "pending": dict(sorted(pending.items())),
+            "scope": sorted(changes.scope), related.KEY: related.update(links, now)}
+    state.save(out, data, found)
+    page_urls = lists + [r[0] for r in rows]
+    return BuildResult(out, page_urls, sorted(set(o.written)), findings, incremental=True,
+                       removed=sorted(o.removed), items=len(rows))
 
 
 @contextmanager

@@ -10,11 +10,12 @@ Every value written into HTML or XML is escaped here; nothing else escapes for u
 """
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
 import email.utils
 from collections.abc import Iterable, Sequence
-from html import escape
+from html import escape, unescape
 from pathlib import Path
 
 from portal import clock, markup, model, policy, view
@@ -36,6 +37,8 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("互动交流", ("征集调查", "回应关切")),
 )
 OTHER_GROUP = "其他栏目"
+SITEMAP_HEAD = b'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+SITEMAP_TAIL = b"</urlset>\n"
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg"}
 
 ITEM, COLUMN, HOME, SEARCH, MAP = "item", "column", "home", "search", "map"
@@ -403,13 +406,38 @@ class Site:
 
     def sitemap(self, pages: Iterable[tuple[str, str]]) -> bytes:
         """sitemap.xml of (url, lastmod date or "") pairs."""
-        rows = []
-        for url, lastmod in sorted(pages):
-            mod = f"<lastmod>{lastmod}</lastmod>" if lastmod else ""
-            rows.append(f"<url><loc>{escape(self.absolute(url))}</loc>{mod}</url>")
-        return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-                '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-                + "".join(rows) + "</urlset>\n").encode("utf-8")
+        rows = "".join(self._sitemap_row(url, lastmod) + "</url>" for url, lastmod in sorted(pages))
+        return SITEMAP_HEAD + rows.encode("utf-8") + SITEMAP_TAIL
+
+    def _sitemap_row(self, url: str, lastmod: str) -> str:
+        mod = f"<lastmod>{lastmod}</lastmod>" if lastmod else ""
+        return f"<url><loc>{escape(self.absolute(url))}</loc>{mod}"
+
+    def sitemap_patch(self, old: bytes, remove: Iterable[str], add: Iterable[tuple[str, str]]) -> bytes | None:
+        """`sitemap` of the pages of sitemap.xml `old` without the urls `remove` and with the pairs `add`,
+        by splicing rows into `old` (found by binary search, so the cost is the file's bytes, not its rows);
+        None when `old` is not what `sitemap` writes (then build it whole)."""
+        if not old.startswith(SITEMAP_HEAD) or not old.endswith(SITEMAP_TAIL):
+            return None
+        rows = old[len(SITEMAP_HEAD):-len(SITEMAP_TAIL)].split(b"</url>")
+        if rows.pop() != b"":
+            return None
+        prefix = self.absolute("")
+
+        def key(row: bytes) -> str:
+            return unescape(row[10:row.find(b"</loc>")].decode("utf-8")).removeprefix(prefix)
+
+        for url in sorted(set(remove)):
+            i = bisect.bisect_left(rows, url, key=key)
+            if i == len(rows) or key(rows[i]) != url:
+                return None
+            del rows[i]
+        for url, lastmod in sorted(add):
+            i = bisect.bisect_left(rows, url, key=key)
+            if i < len(rows) and key(rows[i]) == url:
+                return None
+            rows.insert(i, self._sitemap_row(url, lastmod).encode("utf-8"))
+        return SITEMAP_HEAD + b"</url>".join(rows) + (b"</url>" if rows else b"") + SITEMAP_TAIL
 
 
 def twice(text: str) -> str:

@@ -148,7 +148,9 @@ class PortalPlugin(BasePlugin[PortalConfig]):
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         assert self.plan is not None
         plan = self.plan
-        for page in plan.lists + plan.items + (self.items.places() if self.items is not None else []):
+        # every column's item shell, even with no item yet: an incremental build may add its first one
+        places = [pages.Page(f"{c}/{PLACEHOLDER}.html", pages.ITEM, c, 1, "", "", (), (), "") for c in plan.site.config.columns]
+        for page in plan.lists + plan.items + (self.items.places() if self.items is not None else []) + places:
             key = shell.key(page, self.own)
             if key not in self.shells:
                 self.shells[key] = self.render_shell(config, page)
