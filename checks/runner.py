@@ -128,9 +128,16 @@ def check_paths(root: Path | str, paths: Sequence[str] | None = None,
         return cache.run(root, checks, reuse=reuse and cache.enabled(), remember=cache.enabled())
     from portal import model
 
+    facts = -1
+    if wanted is not None and cached:  # a hook: the facts of the policy columns as the run before read them
+        from . import cache
+
+        facts = cache.load_facts(root) if cache.enabled() else -1
     portal, findings = model.load_or_findings(root, None if wanted is None else list(dict.fromkeys(wanted)))
     if portal is not None:
         findings = run(portal, checks)
+    if facts >= 0:
+        cache.save_facts(root, facts)
     return portal, findings
 
 

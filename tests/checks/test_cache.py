@@ -315,3 +315,38 @@ def test_a_hook_of_one_check_keeps_its_own_findings(portal: Path) -> None:
     _same(portal)  # every check's findings, not the secrecy hook's
     _, again = runner.check_paths(portal, None, [secrecy], cached=True)
     assert again == only
+
+
+def test_a_hook_on_a_policy_item_reads_only_the_policy_items_that_changed(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from portal import policy
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    root = tmp_path / "portal"
+    root.mkdir()
+    for name in ("columns.yml", "roster.yml", "calendar.yml", "accepted.yml"):
+        shutil.copy(REPO / name, root / name)
+    shutil.copytree(REPO / "content", root / "content")
+    _age(root)
+    docs = sorted((root / "content" / "documents").glob("*.md"))
+    reads: list[str] = []
+    real = policy.read_fact
+    monkeypatch.setattr(policy, "read_fact", lambda rel, data: (reads.append(rel), real(rel, data))[1])
+
+    def hook(path: Path) -> list[tuple[str, str]]:
+        monkeypatch.setattr(policy, "_READ", {})  # a new process
+        reads.clear()
+        _, found = runner.check_paths(root, [str(path)], cached=True)
+        return [(f.path, f.rule) for f in found]
+
+    first = hook(docs[0])
+    assert len(reads) >= len(docs) - 1  # the other items of the policy columns, read once ...
+    assert hook(docs[0]) == first and reads == []  # ... and not again while they are unchanged
+    text = docs[1].read_text(encoding="utf-8")
+    number = re.search(r'index_number: "(.*)"', docs[0].read_text(encoding="utf-8"))
+    assert number
+    _edit(docs[1], re.sub(r'index_number: ".*"', f'index_number: "{number.group(1)}"', text))
+    assert (docs[0].relative_to(root).as_posix(), "POLICY-INDEX-DUP") in hook(docs[0])
+    assert reads == [docs[1].relative_to(root).as_posix()]
+    cache._facts_location(root.resolve()).write_bytes(cache.MAGIC + b"\x00garbage")
+    assert (docs[0].relative_to(root).as_posix(), "POLICY-INDEX-DUP") in hook(docs[0])
