@@ -116,7 +116,8 @@ class _Compiled:
     unless: dict[str, re.Pattern[str]]  # rule id -> what, in the title or body, makes the rule not apply
     public: re.Pattern[str]
     openings: re.Pattern[str]
-    keywords: tuple[str, ...]  # every rule's keywords
+    keywords: re.Pattern[str]  # every rule's keywords, longest first
+    within: dict[str, frozenset[str]]  # keyword -> the keywords it contains (itself too)
 
 
 _compiled: list[_Compiled] = []
@@ -157,8 +158,8 @@ def _rules() -> _Compiled:
                 requests[rule.id] = rulefile.regex(rule.id, "requests", rule.data.get("requests"))
             if "unless" in rule.data:
                 unless[rule.id] = rulefile.regex(rule.id, "unless", rule.data["unless"])
-    keywords = tuple(sorted({k for rule in rules for k in rule.keywords}))
-    compiled = _Compiled(rules, titles, requests, unless, public, openings, keywords)
+    keywords, within = keyword_index({k for rule in rules for k in rule.keywords})
+    compiled = _Compiled(rules, titles, requests, unless, public, openings, keywords, within)
     _compiled[:] = [compiled]
     return compiled
 
@@ -190,7 +191,8 @@ def scan(title: str, body: str, soft_breaks: Iterable[int] = ()) -> list[Hit]:
     public = is_public_report(title) or docs["body"].opens_with(compiled.public, compiled.openings)
     hits: list[Hit] = []
     formulas: list[tuple[Hit, bool]] = []
-    present = {field: {k for k in compiled.keywords if k in doc.norm} for field, doc in docs.items()}
+    index = (compiled.keywords, compiled.within)
+    present = {field: keywords_in(doc.norm, index) for field, doc in docs.items()}
     for rule in compiled.rules:
         kind = rule.data["kind"]
         if kind == "报告" and public:
@@ -209,6 +211,24 @@ def scan(title: str, body: str, soft_breaks: Iterable[int] = ()) -> list[Hit]:
             elif field == "body":
                 hits += doc.addressee(rule, compiled.requests[rule.id])
     return _without_overlaps(hits + docs["body"].not_enumerated(formulas))
+
+
+def keyword_index(keywords: Iterable[str]) -> tuple[re.Pattern[str], dict[str, frozenset[str]]]:
+    """One pattern for all the keywords (longest first), and for each the keywords it contains."""
+    words = sorted(set(keywords), key=lambda w: (-len(w), w))
+    return re.compile("|".join(map(re.escape, words)) or "(?!)"), {w: frozenset(k for k in words if k in w) for w in words}
+
+
+def keywords_in(norm: str, index: tuple[re.Pattern[str], dict[str, frozenset[str]]]) -> set[str]:
+    """The keywords of `index` that occur in `norm`, in one pass: at each place where one starts, the
+    longest one there and every keyword inside it (so one overlapping another is found too)."""
+    pattern, within = index
+    found: set[str] = set()
+    m = pattern.search(norm)
+    while m is not None:
+        found |= within[m.group()]
+        m = pattern.search(norm, m.start() + 1)
+    return found
 
 
 def _without_overlaps(hits: list[Hit]) -> list[Hit]:
@@ -287,12 +307,13 @@ class _Text:
         self.formula_patterns = formula_patterns
         self.soft = sorted(soft_breaks)
         self._soft = set(self.soft)
-        self.norm = normalize.compact(text)
         self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
         self._units: list[tuple[str, list[tuple[int, int]]]] | None = None
         self._blocks: dict[int, tuple[str, int]] = {}
         self._quotes = (-1, 0, 0, 0)  # (line start, counted up to, open quotes, straight quote open)
         self._windows: dict[int, _Window] = {}
+        # a text of one window is normalised once: the window's normal form (with its offset map) is the text's
+        self.norm = self.window(0).norm if 0 < len(text) <= SPAN else normalize.compact(text)
 
     # -- offsets
 
