@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, cast
 
 from checks import runner
-from portal import clock, model
+from portal import clock, model, policy
 from portal.errors import Finding, PortalError, has_error
 
 from . import pages, parallel, related, render, search, shell, state
@@ -191,6 +191,25 @@ def _alive(found: state.State, changes: state.Changes) -> dict[str, str]:
     return alive
 
 
+def _shown(links: policy.Links, now: dt.datetime) -> dict[str, Any]:
+    """What each public policy item's page shows of other items and of today (site_build.related)."""
+    return {p: links.shown(f, now) for p, f in sorted(links.facts.items()) if f.public(now)}
+
+
+def _stale(old: dict[str, Any], shown: dict[str, Any], alive: dict[str, str], load: set[str],
+           links: policy.Links) -> set[str]:
+    """Unchanged items whose page would now show something else (related.stale, from `shown` computed once)."""
+    return {p for p, was in old["shown"].items()
+            if p in alive and p not in load and p in links.facts and shown.get(p) != was}
+
+
+def _policy_record(old: dict[str, Any], links: policy.Links, shown: dict[str, Any], load: set[str]) -> dict[str, Any]:
+    """related.update without serialising again the facts of the items not read (the state's own records)."""
+    facts = {p: old["facts"][p] if p in old["facts"] and p not in load else f.as_dict()
+             for p, f in sorted(links.facts.items())}
+    return {"facts": facts, "shown": shown}
+
+
 def _is_page_of(url: str, column: str) -> bool:
     return url == f"{column}/" or url.startswith(f"{column}/index_")
 
@@ -254,7 +273,8 @@ def _incremental(root: Path, out: Path, previous: Path, found: state.State, chan
     if portal is None or has_error(findings):
         return BuildResult(out, [], [], findings, incremental=True)
     links = related.links_for(head[related.KEY], portal, _alive(found, changes), load)
-    more = related.stale(head[related.KEY], links, _alive(found, changes), load, now)
+    shown = _shown(links, now)
+    more = _stale(head[related.KEY], shown, _alive(found, changes), load, links)
     if more:  # pages that show a changed 解读 or policy document, or a 废止/失效 date that has come
         state.extend(found, changes, {state.column_of(p) for p in more}, hashes)
         known, before = known_now()
@@ -263,6 +283,7 @@ def _incremental(root: Path, out: Path, previous: Path, found: state.State, chan
         if portal is None or has_error(findings):
             return BuildResult(out, [], [], findings, incremental=True)
         links = related.links_for(head[related.KEY], portal, _alive(found, changes), load)
+        shown = _shown(links, now)
     config = portal.config
     site = pages.Site(config, links, now)
     items = changes.items
@@ -347,7 +368,7 @@ def _incremental(root: Path, out: Path, previous: Path, found: state.State, chan
     data = {**{k: v for k, v in head.items() if k not in ("pieces", "order", "version", "witnesses")},
             "others": changes.others, "items": merged, "stats": hashes.now, "lists": lists, "order": rows,
             "newest": dict(sorted(newest.items())), "pending": dict(sorted(pending.items())),
-            "scope": sorted(changes.scope), related.KEY: related.update(links, now)}
+            "scope": sorted(changes.scope), related.KEY: _policy_record(head[related.KEY], links, shown, load)}
     state.save(out, data, found)
     page_urls = lists + [r[0] for r in rows]
     return BuildResult(out, page_urls, sorted(set(o.written)), findings, incremental=True,

@@ -12,6 +12,7 @@ import pytest
 from site_build import state
 from site_build.build import BuildResult, build_site
 from tests.site.conftest import item, tree, write
+from tests.site.test_policy_pages import DOC, JIEDU, doc, jiedu, policy_portal  # noqa: F401  (a fixture)
 
 
 def same_as_full(root: Path, site: Path, tmp_path: Path) -> None:
@@ -173,3 +174,18 @@ def test_the_sitemap_spliced_equals_the_sitemap_written_whole(mini: Path) -> Non
     assert site.sitemap_patch(old, remove | {"news/防汛.html"}, add) == site.sitemap(after)
     assert site.sitemap_patch(old, {"news/missing.html"}, []) is None  # not in it: build it whole
     assert site.sitemap_patch(b"<urlset/>", set(), add) is None
+
+
+def test_a_new_interpretation_rebuilds_its_document_in_a_column_not_touched(
+        policy_portal: Path, tmp_path: Path, pieces_read: list[str]) -> None:  # noqa: F811
+    live = Live(policy_portal, tmp_path)
+    write(policy_portal, JIEDU, jiedu())
+    result = live.build([f"content/{JIEDU}"])
+    assert pieces_read == ["interpretations", "documents"]  # the document's column, for its page only
+    assert {"interpretations/banfa-jiedu.html", "documents/banfa.html"} <= set(result.written)
+    assert "documents/index.html" not in result.written
+    same_as_full(policy_portal, live.site, tmp_path)
+    write(policy_portal, DOC, doc(draft=True))  # the document taken down: its 解读 no longer links to it
+    result = live.build([f"content/{DOC}"])
+    assert "interpretations/banfa-jiedu.html" in result.written and "documents/banfa.html" in result.removed
+    same_as_full(policy_portal, live.site, tmp_path)
