@@ -10,12 +10,15 @@ index, time `search.patch` and `search.obsolete` for: a new item (after the newe
 start of a day in the middle (every item of that day renumbered), the newest, a middle and the oldest item
 edited and withdrawn. Reported per change: wall and CPU seconds (median of --runs), the index files written
 (those whose bytes change) and removed. --check all compares every patch with a fresh full build byte for
-byte (--check some: the withdrawal in the middle only). --v4 adds, in the same run, index v4 (commit
+byte (--check some: the withdrawal in the middle only). --years 1 10 runs each size also with the same items
+spread over 10 years (the generator spreads them over one: 274 a day at 100,000). --v4 adds, in the same run, index v4 (commit
 9eb5f26: dense numbers in publication order) building and patching the same withdrawal and addition.
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import datetime as dt
 import html
 import json
 import os
@@ -44,6 +47,19 @@ def read(root: Path) -> tuple[list[Entry], dict[str, search.Text]]:
         entries.append(Entry(str(path.relative_to(root)), url, path.parent.name, meta["title"], date, meta["date"], "", ()))
         texts[url] = (meta["title"], " ".join(body.split()))
     return entries, texts
+
+
+def spread(entries: list[Entry], years: int) -> list[Entry]:
+    """The same items published over `years` years instead of one (fewer a day), ending at the same time."""
+    if years == 1:
+        return entries
+    dates = [dt.datetime.fromisoformat(e.date) for e in entries]
+    end = max(dates)
+    out = []
+    for e, when in zip(entries, dates, strict=True):
+        moved = end - (end - when) * years
+        out.append(dataclasses.replace(e, date=moved.isoformat(), shown_date=f"{moved:%Y-%m-%d %H:%M}"))
+    return out
 
 
 def index_v4() -> types.ModuleType:
@@ -84,11 +100,12 @@ def changed_files(site: Path, files: dict[str, bytes]) -> int:
     return sum(1 for rel, data in files.items() if not (site / rel).is_file() or (site / rel).read_bytes() != data)
 
 
-def run(items: int, runs: int, folder: Path, check: str, v4: bool) -> dict[str, Any]:
+def run(items: int, runs: int, folder: Path, check: str, v4: bool, years: int = 1) -> dict[str, Any]:
     root = folder / f"portal-{items}"
     if not (root / "content").is_dir():
         generate(root, items)
     entries, texts = read(root)
+    entries = spread(entries, years)
     titles = {e.column: e.column for e in entries}
     load = [round(os.getloadavg()[0], 1)]
     order = search.publication_order(entries)
@@ -114,7 +131,7 @@ def run(items: int, runs: int, folder: Path, check: str, v4: bool) -> dict[str, 
     for name, e in (("newest", newest), ("middle", middle), ("oldest", oldest)):
         changes[f"edit_{name}"] = (order, {e.url: (e.title, texts[e.url][1] + fresh[1])})
         changes[f"withdraw_{name}"] = ([x for x in order if x is not e], {})
-    out: dict[str, Any] = {"items": items, "build_s": round(build_s, 2), "build_cpu_s": round(build_cpu, 2),
+    out: dict[str, Any] = {"items": items, "years": years, "build_s": round(build_s, 2), "build_cpu_s": round(build_cpu, 2),
                            "files": len(files), "bytes": sum(map(len, files.values())),
                            "largest_file": max(map(len, files.values())), "days": len(files["search/days.txt"].splitlines())}
     for name, (new_order, new_texts) in changes.items():
@@ -149,7 +166,7 @@ def run(items: int, runs: int, folder: Path, check: str, v4: bool) -> dict[str, 
 def table(results: list[dict[str, Any]]) -> str:
     names = ["add_newest", "add_start_of_middle_day", "edit_newest", "edit_middle", "edit_oldest",
              "withdraw_newest", "withdraw_middle", "withdraw_oldest", "v4_add_newest", "v4_withdraw_middle"]
-    lines = ["| change | " + " | ".join(f"{r['items']:,} items" for r in results) + " |",
+    lines = ["| change | " + " | ".join(f"{r['items']:,} items over {r['years']} year(s), {r['days']} days" for r in results) + " |",
              "|---|" + "---|" * len(results)]
     lines.append("| build | " + " | ".join(f"{r['build_s']} s (CPU {r['build_cpu_s']} s), {r['files']:,} files, "
                                            f"{r['bytes'] / 1e6:.1f} MB" for r in results) + " |")
@@ -172,12 +189,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dir", type=Path, default=Path("/tmp/bench-search"), help="生成的门户与索引放在这里（重复使用）")
     parser.add_argument("--check", choices=["all", "some", "none"], default="some")
     parser.add_argument("--v4", action="store_true", help="同一次运行中对比索引 v4")
+    parser.add_argument("--years", type=int, nargs="+", default=[1], help="稿件分布在几年中（生成的门户是 1 年；每天的篇数随之减少）")
     args = parser.parse_args(argv)
     args.dir.mkdir(parents=True, exist_ok=True)
     results = []
     for n in args.items:
-        results.append(run(n, args.runs, args.dir, args.check, args.v4))
-        print(json.dumps(results[-1], ensure_ascii=False), flush=True)
+        for years in args.years:
+            results.append(run(n, args.runs, args.dir, args.check, args.v4, years))
+            print(json.dumps(results[-1], ensure_ascii=False), flush=True)
     print(table(results))
     return 0
 

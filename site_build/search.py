@@ -509,37 +509,62 @@ class _Day:
         self.new = new
 
     def segment(self, body: str | None, added: Sequence[int]) -> str | None:
-        kept = self.remap[places(body)] if body else np.zeros(0, dtype=np.int64)
-        local = np.union1d(kept[kept >= 0], np.array(added, dtype=np.int64))
+        """The new segment of this day from its old one and the new places of the added items with the term."""
+        local = self.remap[places(body)] if body else np.zeros(0, dtype=np.int64)
+        local = local[local >= 0]  # in order: the items kept keep their order in the day
+        if added:
+            local = np.union1d(local, np.array(added, dtype=np.int64))
         return _segment(local.tolist()) if len(local) else None
 
 
 def _splice(text: str, days: Sequence[_Day], added: dict[int, list[int]]) -> str:
     """A posting with the segments of the changed days redone (the others kept as they are, as text)."""
     parts = text.split(",") if text else []
-    deltas = [part[:len(part) - len(part.lstrip(_DIGITS))] for part in parts]
-    numbers = list(itertools.accumulate(int(x) if x else 1 for x in deltas))
+    numbers = _numbers(text, parts)
     for d in sorted(days, key=lambda d: -d.number):
         k = bisect.bisect_left(numbers, d.number)
         here = k < len(numbers) and numbers[k] == d.number
-        body = d.segment(parts[k][len(deltas[k]):] if here else None, added.get(d.number, ()))
+        lead = _lead(parts[k]) if here else ""
+        body = d.segment(parts[k][len(lead):] if here else None, added.get(d.number, ()))
         if body is not None and here:
-            parts[k] = deltas[k] + body
+            parts[k] = lead + body
             continue
         if body is not None:
             numbers.insert(k, d.number)
-            deltas.insert(k, "")
             parts.insert(k, body)
         elif here:
-            del numbers[k], deltas[k], parts[k]
+            del numbers[k], parts[k]
         else:
             continue
         for j in (k, k + 1) if body is not None else (k,):  # the distances to the previous day change
             if j < len(numbers):
-                text_delta = _delta(numbers[j] - (numbers[j - 1] if j else 0), j == 0)
-                parts[j] = text_delta + parts[j][len(deltas[j]):]
-                deltas[j] = text_delta
+                parts[j] = _delta(numbers[j] - (numbers[j - 1] if j else 0), j == 0) + parts[j][len(_lead(parts[j])):]
     return ",".join(parts)
+
+
+def _numbers(text: str, parts: list[str]) -> list[int]:
+    """The day number of each segment of a posting (numpy for long postings: thousands of days)."""
+    if len(parts) < 64:
+        return list(itertools.accumulate([1 if part[0] > "9" else int(_lead(part)) for part in parts]))
+    raw = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+    starts = np.concatenate(([0], np.flatnonzero(raw == 44) + 1))
+    value = np.zeros(len(starts), dtype=np.int64)
+    alive = np.ones(len(starts), dtype=bool)
+    found = np.zeros(len(starts), dtype=bool)
+    padded = np.concatenate((raw, np.zeros(8, dtype=np.uint8)))
+    for k in range(8):
+        c = padded[starts + k].astype(np.int64) - 48
+        alive &= (c >= 0) & (c <= 9)
+        if not alive.any():
+            break
+        value = np.where(alive, value * 10 + c, value)
+        found |= alive
+    return np.cumsum(np.where(found, value, 1)).tolist()
+
+
+def _lead(part: str) -> str:
+    """The day distance a segment starts with ("" for 1)."""
+    return part[:len(part) - len(part.lstrip(_DIGITS))]
 
 
 def _delta(days: int, first: bool) -> str:

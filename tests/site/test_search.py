@@ -1,6 +1,7 @@
 """The search index: terms, postings, files, and patching equal to a fresh build."""
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 import random
@@ -216,3 +217,24 @@ def test_a_long_posting_has_a_file_of_its_own_and_stays_small() -> None:
     own = files[search.own_path("应急")]
     assert b"=" in own and len(own) <= 8000 / 6 + 27 * 8  # a bitmap: 6 items a byte, a few bytes a day
     assert search.own_path("#应急") not in files  # no title holds it
+
+
+def test_patch_of_postings_over_many_days(tmp_path: Path) -> None:
+    """Postings of hundreds of days (their day numbers found with numpy) patched in the middle."""
+    def dated(n: int) -> Entry:
+        when = (dt.date(2020, 1, 1) + dt.timedelta(days=n // 3 + n // 50)).isoformat()  # 3 a day, a day off now and then
+        return Entry(f"content/news/y{n}.md", f"news/y{n}.html", "news", f"第{n}条", f"{when}T09:00:00+08:00", when, "", ())
+    old = search.publication_order(dated(n) for n in range(1500))
+    texts = {e.url: (e.title, "应急管理" + WORDS[int(e.url[6:-5]) % 5]) for e in old}
+    write(tmp_path, search.build(old, lambda e: texts[e.url], {}))
+    gone = old[len(old) // 2]
+    page(tmp_path, gone.url, texts[gone.url])
+    for e in old:
+        if e.date[:10] == gone.date[:10]:
+            page(tmp_path, e.url, texts[e.url])
+    new = [e for e in old if e is not gone]
+    patch = search.patch(tmp_path, [e.url for e in old], new, {}, {})
+    expected = search.build(new, lambda e: texts[e.url], {})
+    assert len(search.segments(expected[search.own_path("应急")].decode().strip())) > 64
+    assert all(expected[rel] == data for rel, data in patch.items())
+    assert all((tmp_path / rel).read_bytes() == data for rel, data in expected.items() if rel not in patch)
