@@ -584,6 +584,9 @@ def patch(previous: Path, old_order: Sequence[str], ordered: Sequence[Entry], te
     (found from the new texts and the previous pages of the items), their shards, their document chunks, the
     column lists and index.json. Files of the previous index that no longer belong to it: `obsolete`.
     """
+    index = previous / DIR / "index.json"
+    if index.is_file() and json.loads(index.read_bytes()).get("v") != VERSION:
+        raise ValueError(f"上一版网站的搜索索引 {DIR}/index.json 不是第 {VERSION} 版，不能增量更新：请完整构建一次（portal build --full）")
     days = _days(ordered)
     new_lists = {name: ordered[start:start + n] for name, start, n in days}
     old_lists: dict[str, Sequence[str]] = {}

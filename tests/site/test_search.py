@@ -238,3 +238,12 @@ def test_patch_of_postings_over_many_days(tmp_path: Path) -> None:
     assert len(search.segments(expected[search.own_path("应急")].decode().strip())) > 64
     assert all(expected[rel] == data for rel, data in patch.items())
     assert all((tmp_path / rel).read_bytes() == data for rel, data in expected.items() if rel not in patch)
+
+
+def test_an_index_of_another_version_is_not_patched(tmp_path: Path) -> None:
+    order = search.publication_order([entry(0, 1), entry(1, 2)])
+    files = search.build(order, lambda e: ("标题", "防汛"), {})
+    files["search/index.json"] = files["search/index.json"].replace(b'"v":5', b'"v":4')
+    write(tmp_path, files)
+    with pytest.raises(ValueError, match="完整构建"):
+        search.patch(tmp_path, [e.url for e in order], order[:1], {}, {})
