@@ -519,6 +519,23 @@ class _Day:
 
 def _splice(text: str, days: Sequence[_Day], added: dict[int, list[int]]) -> str:
     """A posting with the segments of the changed days redone (the others kept as they are, as text)."""
+    if len(text) > LONG:  # thousands of days: change the text in place while no segment comes or goes
+        at, day_of, lead_of = _heads(text)
+        done = []
+        for d in sorted(days, key=lambda d: -d.number):
+            k = int(np.searchsorted(day_of, d.number))
+            if k < len(day_of) and day_of[k] == d.number:
+                end = int(at[k + 1]) - 1 if k + 1 < len(at) else len(text)
+                body = d.segment(text[int(at[k] + lead_of[k]):end], added.get(d.number, ()))
+                if body is None:
+                    break
+                text = text[:int(at[k] + lead_of[k])] + body + text[end:]
+            elif d.number in added:
+                break
+            done.append(d)
+        else:
+            return text
+        days = [d for d in days if d not in done]
     parts = text.split(",") if text else []
     numbers = _numbers(text, parts)
     for d in sorted(days, key=lambda d: -d.number):
@@ -546,11 +563,16 @@ def _numbers(text: str, parts: list[str]) -> list[int]:
     """The day number of each segment of a posting (numpy for long postings: thousands of days)."""
     if len(parts) < 64:
         return list(itertools.accumulate([1 if part[0] > "9" else int(_lead(part)) for part in parts]))
+    return _heads(text)[1].tolist()
+
+
+def _heads(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where each segment of a posting starts, its day number and the length of its day distance."""
     raw = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
     starts = np.concatenate(([0], np.flatnonzero(raw == 44) + 1))
     value = np.zeros(len(starts), dtype=np.int64)
     alive = np.ones(len(starts), dtype=bool)
-    found = np.zeros(len(starts), dtype=bool)
+    length = np.zeros(len(starts), dtype=np.int64)
     padded = np.concatenate((raw, np.zeros(8, dtype=np.uint8)))
     for k in range(8):
         c = padded[starts + k].astype(np.int64) - 48
@@ -558,8 +580,8 @@ def _numbers(text: str, parts: list[str]) -> list[int]:
         if not alive.any():
             break
         value = np.where(alive, value * 10 + c, value)
-        found |= alive
-    return np.cumsum(np.where(found, value, 1)).tolist()
+        length += alive
+    return starts, np.cumsum(np.where(length > 0, value, 1)), length
 
 
 def _lead(part: str) -> str:
