@@ -226,6 +226,7 @@ class State:
         self.head = head
         self.pieces: dict[str, dict[str, Any]] = {}  # column -> {"items": ..., "stats": ...}, as read
         self._order: list[list[list[str]]] | None = None
+        self._rows: list[list[str]] = []
 
     def piece(self, column: str) -> dict[str, Any]:
         if column not in self.pieces:
@@ -240,7 +241,8 @@ class State:
         """Every public item in publication order: [url, date, column, title, shown date]."""
         if self._order is None:
             self._order = [_read(self.folder, sha) for sha in self.head["order"]]
-        return [row for chunk in self._order for row in chunk]
+            self._rows = [row for chunk in self._order for row in chunk]
+        return self._rows
 
     def stats(self, columns: Iterable[str]) -> dict[str, list[Any]]:
         out: dict[str, list[Any]] = {}
@@ -323,8 +325,10 @@ def save(site: Path, data: dict[str, Any], old: State | None = None, folder: Pat
     read = {}  # the order's pieces as read, by their first url: an unchanged piece is not serialised again
     if old is not None and old._order is not None:
         read = {c[0][0]: (c, sha) for c, sha in zip(old._order, old.head["order"], strict=True) if c}
-    order = []
-    for chunk in _chunks(data["order"]):
+    order: list[str] = []
+    if old is not None and old._order is not None and data["order"] is old._rows:  # the order did not change
+        order = [_link(old.folder, folder, sha) for sha in old.head["order"]]
+    for chunk in [] if order else _chunks(data["order"]):
         same = read.get(chunk[0][0]) if chunk else None
         if old is not None and same is not None and same[0] == chunk:
             order.append(_link(old.folder, folder, same[1]))
