@@ -188,27 +188,31 @@ def scan(title: str, body: str, soft_breaks: Iterable[int] = ()) -> list[Hit]:
     compiled = _rules()
     formula_patterns = [r.pattern for r in compiled.rules if r.data["form"] == "formula"]
     docs = {"title": _Text(title), "body": _Text(body, formula_patterns, soft_breaks)}
-    public = is_public_report(title) or docs["body"].opens_with(compiled.public, compiled.openings)
     hits: list[Hit] = []
     formulas: list[tuple[Hit, bool]] = []
     index = (compiled.keywords, compiled.within)
     present = {field: keywords_in(doc.norm, index) for field, doc in docs.items()}
+    public: bool | None = None  # worked out when a rule for 报告 has something to search
     for rule in compiled.rules:
-        kind = rule.data["kind"]
-        if kind == "报告" and public:
+        form = rule.data["form"]  # a title is looked for in both texts, a formula or an addressee in the body
+        fields = [(field, doc) for field, doc in docs.items() if (form == "title" or field == "body")
+                  and not (rule.keywords and present[field].isdisjoint(rule.keywords))]
+        if not fields:
             continue
+        if rule.data["kind"] == "报告":
+            if public is None:
+                public = is_public_report(title) or docs["body"].opens_with(compiled.public, compiled.openings)
+            if public:
+                continue
         unless = compiled.unless.get(rule.id)
         if unless and any(unless.search(doc.norm) for doc in docs.values()):
             continue  # 此复 closes a 批复 too
-        form = rule.data["form"]
-        for field, doc in docs.items():
-            if rule.keywords and present[field].isdisjoint(rule.keywords):
-                continue
+        for field, doc in fields:
             if form == "title":
                 hits += doc.titles(rule, compiled.titles[rule.id], field, whole=field == "title")
-            elif field == "body" and form == "formula":
+            elif form == "formula":
                 formulas += doc.formulas(rule)
-            elif field == "body":
+            else:
                 hits += doc.addressee(rule, compiled.requests[rule.id])
     return _without_overlaps(hits + docs["body"].not_enumerated(formulas))
 
