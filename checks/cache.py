@@ -387,7 +387,25 @@ def _run(root: Path, chosen: Any, names: list[str], listed: Listing | None, ctx:
         else:
             with contextlib.suppress(OSError):
                 location(root, which).unlink()
+        _prune(location(root).parent, time.time())
     return everything, final
+
+
+KEEP_DAYS = 30  # a portal's cache files not written for this long are deleted (temporary copies, old clones)
+
+
+def _prune(folder: Path, now: float) -> None:
+    """Delete the cache files of portals not checked for KEEP_DAYS (looked at once a day)."""
+    marker = folder / ".pruned"
+    with contextlib.suppress(OSError):
+        if now - marker.stat().st_mtime < 86400:
+            return
+    with contextlib.suppress(OSError):
+        marker.touch()
+        for entry in os.scandir(folder):
+            with contextlib.suppress(OSError):
+                if entry.name != marker.name and entry.stat(follow_symlinks=False).st_mtime < now - KEEP_DAYS * 86400:
+                    os.unlink(entry.path)
 
 
 def _settled(key: _Key, started: float) -> bool:

@@ -350,3 +350,15 @@ def test_a_hook_on_a_policy_item_reads_only_the_policy_items_that_changed(tmp_pa
     assert reads == [docs[1].relative_to(root).as_posix()]
     cache._facts_location(root.resolve()).write_bytes(cache.MAGIC + b"\x00garbage")
     assert (docs[0].relative_to(root).as_posix(), "POLICY-INDEX-DUP") in hook(docs[0])
+
+
+def test_cache_files_of_portals_not_checked_for_a_month_are_deleted(portal: Path) -> None:
+    folder = cache.location(portal.resolve()).parent
+    folder.mkdir(parents=True)
+    stale, recent = folder / "0123456789abcdef01234567.json", folder / "76543210fedcba9876543210.items"
+    for path in (stale, recent):
+        path.write_text("{}", encoding="utf-8")
+    os.utime(stale, (time.time() - 40 * 86400,) * 2)
+    os.utime(recent, (time.time() - 20 * 86400,) * 2)
+    runner.check_paths(portal, cached=True)
+    assert not stale.exists() and recent.exists() and cache.location(portal.resolve()).exists()
