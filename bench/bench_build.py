@@ -203,13 +203,15 @@ def main(argv: list[str] | None = None) -> int:
     version = subprocess.run(["hugo", "version"], capture_output=True, text=True).stdout.split()[1]
     workers = os.environ.get("PORTAL_BUILD_WORKERS") or f"{len(os.sched_getaffinity(0))}（每核一个）"
     print(f"机器：{os.cpu_count()} 核；Hugo {version}；portal 构建进程数 {workers}；各 {args.runs} 次取中位数")
-    print("| 稿件数 | Hugo | `portal build --full` | 倍数 | CPU（Hugo / portal） | 内存峰值 PSS 合计（Hugo / portal） "
-          "| 比例 | 单进程最大 RSS（portal） | 负载 |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| 稿件数 | Hugo | `portal build --full` | 倍数 | CPU（Hugo / portal） | 每篇 CPU（Hugo / portal） "
+          "| 内存峰值 PSS 合计（Hugo / portal） | 比例 | 单进程最大 RSS（portal） | 负载 |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         h, f = r["hugo"], r["full"]
         assert isinstance(h, dict) and isinstance(f, dict)
-        print(f"| {r['items']:,} | {h['s']:.1f} s | {f['s']:.1f} s | {f['s'] / h['s']:.2f} | {h['cpu']:.0f} / {f['cpu']:.0f} s "
+        n = int(r["items"])  # type: ignore[call-overload]
+        print(f"| {n:,} | {h['s']:.1f} s | {f['s']:.1f} s | {f['s'] / h['s']:.2f} | {h['cpu']:.0f} / {f['cpu']:.0f} s "
+              f"| {1000 * h['cpu'] / n:.2f} / {1000 * f['cpu'] / n:.2f} ms "
               f"| {h['tree_mb']:,.0f} / {f['tree_mb']:,.0f} MB | {f['tree_mb'] / h['tree_mb']:.2f} | {f['rss_mb']:,.0f} MB "
               f"| {r['load']:.1f} |")
     for r in rows:
