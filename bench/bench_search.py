@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+import functools
 import html
 import json
 import os
@@ -96,6 +97,10 @@ def timed(runs: int, fn: Callable[[], Any]) -> tuple[float, float, Any]:
     return statistics.median(walls), statistics.median(cpus), out
 
 
+def text_in(texts: dict[str, search.Text], entry: Entry) -> search.Text:
+    return texts[entry.url]
+
+
 def changed_files(site: Path, files: dict[str, bytes]) -> int:
     return sum(1 for rel, data in files.items() if not (site / rel).is_file() or (site / rel).read_bytes() != data)
 
@@ -135,12 +140,12 @@ def run(items: int, runs: int, folder: Path, check: str, v4: bool, years: int = 
                            "files": len(files), "bytes": sum(map(len, files.values())),
                            "largest_file": max(map(len, files.values())), "days": len(files["search/days.txt"].splitlines())}
     for name, (new_order, new_texts) in changes.items():
-        wall, cpu, patch = timed(runs, lambda o=new_order, t=new_texts: search.patch(site, old_urls, o, t, titles))
+        wall, cpu, patch = timed(runs, functools.partial(search.patch, site, old_urls, new_order, new_texts, titles))
         gone = search.obsolete(site, patch)
         out[name] = {"s": round(wall, 3), "cpu_s": round(cpu, 3), "written": changed_files(site, patch), "removed": len(gone)}
         if check == "all" or check == "some" and name == "withdraw_middle":
             all_texts = {**texts, **new_texts}
-            expected = search.build(new_order, lambda e, t=all_texts: t[e.url], titles)
+            expected = search.build(new_order, functools.partial(text_in, all_texts), titles)
             assert all(expected[rel] == data for rel, data in patch.items()), name
             assert all((site / rel).read_bytes() == data for rel, data in expected.items() if rel not in patch), name
             assert not set(gone) & set(expected), name
@@ -155,7 +160,7 @@ def run(items: int, runs: int, folder: Path, check: str, v4: bool, years: int = 
         del v4_files
         for name in ("add_newest", "withdraw_middle"):
             new_order, new_texts = changes[name]
-            wall, cpu, patch = timed(1, lambda o=new_order, t=new_texts: old.patch(v4_site, old_urls, o, t, titles))
+            wall, cpu, patch = timed(1, functools.partial(old.patch, v4_site, old_urls, new_order, new_texts, titles))
             out[f"v4_{name}"] = {"s": round(wall, 3), "cpu_s": round(cpu, 3), "written": changed_files(v4_site, patch)}
         subprocess.run(["rm", "-rf", str(v4_site)], check=True)
     load.append(round(os.getloadavg()[0], 1))
