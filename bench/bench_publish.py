@@ -12,7 +12,7 @@ and applies the changed files; the times printed are the whole `publish()` call.
 The load average is printed with each step (other work on the machine slows every figure).
 `--www DIR` publishes into DIR and keeps it: a later run with the same `--portal` and `--www` starts
 from the live release there (the first publish is then incremental too). `--only-changes` stops after
-the add, edit and withdrawal (no verify, rollback or comparison). A summary table ends the output:
+the add, edit and withdrawal (no verify or rollback; `--compare` still compares). A summary table ends the output:
 wall and CPU time of this process, the 1-minute load before each step, and the files written.
 """
 from __future__ import annotations
@@ -74,6 +74,17 @@ def _items(root: Path) -> list[Path]:
     return sorted((root / "content" / "news").glob("*.md"))
 
 
+def _compare(www: Path, full: Path) -> None:
+    """A full build of the live release's commit, compared file by file with the live site."""
+    built = _timed("full build of the same commit (for comparison)", build_site, publish.Layout(www).root
+                   / publish.SOURCE, full)
+    assert built.ok
+    diff = mf.compare(mf.scan(full), mf.scan(www / "current"))
+    print(f"live site == full build: {diff.clean} "
+          f"(changed {len(diff.changed)}, added {len(diff.added)}, missing {len(diff.missing)})")
+    print(diff.as_dict() if not diff.clean else "", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--items", type=int, default=2000)
@@ -116,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
         done = _timed("publish, one item withdrawn", publish.publish, root, www)
         print(f"  files written or deleted: {len(done.changed)}")
         if args.only_changes:
+            if args.compare:
+                _compare(www, Path(tmp) / "full")
             _summary(first.items)
             return 0
         located = verify.locate(www)
@@ -124,13 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         _timed("rollback to the previous release", publish.rollback, www)
         _timed("rollback to the last release again", publish.rollback, www, done.release)
         if args.compare:
-            full = _timed("full build of the same commit (for comparison)", build_site, publish.Layout(www).root
-                          / publish.SOURCE, Path(tmp) / "full")
-            assert full.ok
-            diff = mf.compare(mf.scan(Path(tmp) / "full"), mf.scan(www / "current"))
-            print(f"live site == full build: {diff.clean} "
-                  f"(changed {len(diff.changed)}, added {len(diff.added)}, missing {len(diff.missing)})")
-            print(diff.as_dict() if not diff.clean else "", flush=True)
+            _compare(www, Path(tmp) / "full")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"items={args.items} peak RSS {rss:.0f}MB")
     _summary(args.items)
