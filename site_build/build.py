@@ -81,15 +81,22 @@ def build_site(root: Path, out: Path, *, incremental_from: Path | None = None, d
     previous = None if incremental_from is None else Path(incremental_from).resolve()
     found = None if previous is None else state.open_state(previous)
     if previous is not None and found is not None and found.head.get("key") == _key(root) and related.KEY in found.head:
-        hashes = state.FileHashes(root, {})
-        changes = None if changed is None else state.from_changes(root, found, changed, hashes)
-        if changes is None:  # no list of changes: compare every item with the state
-            hashes = state.FileHashes(root, found.stats(found.columns()))
-            items, others = state.scan(root, hashes)
-            changes = state.Changes(items, others, set(found.columns()) | {state.column_of(p) for p in items})
-        if changes.others == found.head["others"]:
-            return _incremental(root, out, previous, found, changes, hashes, delta)
-    hashes = state.FileHashes(root, found.stats(found.columns()) if found is not None else {})
+        try:
+            hashes = state.FileHashes(root, {})
+            changes = None if changed is None else state.from_changes(root, found, changed, hashes)
+            if changes is None:  # no list of changes: compare every item with the state
+                hashes = state.FileHashes(root, found.stats(found.columns()))
+                items, others = state.scan(root, hashes)
+                changes = state.Changes(items, others, set(found.columns()) | {state.column_of(p) for p in items})
+            if changes.others == found.head["others"]:
+                return _incremental(root, out, previous, found, changes, hashes, delta)
+        except state.Damaged:  # a piece of the state is missing or changed: build everything
+            found = None
+    try:
+        known = found.stats(found.columns()) if found is not None else {}
+    except state.Damaged:
+        known = {}
+    hashes = state.FileHashes(root, known)
     items, others = state.scan(root, hashes)
     return _full(root, out, items, others, hashes)
 

@@ -231,7 +231,7 @@ class State:
     def piece(self, column: str) -> dict[str, Any]:
         if column not in self.pieces:
             sha = self.head["pieces"].get(column)
-            self.pieces[column] = _read(self.folder, sha) if sha else {"items": {}, "stats": {}}
+            self.pieces[column] = _checked(self.folder, sha) if sha else {"items": {}, "stats": {}}
         return self.pieces[column]
 
     def columns(self) -> list[str]:
@@ -240,7 +240,7 @@ class State:
     def order(self) -> list[list[str]]:
         """Every public item in publication order: [url, date, column, title, shown date]."""
         if self._order is None:
-            self._order = [_read(self.folder, sha) for sha in self.head["order"]]
+            self._order = [_checked(self.folder, sha) for sha in self.head["order"]]
             self._rows = [row for chunk in self._order for row in chunk]
         return self._rows
 
@@ -278,10 +278,21 @@ def load(site: Path, folder: Path | None = None) -> dict[str, Any] | None:
             items.update(piece["items"])
             stats.update(piece["stats"])
         order = found.order()
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (Damaged, KeyError, TypeError, AttributeError):
         return None
     head = {k: v for k, v in found.head.items() if k not in ("pieces", "order")}
     return {**head, "items": items, "stats": stats, "order": order}
+
+
+class Damaged(Exception):
+    """A piece of the state is missing or not what its name says: the build must be a full one."""
+
+
+def _checked(folder: Path, sha: str) -> Any:
+    try:
+        return _read(folder, sha)
+    except (OSError, ValueError) as exc:
+        raise Damaged(str(exc)) from exc
 
 
 def _read(folder: Path, sha: str) -> Any:

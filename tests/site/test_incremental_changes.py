@@ -189,3 +189,21 @@ def test_a_new_interpretation_rebuilds_its_document_in_a_column_not_touched(
     result = live.build([f"content/{DOC}"])
     assert "interpretations/banfa-jiedu.html" in result.written and "documents/banfa.html" in result.removed
     same_as_full(policy_portal, live.site, tmp_path)
+
+
+def test_a_damaged_or_missing_piece_means_a_full_build(mini: Path, live: Live, tmp_path: Path) -> None:
+    folder = state.folder_for(live.site)
+    head = state.open_state(live.site)
+    assert head is not None
+    piece = folder / f"{head.head['pieces']['disaster']}.json"
+    piece.write_bytes(piece.read_bytes().replace(b"fang-xun", b"fang-xuN"))
+    write(mini, "disaster/2026-11-20-di-zhen.md", item("全市开展地震应急疏散演练", "2026-11-20 10:00"))
+    result = build_site(mini, tmp_path / "again", incremental_from=live.site, delta=True,
+                        changed=["content/disaster/2026-11-20-di-zhen.md"])
+    assert result.ok and not result.incremental
+    same_as_full(mini, tmp_path / "again", tmp_path)
+    order = state.open_state(tmp_path / "again")
+    assert order is not None
+    (state.folder_for(tmp_path / "again") / f"{order.head['order'][0]}.json").unlink()
+    result = build_site(mini, tmp_path / "third", incremental_from=tmp_path / "again", delta=True, changed=[])
+    assert result.ok and not result.incremental
