@@ -318,7 +318,8 @@ def _in_git(root: Path) -> bool:
         return False
 
 
-def source(root: Path, commit: str | None, exclude: Path | None, warnings: list[str]) -> Source:
+def source(root: Path, commit: str | None, exclude: Path | None, warnings: list[str],
+           later: list[Callable[[], list[str]]] | None = None) -> Source:
     """What to publish: a commit of the repository at `root` (its tree comes from `mirror`).
 
     `commit` is a commit or branch (default main; HEAD when detached or without main). Outside git,
@@ -338,7 +339,11 @@ def source(root: Path, commit: str | None, exclude: Path | None, warnings: list[
                         "请在 Git 仓库中发布，或用 --commit 注明导出的提交")
         return Source(root, None, True)
     sha, ref = _resolve(root, commit)
-    warnings.extend(_left_out(root, sha, ref, exclude))
+    finish = _left_out(root, sha, ref, exclude)
+    if later is None:
+        warnings.extend(finish())
+    else:  # the caller collects the warnings later: `git status` walks the whole work tree meanwhile
+        later.append(finish)
     return Source(root, sha, False, repo=root)
 
 
@@ -476,8 +481,9 @@ def _resolve(root: Path, commit: str | None) -> tuple[str, str]:
         raise PortalError(f"--commit“{commit}”不是本仓库中的提交或分支。请给出提交号或分支名，如 main") from None
 
 
-def _left_out(root: Path, sha: str, ref: str, exclude: Path | None) -> list[str]:
-    """Warnings naming what the working tree has and the published commit does not."""
+def _left_out(root: Path, sha: str, ref: str, exclude: Path | None) -> Callable[[], list[str]]:
+    """Warnings naming what the working tree has and the published commit does not: `git status` (it reads
+    every file of the work tree) starts now and the returned function waits for it."""
     out = []
     head = _git(root, "rev-parse", "--verify", "-q", "HEAD").strip()
     if head != sha:
@@ -485,16 +491,24 @@ def _left_out(root: Path, sha: str, ref: str, exclude: Path | None) -> list[str]
     spec = ["."]
     if exclude is not None and exclude.resolve().is_relative_to(root.resolve()):
         spec.append(f":(exclude){exclude.resolve().relative_to(root.resolve()).as_posix()}")
-    status = _git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *spec)
-    entries = [e for e in status.split("\0") if len(e) > 3]
-    untracked = [e[3:] for e in entries if e.startswith("??")]
-    changed = [e[3:] for e in entries if not e.startswith("??") and e[3:] not in untracked]
-    if head == sha and (untracked or changed):
-        names = [f"{p}（未提交的改动）" for p in changed] + [f"{p}（未纳入 Git 的文件）" for p in untracked]
-        more = f"，另有 {len(names) - LISTED} 个" if len(names) > LISTED else ""
-        out.append(f"工作区有 {len(names)} 个文件与提交 {sha[:7]} 不同，它们未经提交和审核，不会发布："
-                   f"{'、'.join(names[:LISTED])}{more}。发布的是已提交的内容；要发布这些改动，请先提交并经审核合并")
-    return out
+    running = subprocess.Popen(["git", "--no-optional-locks", "-C", str(root), "status", "--porcelain=v1", "-z",
+                                "--untracked-files=all", "--", *spec], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def finish() -> list[str]:
+        stdout, stderr = running.communicate()
+        if running.returncode != 0:
+            raise subprocess.CalledProcessError(running.returncode, running.args, stdout, stderr)
+        entries = [e for e in stdout.decode("utf-8", "surrogateescape").split("\0") if len(e) > 3]
+        untracked = [e[3:] for e in entries if e.startswith("??")]
+        changed = [e[3:] for e in entries if not e.startswith("??") and e[3:] not in untracked]
+        if head == sha and (untracked or changed):
+            names = [f"{p}（未提交的改动）" for p in changed] + [f"{p}（未纳入 Git 的文件）" for p in untracked]
+            more = f"，另有 {len(names) - LISTED} 个" if len(names) > LISTED else ""
+            out.append(f"工作区有 {len(names)} 个文件与提交 {sha[:7]} 不同，它们未经提交和审核，不会发布："
+                       f"{'、'.join(names[:LISTED])}{more}。发布的是已提交的内容；要发布这些改动，请先提交并经审核合并")
+        return out
+
+    return finish
 
 
 def _export(root: Path, sha: str, into: Path) -> None:
@@ -604,7 +618,22 @@ def publish(root: Path, to: Path, keep: int = KEEP, build: BuildFn = _default_bu
     layout = Layout(to.absolute())
     created = [p for p in (layout.root / LOCK, layout.root, *layout.root.parents) if not p.exists()]
     warnings: list[str] = []
-    src = source(root, commit, layout.root, warnings)
+    later: list[Callable[[], list[str]]] = []
+    src = source(root, commit, layout.root, warnings, later)
+    try:
+        published = _publish(root, layout, created, warnings, src, keep, build, full)
+    except BaseException:
+        for finish in later:  # reap `git status`; the publish's own error is the one to report
+            with contextlib.suppress(Exception):
+                finish()
+        raise
+    for finish in later:
+        warnings.extend(finish())
+    return published
+
+
+def _publish(root: Path, layout: Layout, created: list[Path], warnings: list[str], src: Source, keep: int,
+             build: BuildFn, full: bool) -> Published:
     with locked(layout):
         layout.check_link()
         finish_pending(layout)
