@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from . import gitmessages
-from .config import ConfigError
-from .errors import PortalError
+from .errors import ConfigError, PortalError
 
 # subcommand -> one-line help; each lives in portal/commands/<name with - as _>.py
 # and defines add_arguments(parser) and run(args) -> int.

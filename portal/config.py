@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from . import textfile, yamlfile
-from .errors import ERROR, Finding
+from .errors import ERROR, ConfigError, Finding
 
 CYCLES = {  # update cycle -> days between items (None: update when something changes)
     "daily": 1, "weekly": 7, "biweekly": 14, "monthly": 31, "quarterly": 92, "yearly": 366, "on-change": None,
@@ -205,12 +205,6 @@ class Config:
     # secrecy.forbidden_words: the organisation's own words that must never be published (code names ...)
     secrecy_words: tuple[str, ...] = ()
     policy: PolicySettings = PolicySettings()
-
-
-class ConfigError(Exception):
-    def __init__(self, findings: list[Finding]) -> None:
-        super().__init__("\n".join(f.format() for f in findings))
-        self.findings = findings
 
 
 def suggest(word: str, choices: Any) -> str:

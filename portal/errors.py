@@ -60,3 +60,11 @@ def has_error(findings: Iterable[Finding]) -> bool:
 
 class PortalError(Exception):
     """A mistake of the user's (bad arguments, missing files): exit 1 with the message, no traceback."""
+
+
+class ConfigError(Exception):
+    """columns.yml, roster.yml or another whole-portal file is wrong: its findings say where and how to fix it."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        super().__init__("\n".join(f.format() for f in findings))
+        self.findings = findings
