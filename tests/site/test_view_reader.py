@@ -17,124 +17,22 @@ import pytest
 
 from bench.generate import generate
 from portal import markup, view
-from portal.view import _BLOCKS, _HIDDEN, _NOT_TEXT, _SOFT, _SPACE
+from portal.view import _HIDDEN
 from tests.conftest import REPO
 
 
-class Reference(HTMLParser):
-    """The reader as it was written over html.parser (the view's text, attribute texts and pictures)."""
+class Reference(view._Reader, HTMLParser):  # noqa: SLF001 - the view's own handlers, fed by html.parser
+    """The reader as it was written over html.parser: the same handlers, html.parser's tokens (entities,
+    attributes, comments, raw-text elements), so the only difference tested is the view's regex tokenizer."""
 
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.lines: list[str] = []
-        self.line: list[str] = []
-        self.prefix = ""
-        self.quote = 0
-        self.pre = 0
-        self.hidden = 0
-        self.lists: list[list[int]] = []
-        self.cells = -1
-        self.extra: list[tuple[str, str]] = []
-        self.images: list[tuple[str, str]] = []
-        self.annotation: list[str] = []
-        self.footnote_ref = False
-
-    def flush(self) -> None:
-        text = "".join(self.line)
-        if not self.pre:
-            text = _SPACE.sub(" ", text).strip(" " + _SOFT).replace(f" {_SOFT}", _SOFT).replace(f"{_SOFT} ", _SOFT)
-        if text or self.prefix.strip(" >"):
-            self.lines.append("> " * self.quote + self.prefix + text)
-        self.line, self.prefix = [], ""
-
-    def body(self) -> str:
-        self.flush()
-        return "\n".join(self.lines)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "img":  # as checks/images.py read them
-            a = {k.lower(): v or "" for k, v in attrs}
-            self.images.append((a.get("src", ""), a.get("alt", "")))
-        for name, value in attrs:
-            if value and name not in _NOT_TEXT and value.strip():
-                self.extra.append((f"body:{name}", value))
-        if tag in _HIDDEN:
-            self.hidden += 1
-            return
-        href = dict(attrs).get("href") or ""
-        if tag == "a" and href.startswith("#fn-"):
-            self.line.append(f"[^{href[4:]}]")
-            self.footnote_ref = True
-            return
-        if tag == "br":
-            self.flush()
-            return
-        if tag in ("td", "th"):
-            self.line.append(" | " if self.cells > 0 else "| ")
-            self.cells += 1
-            return
-        if tag not in _BLOCKS:
-            return
-        if tag in ("p", "div") and self.prefix and not "".join(self.line).strip():
-            return
-        self.flush()
-        if tag == "blockquote":
-            self.quote += 1
-        elif tag == "pre":
-            self.pre += 1
-        elif tag in ("ul", "ol"):
-            self.lists.append([1 if tag == "ol" else 0])
-        elif tag == "li":
-            counter = self.lists[-1] if self.lists else [0]
-            self.prefix = "  " * max(0, len(self.lists) - 1) + (f"{counter[0]}. " if counter[0] else "- ")
-            if counter[0]:
-                counter[0] += 1
-        elif tag == "tr":
-            self.cells = 0
-        elif len(tag) == 2 and tag[0] == "h" and tag[1].isdigit():
-            self.prefix = "#" * int(tag[1]) + " "
+        view._Reader.__init__(self)  # noqa: SLF001
+        HTMLParser.__init__(self, convert_charrefs=True)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
         if tag in _HIDDEN:
             self.handle_endtag(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "a":
-            self.footnote_ref = False
-        if tag in _HIDDEN:
-            self.hidden = max(0, self.hidden - 1)
-            if not self.hidden and self.annotation:
-                self.extra.append(("body:rt", "".join(self.annotation).strip()))
-                self.annotation = []
-            return
-        if tag in ("td", "th") or tag not in _BLOCKS:
-            return
-        if tag == "tr":
-            self.line.append(" |")
-            self.cells = -1
-        self.flush()
-        if tag == "blockquote":
-            self.quote = max(0, self.quote - 1)
-        elif tag == "pre":
-            self.pre = max(0, self.pre - 1)
-        elif tag in ("ul", "ol") and self.lists:
-            self.lists.pop()
-
-    def handle_data(self, data: str) -> None:
-        if self.footnote_ref:
-            return
-        if self.hidden:
-            self.annotation.append(data)
-            return
-        if self.pre:
-            first, *rest = data.split("\n")
-            self.line.append(first)
-            for part in rest:
-                self.flush()
-                self.line.append(part)
-            return
-        self.line.append(" " if self.cells >= 0 and not data.strip() else data.replace("\n", _SOFT))
 
 
 def reference(body_html: str) -> tuple[str, list[tuple[str, str]], list[tuple[str, str]]]:
